@@ -1,0 +1,124 @@
+package dev.addp.app.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.addp.app.data.FashionMnistSample;
+import dev.addp.app.roles.Role;
+import dev.addp.app.roles.RoleRunner;
+import dev.addp.app.run.ContactSheet;
+import dev.addp.app.run.DirectClassification;
+import dev.addp.app.run.Percentiles;
+import dev.addp.app.run.RecognitionRoundTrip;
+import dev.addp.avro.RecognitionResult;
+import dev.addp.platform.config.AddpConfig;
+import dev.addp.platform.embedded.EmbeddedStack;
+import dev.addp.workers.recognition.RecognitionService;
+import java.awt.Color;
+import java.io.BufferedWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Starts the embedded stack, sends a Fashion-MNIST sample through Kafka, and reports what came back. */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = "Start the embedded stack (KRaft broker, schema registry, ingest, recognition worker), send the bundled "
+        + "Fashion-MNIST test images through Kafka and write <out>/summary.json, results.jsonl and predictions.png.")
+final class DemoCommand implements Callable<Integer> {
+  @Option(names = "--out", defaultValue = "out/demo", description = "output directory (default: ${DEFAULT-VALUE})")
+  Path out;
+
+  @Option(names = "--images", defaultValue = "2000", description = "images to send, at most the sample size (default: ${DEFAULT-VALUE})")
+  int images;
+
+  @Option(names = "--model", defaultValue = RecognitionService.DEFAULT_MODEL_DIR, description = "model directory")
+  Path model;
+
+  @Option(names = "--sample", description = "folder with the gzipped IDX sample (default: models/zoo/fashion-mnist-test)")
+  Path sample = FashionMnistSample.DEFAULT_DIR;
+
+  @Option(names = "--partitions", defaultValue = "4")
+  int partitions;
+
+  @Option(names = "--batch-size", defaultValue = "32")
+  int batchSize;
+
+  @Override
+  public Integer call() throws Exception {
+    FashionMnistSample data = FashionMnistSample.read(sample);
+    int n = Math.min(images, data.count());
+    Files.createDirectories(out);
+    List<byte[]> pngs = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) pngs.add(data.png(i));
+    AddpConfig base = AddpConfig.of(Map.of("model.dir", model.toString(), "recognition.batch.size", String.valueOf(batchSize),
+        AddpConfig.WORKER_ID, "demo-worker"));
+    System.err.println("starting the embedded stack (KRaft broker, schema registry) ...");
+    Map<String, Object> summary = new LinkedHashMap<>();
+    try (EmbeddedStack stack = EmbeddedStack.start(base, partitions);
+         RoleRunner roles = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION), stack.config())) {
+      System.err.printf("broker %s, registry %s; sending %d images%n", stack.config().get(AddpConfig.BOOTSTRAP_SERVERS, ""),
+          stack.config().get(AddpConfig.REGISTRY_URL, ""), n);
+      RecognitionRoundTrip.Outcome o = new RecognitionRoundTrip(stack.config()).run("fashion-mnist-test", n,
+          i -> new RecognitionRoundTrip.Item("fmnist-test-" + i, pngs.get(i), Map.of("label", String.valueOf(data.label(i)))),
+          Duration.ofMinutes(10), true);
+      int[] direct = DirectClassification.predict(model, data, n, batchSize, Runtime.getRuntime().availableProcessors());
+      RecognitionService worker = roles.recognition();
+      int correct = 0;
+      int correctDirect = 0;
+      int agree = 0;
+      List<ContactSheet.Cell> cells = new ArrayList<>();
+      try (BufferedWriter w = Files.newBufferedWriter(out.resolve("results.jsonl"))) {
+        for (int i = 0; i < n; i++) {
+          RecognitionResult r = o.results().get("fmnist-test-" + i);
+          int predicted = r == null ? -1 : r.getClassifications().get(0).getLabelId();
+          if (predicted == data.label(i)) correct++;
+          if (direct[i] == data.label(i)) correctDirect++;
+          if (predicted == direct[i]) agree++;
+          Map<String, Object> line = new LinkedHashMap<>();
+          line.put("request_id", "fmnist-test-" + i);
+          line.put("label", data.label(i));
+          line.put("predicted", predicted);
+          line.put("predicted_direct", direct[i]);
+          line.put("score", r == null ? null : r.getClassifications().get(0).getScore());
+          line.put("latency_ms", o.latencyMs().get("fmnist-test-" + i));
+          line.put("dead_letter", o.deadLetters().containsKey("fmnist-test-" + i) ? o.deadLetters().get("fmnist-test-" + i).getErrorType().toString() : null);
+          w.write(JSON.writeValueAsString(line));
+          w.newLine();
+          if (i < 64) {
+            String name = predicted < 0 ? "-" : worker.classifier().manifest().labels().get(predicted);
+            cells.add(new ContactSheet.Cell(data.image(i), name, predicted == data.label(i) ? Color.GREEN : Color.RED));
+          }
+        }
+      }
+      ContactSheet.write(cells, 8, 3, out.resolve("predictions.png"));
+      summary.put("images", n);
+      summary.put("results", o.results().size());
+      summary.put("dead_letters", o.deadLetters().size());
+      summary.put("top1", (double) correct / n);
+      summary.put("top1_direct", (double) correctDirect / n);
+      summary.put("agreement_with_direct", (double) agree / n);
+      summary.put("throughput_ips", o.throughputPerSecond());
+      summary.put("latency_p50_ms", Percentiles.of(o.latencyMs().values(), 50));
+      summary.put("latency_p99_ms", Percentiles.of(o.latencyMs().values(), 99));
+      summary.put("batches", worker.stats().batches.get());
+      summary.put("mean_batch_size", worker.stats().meanBatchSize());
+      summary.put("model", Map.of("name", worker.classifier().lineage().getName(), "version", worker.classifier().lineage().getVersion(),
+          "sha256", worker.classifier().lineage().getSha256()));
+      summary.put("execution_provider", worker.classifier().provider());
+      summary.put("partitions", partitions);
+      summary.put("batch_size", batchSize);
+    }
+    JSON.writeValue(out.resolve("summary.json").toFile(), summary);
+    System.out.println(JSON.writeValueAsString(summary));
+    System.err.println("wrote " + out.resolve("summary.json") + ", results.jsonl, predictions.png");
+    return 0;
+  }
+
+  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+}

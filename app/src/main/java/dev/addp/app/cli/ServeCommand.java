@@ -1,0 +1,56 @@
+package dev.addp.app.cli;
+
+import dev.addp.app.roles.Role;
+import dev.addp.app.roles.RoleRunner;
+import dev.addp.platform.config.AddpConfig;
+import dev.addp.platform.kafka.KafkaClients;
+import dev.addp.platform.kafka.Topics;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.admin.Admin;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Runs roles against an external Kafka cluster and schema registry until the process is stopped. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Run one or more roles (ingest, recognition) against the configured Kafka cluster and schema registry.")
+final class ServeCommand implements Callable<Integer> {
+  @Option(names = "--role", required = true, split = ",", description = "roles to run: ${COMPLETION-CANDIDATES}")
+  List<Role> roles;
+
+  @Option(names = "--create-topics", description = "create missing topics first (topic.partitions, topic.replication.factor)")
+  boolean createTopics;
+
+  @Mixin
+  ConnectionOptions connection = new ConnectionOptions();
+
+  @Override
+  public Integer call() throws Exception {
+    AddpConfig config = connection.load();
+    if (createTopics) {
+      try (Admin admin = new KafkaClients(config).admin()) {
+        Topics.from(config).createAll(admin, config.getInt(AddpConfig.TOPIC_PARTITIONS, 8),
+            (short) config.getInt(AddpConfig.TOPIC_REPLICATION, 3));
+      }
+    }
+    CountDownLatch stop = new CountDownLatch(1);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stop.countDown();
+      try {
+        stopped.await(); // let the roles finish their open batch and commit before the JVM exits
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }));
+    try (RoleRunner runner = RoleRunner.start(roles, config)) {
+      System.err.println("serving " + roles + " with " + config);
+      stop.await();
+    } finally {
+      stopped.countDown();
+    }
+    return 0;
+  }
+}

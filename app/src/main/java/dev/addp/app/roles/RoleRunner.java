@@ -1,0 +1,57 @@
+package dev.addp.app.roles;
+
+import dev.addp.platform.config.AddpConfig;
+import dev.addp.platform.kafka.AvroSerdes;
+import dev.addp.platform.kafka.KafkaClients;
+import dev.addp.processors.ingest.IngestTopology;
+import dev.addp.processors.streams.StreamsRunner;
+import dev.addp.workers.recognition.RecognitionService;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/** Starts roles against the configured Kafka and registry; closing stops them in reverse order. */
+public final class RoleRunner implements AutoCloseable {
+  private final List<AutoCloseable> running = new ArrayList<>();
+  private RecognitionService recognition;
+
+  public static RoleRunner start(Collection<Role> roles, AddpConfig config) throws Exception {
+    RoleRunner runner = new RoleRunner();
+    try {
+      for (Role role : roles) runner.startOne(role, config);
+      return runner;
+    } catch (Exception e) {
+      runner.close();
+      throw e;
+    }
+  }
+
+  private void startOne(Role role, AddpConfig config) throws Exception {
+    KafkaClients clients = new KafkaClients(config);
+    switch (role) {
+      case INGEST -> running.add(new StreamsRunner(IngestTopology.build(config, AvroSerdes.from(config)),
+          clients.streams(IngestTopology.APPLICATION_ID)).start());
+      case RECOGNITION -> {
+        recognition = RecognitionService.start(config);
+        running.add(recognition);
+      }
+    }
+  }
+
+  /** The recognition worker, when this runner started one. */
+  public RecognitionService recognition() { return recognition; }
+
+  @Override
+  public void close() throws Exception {
+    Exception first = null;
+    for (int i = running.size() - 1; i >= 0; i--) {
+      try {
+        running.get(i).close();
+      } catch (Exception e) {
+        if (first == null) first = e;
+      }
+    }
+    running.clear();
+    if (first != null) throw first;
+  }
+}

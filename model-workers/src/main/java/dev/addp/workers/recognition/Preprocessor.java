@@ -1,0 +1,125 @@
+package dev.addp.workers.recognition;
+
+import dev.addp.workers.model.PreprocessSpec;
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+
+/**
+ * Turns a decoded image into the model input: RGB planes in [0,1], resized and padded or cropped
+ * as the manifest says, written as CHW floats into a batch buffer.
+ *
+ * <p>Grey images are read from their raster, not through getRGB: Java's grey colour space is linear
+ * and getRGB would gamma-convert the values the model was trained on. Resizing is a small bilinear
+ * pass over float planes written here, because Java2D resamplers work on colour-managed images.
+ */
+public final class Preprocessor {
+  private final PreprocessSpec spec;
+  private final int size;
+
+  public Preprocessor(PreprocessSpec spec) {
+    this.spec = spec;
+    this.size = spec.size();
+  }
+
+  public int inputSize() { return size; }
+
+  /** Floats per image: 3·size·size. */
+  public int inputLength() { return 3 * size * size; }
+
+  /** Writes the image's model input into {@code out} at {@code offset}. */
+  public void write(BufferedImage image, float[] out, int offset) {
+    float[][] rgb = planes(image);
+    int w = image.getWidth();
+    int h = image.getHeight();
+    if ("resize_center_crop".equals(spec.mode())) {
+      double scale = (double) size / Math.min(w, h);
+      int rw = Math.max(size, (int) Math.round(w * scale));
+      int rh = Math.max(size, (int) Math.round(h * scale));
+      float[][] resized = resize(rgb, w, h, rw, rh);
+      place(resized, rw, rh, (size - rw) / 2, (size - rh) / 2, out, offset);
+    } else {
+      int content = spec.contentSizeOr(size);
+      int longer = Math.max(w, h);
+      if (longer != content) {
+        int rw = Math.max(1, (int) Math.round((double) w * content / longer));
+        int rh = Math.max(1, (int) Math.round((double) h * content / longer));
+        rgb = resize(rgb, w, h, rw, rh);
+        w = rw;
+        h = rh;
+      }
+      java.util.Arrays.fill(out, offset, offset + inputLength(), spec.fillValue());
+      place(rgb, w, h, (size - w) / 2, (size - h) / 2, out, offset);
+    }
+  }
+
+  /** Copies planes of w×h to the output canvas at (dx, dy), clipping to the canvas. */
+  private void place(float[][] rgb, int w, int h, int dx, int dy, float[] out, int offset) {
+    for (int c = 0; c < 3; c++) {
+      int base = offset + c * size * size;
+      for (int y = 0; y < h; y++) {
+        int oy = y + dy;
+        if (oy < 0 || oy >= size) continue;
+        for (int x = 0; x < w; x++) {
+          int ox = x + dx;
+          if (ox >= 0 && ox < size) out[base + oy * size + ox] = rgb[c][y * w + x];
+        }
+      }
+    }
+  }
+
+  static float[][] planes(BufferedImage image) {
+    int w = image.getWidth();
+    int h = image.getHeight();
+    float[][] rgb = new float[3][w * h];
+    Raster raster = image.getRaster();
+    boolean grey = image.getColorModel().getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_GRAY
+        && image.getColorModel().getNumColorComponents() == 1;
+    if (grey) {
+      float max = (1 << image.getColorModel().getComponentSize(0)) - 1;
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          float v = raster.getSample(x, y, 0) / max;
+          rgb[0][y * w + x] = v;
+          rgb[1][y * w + x] = v;
+          rgb[2][y * w + x] = v;
+        }
+      }
+      return rgb;
+    }
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        int argb = image.getRGB(x, y);
+        rgb[0][y * w + x] = ((argb >> 16) & 0xFF) / 255f;
+        rgb[1][y * w + x] = ((argb >> 8) & 0xFF) / 255f;
+        rgb[2][y * w + x] = (argb & 0xFF) / 255f;
+      }
+    }
+    return rgb;
+  }
+
+  /** Bilinear resampling with half-pixel centres (as PIL and torch with align_corners=False). */
+  static float[][] resize(float[][] src, int w, int h, int nw, int nh) {
+    float[][] dst = new float[src.length][nw * nh];
+    double sx = (double) w / nw;
+    double sy = (double) h / nh;
+    for (int y = 0; y < nh; y++) {
+      double fy = Math.max(0, (y + 0.5) * sy - 0.5);
+      int y0 = Math.min((int) fy, h - 1);
+      int y1 = Math.min(y0 + 1, h - 1);
+      float wy = (float) (fy - y0);
+      for (int x = 0; x < nw; x++) {
+        double fx = Math.max(0, (x + 0.5) * sx - 0.5);
+        int x0 = Math.min((int) fx, w - 1);
+        int x1 = Math.min(x0 + 1, w - 1);
+        float wx = (float) (fx - x0);
+        for (int c = 0; c < src.length; c++) {
+          float[] s = src[c];
+          float top = s[y0 * w + x0] * (1 - wx) + s[y0 * w + x1] * wx;
+          float bottom = s[y1 * w + x0] * (1 - wx) + s[y1 * w + x1] * wx;
+          dst[c][y * nw + x] = top * (1 - wy) + bottom * wy;
+        }
+      }
+    }
+    return dst;
+  }
+}

@@ -1,0 +1,17 @@
+package dev.addp.workers.recognition;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Counters a running worker exposes (results, dead letters, batches, model time). */
+public final class WorkerStats {
+  public final AtomicLong results = new AtomicLong();
+  public final AtomicLong deadLetters = new AtomicLong();
+  public final AtomicLong batches = new AtomicLong();
+  public final AtomicLong inferenceNanos = new AtomicLong();
+  public final AtomicLong abortedTransactions = new AtomicLong();
+
+  public double meanBatchSize() {
+    long b = batches.get();
+    return b == 0 ? 0 : (double) results.get() / b;
+  }
+}

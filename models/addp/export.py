@@ -1,0 +1,213 @@
+"""ONNX export (opset 17, dynamic batch axis "batch") of the three graphs of the Java contract,
+their golden input/output files, the golden generation traces, the manifest, and the check of
+every graph with ONNX Runtime Java (tools/OrtGoldenCheck.java).
+
+gen_step: (ids int64 [B,N], mask float32 [B,N] 1=unreliable, probs float32 [B,N,K])
+          -> pixels [B,3,H,W] in [0,1], logits [B,N,K]. One ORT run per loop step: token->pixel
+          decoding of step s and pixel->token prediction for step s+1 share one graph, so Java
+          copies only ids/mask/probs in and pixels/logits out per step.
+render:   same inputs -> pixels (the last step needs no prediction).
+classifier: pixels [B,3,H,W] -> logits [B,C], features [B,D]."""
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from . import generate
+
+OPSET = 17
+ORT_ARTIFACT = "com.microsoft.onnxruntime:onnxruntime:1.24.2"
+TOOLS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools")
+
+
+class Render(nn.Module):
+    """Token -> pixel: latent = where(mask, probs @ codebook, codebook[ids]) -> VQ decode."""
+
+    def __init__(self, addp):
+        super().__init__()
+        self.addp = addp
+
+    def forward(self, ids, mask, probs):
+        vq = self.addp.vqgan
+        tok = torch.where(mask[..., None] > 0.5, probs @ vq.codebook, vq.codebook[ids])
+        return vq.decoder(vq.latent_from_tokens(tok)).clamp(0.0, 1.0)
+
+
+class GenStep(Render):
+    """One generation step: render, then encoder + static-shape token decoder on (ids, mask)."""
+
+    def forward(self, ids, mask, probs):
+        pixels = super().forward(ids, mask, probs)
+        logits = self.addp.decode(self.addp.encode(pixels), ids, mask > 0.5, static=True)
+        return pixels, logits
+
+
+class ClassifierGraph(nn.Module):
+    def __init__(self, classifier):
+        super().__init__()
+        self.classifier = classifier
+
+    def forward(self, pixels):
+        return self.classifier(pixels)
+
+
+def graph_modules(addp, classifier):
+    mods = {"gen_step": GenStep(addp), "render": Render(addp)}
+    if classifier is not None:
+        mods["classifier"] = ClassifierGraph(classifier)
+    return {k: m.eval() for k, m in mods.items()}
+
+
+def io_spec(addp, classifier):
+    """-> {graph: (inputs, outputs)} with (name, dtype, shape) and "batch" as the dynamic axis."""
+    N, K = addp.n_tokens, addp.config["codebook_size"]
+    S = addp.config["img_size"]
+    gen_in = [("ids", "int64", ["batch", N]), ("mask", "float32", ["batch", N]),
+              ("probs", "float32", ["batch", N, K])]
+    pix = ("pixels", "float32", ["batch", 3, S, S])
+    spec = {"gen_step": (gen_in, [pix, ("logits", "float32", ["batch", N, K])]),
+            "render": (gen_in, [pix])}
+    if classifier is not None:
+        c = classifier.config
+        spec["classifier"] = ([pix], [("logits", "float32", ["batch", c["num_classes"]]),
+                                      ("features", "float32", ["batch", c["dim"]])])
+    return spec
+
+
+def example_inputs(spec_inputs, batch, seed):
+    """Deterministic golden inputs: random ids, per-sample different masks (row 0 all masked,
+    row 1 all but one masked, the rest random), proper probability rows, images in [0,1]."""
+    g = torch.Generator().manual_seed(seed)
+    shapes = {name: shape for name, _, shape in spec_inputs}
+    out = {}
+    for name, dtype, shape in spec_inputs:
+        shape = [batch] + shape[1:]
+        if name == "ids":
+            out[name] = torch.randint(0, shapes["probs"][2], shape, generator=g)
+        elif name == "mask":
+            m = (torch.rand(shape, generator=g) < 0.5).float()
+            m[0] = 1.0
+            if batch > 1:
+                m[1] = 1.0
+                m[1, shape[1] // 3] = 0.0
+            out[name] = m
+        elif name == "probs":
+            out[name] = torch.softmax(3 * torch.randn(shape, generator=g), dim=-1)
+        else:
+            out[name] = torch.rand(shape, generator=g)
+    return out
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def export_graphs(addp, classifier, out_dir, batch=1):
+    """Write <graph>.onnx files; returns the manifest "graphs" section."""
+    spec = io_spec(addp, classifier)
+    graphs = {}
+    for name, module in graph_modules(addp, classifier).items():
+        inputs, outputs = spec[name]
+        path = os.path.join(out_dir, f"{name}.onnx")
+        args = tuple(example_inputs(inputs, batch, 0).values())
+        dyn = {n: {0: "batch"} for n, _, _ in inputs + outputs}
+        with torch.no_grad():
+            torch.onnx.export(module, args, path, opset_version=OPSET, do_constant_folding=True,
+                              input_names=[n for n, _, _ in inputs],
+                              output_names=[n for n, _, _ in outputs], dynamic_axes=dyn)
+        graphs[name] = {"file": f"{name}.onnx", "sha256": sha256(path),
+                        "inputs": [dict(name=n, dtype=d, shape=s) for n, d, s in inputs],
+                        "outputs": [dict(name=n, dtype=d, shape=s) for n, d, s in outputs]}
+    return graphs
+
+
+def write_tensor(path, t):
+    a = np.ascontiguousarray(t.numpy() if torch.is_tensor(t) else t)
+    a.astype(a.dtype.newbyteorder("<")).tofile(path)
+    return {"dtype": str(a.dtype), "shape": list(a.shape), "file": os.path.basename(path)}
+
+
+def write_golden(addp, classifier, out_dir, batch=3, tolerance=1e-4):
+    spec = io_spec(addp, classifier)
+    for name, module in graph_modules(addp, classifier).items():
+        inputs, outputs = spec[name]
+        d = os.path.join(out_dir, "golden", name)
+        os.makedirs(d, exist_ok=True)
+        x = example_inputs(inputs, batch, seed=1234)
+        with torch.no_grad():
+            y = module(*x.values())
+        y = y if isinstance(y, tuple) else (y,)
+        case = {"inputs": {n: write_tensor(os.path.join(d, f"{n}.in.bin"), x[n]) for n in x},
+                "outputs": {n: write_tensor(os.path.join(d, f"{n}.out.bin"), t)
+                            for (n, _, _), t in zip(outputs, y)},
+                "tolerance": tolerance}
+        with open(os.path.join(d, "case.json"), "w") as f:
+            json.dump(case, f, indent=1)
+
+
+def allmask_logits(gen_step):
+    """The constant logits of an all-masked decoder input: gen_step with mask = 1 (eval mode)."""
+    N, K = gen_step.addp.n_tokens, gen_step.addp.config["codebook_size"]
+    with torch.no_grad():
+        _, lg = gen_step(torch.zeros(1, N, dtype=torch.long), torch.ones(1, N),
+                         torch.full((1, N, K), 1.0 / K))
+    return lg[0].numpy()
+
+
+def write_traces(addp, out_dir, gen, seeds=(0, 1, 2), batch=4):
+    """Golden generation traces from the reference loop running the exported graphs' modules."""
+    step = GenStep(addp).eval()
+    render = Render(addp).eval()
+    step_fn, render_fn = generate.torch_fns(step, render)
+    const = allmask_logits(step)
+    d = os.path.join(out_dir, "golden", "traces")
+    os.makedirs(d, exist_ok=True)
+    for seed in seeds:
+        px, trace = generate.run_loop(step_fn, render_fn, const, batch, gen["steps"], seed=seed,
+                                      temperature=gen["temperature"],
+                                      choice_temperature=gen["choice_temperature"],
+                                      schedule_name=gen["schedule"], record=True)
+        doc = {"seed": seed, "batch": batch, "steps": gen["steps"], "schedule": gen["schedule"],
+               "temperature": gen["temperature"], "choice_temperature": gen["choice_temperature"],
+               "tokens": addp.n_tokens, "codebook_size": addp.config["codebook_size"],
+               "steps_data": trace,
+               "final_images": write_tensor(os.path.join(d, f"seed_{seed}_images.bin"),
+                                            px.astype(np.float32))}
+        with open(os.path.join(d, f"seed_{seed}.json"), "w") as f:
+            json.dump(doc, f)
+
+
+def ort_java_check(model_dir):
+    """Run every graph on its golden inputs with ONNX Runtime Java; raises on failure."""
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["mvn", "-q", "dependency:copy", f"-Dartifact={ORT_ARTIFACT}",
+                        f"-DoutputDirectory={tmp}"], check=True, cwd=tmp)
+        jar = [os.path.join(tmp, f) for f in os.listdir(tmp) if f.endswith(".jar")][0]
+        res = subprocess.run(["java", "-cp", jar, os.path.join(TOOLS_DIR, "OrtGoldenCheck.java"),
+                              model_dir], capture_output=True, text=True)
+    print(res.stdout + res.stderr, end="")
+    if res.returncode != 0:
+        raise RuntimeError(f"ONNX Runtime Java golden check failed for {model_dir}")
+    return res.stdout
+
+
+def write_manifest(out_dir, manifest):
+    with open(os.path.join(out_dir, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=2)
+
+
+def clean_dir(out_dir):
+    """Remove previous graphs/golden files so a re-export never mixes versions."""
+    if os.path.isdir(os.path.join(out_dir, "golden")):
+        shutil.rmtree(os.path.join(out_dir, "golden"))
+    os.makedirs(out_dir, exist_ok=True)

@@ -1,0 +1,122 @@
+"""Reference generation loop (method note §4.2), with all randomness drawn as explicit uniform
+arrays so a run can be recorded and replayed bit-for-bit by the Java service.
+
+Per step s (0-based) and per image the loop draws u_sample[N] then u_gumbel[N] (numpy PCG64,
+uniform in [0,1)), for every position, so the layout never depends on the mask. Numerics:
+  p       = softmax(logits / temperature) in float32
+  sample  = first k with cdf[k] > u * cdf[K-1], cdf = float64 cumsum of p (clipped to K-1)
+  ids'    = mask ? sample : ids
+  g       = -ln(-ln(max(u_gumbel, 1e-20)))                          (float64)
+  conf    = mask ? ln(float64(p[ids'])) + tau_s * g : +inf,  tau_s = tau * (1 - (s+1)/T)
+  n_next  = clip(ceil(N * gamma((s+1)/T)), 1, N)
+  newmask = the n_next smallest conf (stable: ties -> lower position)
+  pixels, logits = step_fn(ids', newmask, p)   (render_fn at the last step)
+Whenever the new mask is all ones the next logits are the cached all-masked logits (they do not
+depend on the input), which is also what Java does."""
+import math
+
+import numpy as np
+import torch
+
+from . import schedule
+
+
+def softmax32(logits, temperature):
+    x = (logits / np.float32(temperature)).astype(np.float32)
+    x = x - x.max(axis=-1, keepdims=True)
+    e = np.exp(x, dtype=np.float32)
+    return (e / e.sum(axis=-1, keepdims=True, dtype=np.float32)).astype(np.float32)
+
+
+def sample_inverse_cdf(p, u):
+    """p [B,N,K] float32, u [B,N] -> [B,N] int64 (numpy searchsorted side='right')."""
+    cdf = np.cumsum(p.astype(np.float64), axis=-1)
+    target = u * cdf[..., -1]
+    k = (cdf <= target[..., None]).sum(-1)
+    return np.minimum(k, p.shape[-1] - 1).astype(np.int64)
+
+
+def choose_mask(p, ids_new, mask, u_gumbel, tau_s, n_next):
+    """-> new mask [B,N] bool: the n_next lowest confidences (stable)."""
+    g = -np.log(-np.log(np.maximum(u_gumbel, 1e-20)))
+    p_sel = np.take_along_axis(p, ids_new[..., None], axis=-1)[..., 0].astype(np.float64)
+    with np.errstate(divide="ignore"):
+        conf = np.log(p_sel) + tau_s * g
+    conf = np.where(mask, conf, np.inf)
+    order = np.argsort(conf, axis=1, kind="stable")
+    new_mask = np.zeros_like(mask)
+    np.put_along_axis(new_mask, order[:, :n_next], True, axis=1)
+    return new_mask
+
+
+def run_loop(step_fn, render_fn, allmask_logits, batch, steps, seed=None, uniforms=None,
+             temperature=1.0, choice_temperature=6.0, schedule_name="cosine", record=False):
+    """step_fn(ids, mask, probs) -> (pixels or None, logits [B,N,K]); render_fn(ids, mask,
+    probs) -> pixels. Arrays are numpy (ids int64, mask bool, probs float32); allmask_logits
+    [N,K] float32. Uniforms come from np.random.default_rng(seed), or from `uniforms`
+    ([steps, B, 2, N], e.g. a recorded trace). -> (pixels [B,3,H,W] float32, trace or None)."""
+    N, K = allmask_logits.shape
+    rng = np.random.default_rng(seed) if uniforms is None else None
+    ids = np.zeros((batch, N), np.int64)
+    mask = np.ones((batch, N), bool)
+    logits = np.broadcast_to(allmask_logits, (batch, N, K))
+    trace = []
+    pixels = None
+    for s in range(steps):
+        u = rng.random((batch, 2, N)) if uniforms is None else np.asarray(uniforms[s], np.float64)
+        p = softmax32(logits, temperature)
+        ids_new = np.where(mask, sample_inverse_cdf(p, u[:, 0]), ids)
+        tau_s = choice_temperature * (1.0 - (s + 1) / steps)
+        n_next = schedule.n_masked_after(s, steps, N, schedule_name)
+        new_mask = choose_mask(p, ids_new, mask, u[:, 1], tau_s, n_next)
+        if s < steps - 1:
+            pixels, logits = step_fn(ids_new, new_mask, p)
+            if new_mask.all():
+                logits = np.broadcast_to(allmask_logits, (batch, N, K))
+        else:
+            pixels = render_fn(ids_new, new_mask, p)
+        if record:
+            trace.append(dict(s=s, n_next=n_next, u_sample=u[:, 0].tolist(), u_gumbel=u[:, 1].tolist(),
+                              ids=ids_new.tolist(), mask=new_mask.astype(int).tolist(),
+                              image_sum=None if pixels is None else
+                              pixels.astype(np.float64).reshape(batch, -1).sum(1).tolist()))
+        ids, mask = ids_new, new_mask
+    return pixels, (trace if record else None)
+
+
+def torch_fns(gen_step, render):
+    """Wrap the exported PyTorch modules (GenStep/Render in export.py) as loop callbacks."""
+    def step_fn(ids, mask, p):
+        with torch.no_grad():
+            px, lg = gen_step(torch.from_numpy(ids), torch.from_numpy(mask.astype(np.float32)),
+                              torch.from_numpy(p))
+        return px.numpy(), lg.numpy()
+
+    def render_fn(ids, mask, p):
+        with torch.no_grad():
+            return render(torch.from_numpy(ids), torch.from_numpy(mask.astype(np.float32)),
+                          torch.from_numpy(p)).numpy()
+    return step_fn, render_fn
+
+
+def mage_fns(predictor, render):
+    """The baseline: the same loop, but the next logits come from the MAGE predictor on
+    (ids, mask) alone; pixels are only rendered at the end."""
+    def step_fn(ids, mask, p):
+        with torch.no_grad():
+            lg = predictor.codebook_logits(torch.from_numpy(ids), torch.from_numpy(mask))
+        return None, lg.numpy()
+
+    _, render_fn = torch_fns(None, render)
+    return step_fn, render_fn
+
+
+def generate_many(step_fn, render_fn, allmask_logits, n_images, batch, steps, seed, **kw):
+    """n_images samples in batches; batch b uses seed (seed, b) so runs are reproducible."""
+    out = []
+    for b in range(math.ceil(n_images / batch)):
+        bs = min(batch, n_images - b * batch)
+        px, _ = run_loop(step_fn, render_fn, allmask_logits, bs, steps,
+                         seed=[seed, b], **kw)
+        out.append(px)
+    return np.concatenate(out)

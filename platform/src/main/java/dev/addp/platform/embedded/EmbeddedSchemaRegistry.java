@@ -1,0 +1,190 @@
+package dev.addp.platform.embedded;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real schema registry: the Apicurio Registry distribution (from Maven Central, unpacked by the
+ * build) started as a child JVM on a free loopback port, with in-memory storage. Clients use its
+ * Confluent-compatible API at {@link #ccompatUrl()}.
+ */
+public final class EmbeddedSchemaRegistry implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(EmbeddedSchemaRegistry.class);
+  /** Where the build unpacks the distribution, relative to the repository root. */
+  static final String BUILD_LOCATION = "app/target/apicurio-registry";
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+
+  private final Process process;
+  private final int port;
+  private final Path logFile;
+  private final Thread shutdownHook;
+
+  private EmbeddedSchemaRegistry(Process process, int port, Path logFile) {
+    this.process = process;
+    this.port = port;
+    this.logFile = logFile;
+    this.shutdownHook = new Thread(this::stopProcess, "registry-shutdown");
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+  }
+
+  /** Starts the distribution found by {@link #locateDistribution()} with {@link #locateJava()}. */
+  public static EmbeddedSchemaRegistry start() {
+    return start(locateDistribution(), locateJava());
+  }
+
+  public static EmbeddedSchemaRegistry start(Path distribution, Path java) {
+    Path jar = launcherJar(distribution);
+    int port = FreePort.pick();
+    Path logFile;
+    try {
+      logFile = Files.createTempFile("addp-registry-", ".log");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    List<String> cmd = new ArrayList<>(List.of(java.toString(), "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + port,
+        "-Dquarkus.management.enabled=false", // 3.x would otherwise open a management port on 0.0.0.0
+        "-jar", jar.toString()));
+    Process process;
+    try {
+      process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start the schema registry with " + java + ": " + e.getMessage(), e);
+    }
+    EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry(process, port, logFile);
+    try {
+      registry.awaitReady();
+    } catch (RuntimeException e) {
+      registry.close();
+      throw e;
+    }
+    log.info("schema registry (Apicurio, {}) ready at {}", distribution.getFileName(), registry.ccompatUrl());
+    return registry;
+  }
+
+  /** Base URL of the Confluent-compatible REST API. */
+  public String ccompatUrl() { return "http://127.0.0.1:" + port + "/apis/ccompat/v7"; }
+
+  public boolean isAlive() { return process.isAlive(); }
+
+  private void awaitReady() {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("schema registry exited with code " + process.exitValue() + " during start-up; log:\n" + tail());
+      }
+      try {
+        HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(ccompatUrl() + "/subjects"))
+            .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding());
+        if (r.statusCode() == 200) return;
+      } catch (IOException e) {
+        // not listening yet
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for the schema registry", e);
+      }
+      sleep(100);
+    }
+    throw new IllegalStateException("schema registry not ready after " + START_TIMEOUT.toSeconds() + " s; log:\n" + tail());
+  }
+
+  private String tail() {
+    try {
+      List<String> lines = Files.readAllLines(logFile);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    } catch (IOException e) {
+      return "(log unreadable: " + e + ")";
+    }
+  }
+
+  @Override
+  public void close() {
+    stopProcess();
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException e) {
+      // the JVM is already shutting down
+    }
+    try {
+      Files.deleteIfExists(logFile);
+    } catch (IOException e) {
+      log.debug("could not delete {}", logFile);
+    }
+  }
+
+  private void stopProcess() {
+    if (!process.isAlive()) return;
+    process.destroy();
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    }
+  }
+
+  /**
+   * The unpacked distribution: system property {@code addp.registry.home}, environment variable
+   * {@code ADDP_REGISTRY_HOME}, else {@value #BUILD_LOCATION} under the working directory or one
+   * of its parents.
+   */
+  public static Path locateDistribution() {
+    String configured = System.getProperty("addp.registry.home", System.getenv("ADDP_REGISTRY_HOME"));
+    if (configured != null && !configured.isBlank()) return checked(Paths.get(configured));
+    for (Path dir = Paths.get("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      Path candidate = dir.resolve(BUILD_LOCATION);
+      if (Files.isDirectory(candidate)) return candidate;
+    }
+    throw new IllegalStateException("schema registry distribution not found: build the project (mvn -pl app -am package) "
+        + "or set ADDP_REGISTRY_HOME / -Daddp.registry.home to an unpacked io.apicurio:apicurio-registry-app:*:tar.gz:all");
+  }
+
+  /** The java binary for the child: {@code addp.registry.java} / {@code REGISTRY_JAVA}, else this JVM's. */
+  public static Path locateJava() {
+    String configured = System.getProperty("addp.registry.java", System.getenv("REGISTRY_JAVA"));
+    if (configured != null && !configured.isBlank()) return Paths.get(configured);
+    return Paths.get(System.getProperty("java.home"), "bin", "java");
+  }
+
+  private static Path checked(Path dir) {
+    if (!Files.isDirectory(dir)) throw new IllegalStateException("schema registry distribution " + dir + " does not exist");
+    return dir;
+  }
+
+  /** 3.x ships a Quarkus fast-jar (quarkus-run.jar), 2.x a legacy runner jar. */
+  private static Path launcherJar(Path distribution) {
+    Path fastJar = distribution.resolve("quarkus-run.jar");
+    if (Files.exists(fastJar)) return fastJar;
+    try (Stream<Path> files = Files.list(distribution)) {
+      return files.filter(p -> p.getFileName().toString().endsWith("-runner.jar")).findFirst()
+          .orElseThrow(() -> new IllegalStateException("no quarkus-run.jar or *-runner.jar in " + distribution));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

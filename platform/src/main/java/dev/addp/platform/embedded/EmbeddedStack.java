@@ -1,0 +1,62 @@
+package dev.addp.platform.embedded;
+
+import dev.addp.platform.config.AddpConfig;
+import dev.addp.platform.kafka.KafkaClients;
+import dev.addp.platform.kafka.Topics;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+
+/**
+ * The embedded default: a real in-process KRaft broker and a real schema registry (child JVM),
+ * with the service's topics created. Closing it stops both, also after a failed start.
+ */
+public final class EmbeddedStack implements AutoCloseable {
+  private final EmbeddedKafka kafka;
+  private final EmbeddedSchemaRegistry registry;
+  private final AddpConfig config;
+
+  private EmbeddedStack(EmbeddedKafka kafka, EmbeddedSchemaRegistry registry, AddpConfig config) {
+    this.kafka = kafka;
+    this.registry = registry;
+    this.config = config;
+  }
+
+  /**
+   * Starts broker and registry, creates the topics, and returns the configuration that points at
+   * them (base settings are kept, connection settings replaced).
+   */
+  public static EmbeddedStack start(AddpConfig base, int partitions) {
+    EmbeddedKafka kafka = EmbeddedKafka.start();
+    EmbeddedSchemaRegistry registry = null;
+    try {
+      registry = EmbeddedSchemaRegistry.start();
+      AddpConfig config = base.with(AddpConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers())
+          .with(AddpConfig.REGISTRY_URL, registry.ccompatUrl());
+      try (Admin admin = new KafkaClients(config).admin()) {
+        Topics.from(config).createAll(admin, partitions, (short) 1);
+      }
+      return new EmbeddedStack(kafka, registry, config);
+    } catch (RuntimeException e) {
+      if (registry != null) registry.close();
+      kafka.close();
+      throw e;
+    }
+  }
+
+  public static EmbeddedStack start(int partitions) { return start(AddpConfig.of(Map.of()), partitions); }
+
+  public AddpConfig config() { return config; }
+
+  public EmbeddedKafka kafka() { return kafka; }
+
+  public EmbeddedSchemaRegistry registry() { return registry; }
+
+  @Override
+  public void close() {
+    try {
+      registry.close();
+    } finally {
+      kafka.close();
+    }
+  }
+}

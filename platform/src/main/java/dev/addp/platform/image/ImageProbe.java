@@ -1,0 +1,77 @@
+package dev.addp.platform.image;
+
+import dev.addp.avro.ErrorType;
+import dev.addp.avro.ImageInfo;
+import java.io.ByteArrayInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.util.Iterator;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * Checks an encoded image without decoding its pixels: format from the magic bytes, dimensions from
+ * the header (ImageIO readers read only the header for getWidth/getHeight), byte and pixel limits,
+ * and a cheap truncation check.
+ */
+public final class ImageProbe {
+  private final ImageLimits limits;
+
+  public ImageProbe(ImageLimits limits) { this.limits = limits; }
+
+  public ImageLimits limits() { return limits; }
+
+  /** @throws ImageRejectedException with the typed reason */
+  public ImageInfo probe(byte[] data) {
+    if (data == null || data.length == 0) throw new ImageRejectedException(ErrorType.EMPTY_IMAGE, "image has zero bytes");
+    if (data.length > limits.maxBytes()) {
+      throw new ImageRejectedException(ErrorType.IMAGE_TOO_LARGE,
+          "image has " + data.length + " bytes, the limit is " + limits.maxBytes());
+    }
+    ImageFormat format = ImageFormat.sniff(data).orElseThrow(() -> new ImageRejectedException(ErrorType.UNKNOWN_FORMAT,
+        "no known image signature in the first bytes (" + hex(data) + ")"));
+    if (!format.supported()) {
+      throw new ImageRejectedException(ErrorType.UNSUPPORTED_FORMAT,
+          format.label() + " images are not supported (supported: png, jpeg, gif, bmp, webp)");
+    }
+    int[] size = readSize(format, data);
+    long pixels = (long) size[0] * size[1];
+    if (size[0] <= 0 || size[1] <= 0 || size[0] > limits.maxSide() || size[1] > limits.maxSide() || pixels > limits.maxPixels()) {
+      throw new ImageRejectedException(ErrorType.TOO_MANY_PIXELS, format.label() + " header declares " + size[0] + "x" + size[1]
+          + " pixels; limits are " + limits.maxSide() + " per side and " + limits.maxPixels() + " in all");
+    }
+    if (!format.looksComplete(data)) {
+      throw new ImageRejectedException(ErrorType.TRUNCATED_IMAGE,
+          format.label() + " data of " + data.length + " bytes ends before the format's end marker");
+    }
+    return new ImageInfo(format.label(), size[0], size[1], (long) data.length);
+  }
+
+  private static int[] readSize(ImageFormat format, byte[] data) {
+    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
+      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+      if (!readers.hasNext()) {
+        throw new ImageRejectedException(ErrorType.UNSUPPORTED_FORMAT, "no decoder available for " + format.label());
+      }
+      ImageReader reader = readers.next();
+      try {
+        reader.setInput(in, true, true);
+        return new int[] {reader.getWidth(0), reader.getHeight(0)};
+      } finally {
+        reader.dispose();
+      }
+    } catch (EOFException e) {
+      throw new ImageRejectedException(ErrorType.TRUNCATED_IMAGE, format.label() + " header is cut short", e);
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof ImageRejectedException) throw (ImageRejectedException) e;
+      throw new ImageRejectedException(ErrorType.CORRUPT_IMAGE, format.label() + " header is unreadable: " + e.getMessage(), e);
+    }
+  }
+
+  private static String hex(byte[] d) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < Math.min(8, d.length); i++) sb.append(String.format("%02x", d[i] & 0xFF));
+    return sb.toString();
+  }
+}

@@ -1,0 +1,43 @@
+package dev.addp.platform.kafka;
+
+import dev.addp.avro.CancelCommand;
+import dev.addp.avro.DeadLetter;
+import dev.addp.avro.GenerationEvent;
+import dev.addp.avro.GenerationRequest;
+import dev.addp.avro.GenerationResult;
+import dev.addp.avro.ImageRequest;
+import dev.addp.avro.RecognitionResult;
+import dev.addp.platform.config.AddpConfig;
+import dev.addp.schemas.registry.SchemaRegistryClient;
+import dev.addp.schemas.wire.AvroWireSerde;
+import java.time.Duration;
+import org.apache.avro.specific.SpecificRecord;
+
+/** One registry client and the wire-format serde of every record type, built from the configuration. */
+public final class AvroSerdes {
+  private final SchemaRegistryClient registry;
+  private final boolean autoRegister;
+
+  public AvroSerdes(SchemaRegistryClient registry, boolean autoRegister) {
+    this.registry = registry;
+    this.autoRegister = autoRegister;
+  }
+
+  public static AvroSerdes from(AddpConfig config) {
+    return new AvroSerdes(new SchemaRegistryClient(config.require(AddpConfig.REGISTRY_URL),
+        config.get(AddpConfig.REGISTRY_BASIC_AUTH, null), Duration.ofSeconds(10)),
+        config.getBoolean(AddpConfig.REGISTRY_AUTO_REGISTER, true));
+  }
+
+  public SchemaRegistryClient registry() { return registry; }
+
+  public <T extends SpecificRecord> AvroWireSerde<T> of(Class<T> type) { return new AvroWireSerde<>(registry, type, autoRegister); }
+
+  public AvroWireSerde<ImageRequest> imageRequest() { return of(ImageRequest.class); }
+  public AvroWireSerde<RecognitionResult> recognitionResult() { return of(RecognitionResult.class); }
+  public AvroWireSerde<DeadLetter> deadLetter() { return of(DeadLetter.class); }
+  public AvroWireSerde<GenerationRequest> generationRequest() { return of(GenerationRequest.class); }
+  public AvroWireSerde<GenerationEvent> generationEvent() { return of(GenerationEvent.class); }
+  public AvroWireSerde<GenerationResult> generationResult() { return of(GenerationResult.class); }
+  public AvroWireSerde<CancelCommand> cancelCommand() { return of(CancelCommand.class); }
+}

@@ -1,0 +1,102 @@
+package dev.addp.platform.kafka;
+
+import dev.addp.platform.config.AddpConfig;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Kafka client settings shared by every role. Consumers read only committed data and never
+ * auto-commit; producers that write results are transactional, so offsets are committed only with
+ * the results they produced.
+ */
+public final class KafkaClients {
+  private final AddpConfig config;
+
+  public KafkaClients(AddpConfig config) { this.config = config; }
+
+  public AddpConfig config() { return config; }
+
+  public Map<String, Object> common() {
+    Map<String, Object> p = new HashMap<>(config.kafkaPassThrough());
+    p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.require(AddpConfig.BOOTSTRAP_SERVERS));
+    return p;
+  }
+
+  public Admin admin() { return Admin.create(common()); }
+
+  /** Exactly-once input: read_committed, manual offsets (committed through the producer's transaction). */
+  public KafkaConsumer<byte[], byte[]> transactionalInputConsumer(String groupId, String clientId, int maxPollRecords) {
+    Map<String, Object> p = common();
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+    p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
+    p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
+    p.putIfAbsent(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 300_000);
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    return new KafkaConsumer<>(p);
+  }
+
+  /** A plain read_committed consumer for tools and tests (auto-commit off, from the earliest offset). */
+  public KafkaConsumer<byte[], byte[]> readCommittedConsumer(String groupId) {
+    Map<String, Object> p = common();
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    return new KafkaConsumer<>(p);
+  }
+
+  /**
+   * A transactional producer. A restarted worker with the same transactional id fences its
+   * predecessor and aborts whatever transaction the predecessor left open.
+   */
+  public KafkaProducer<byte[], byte[]> transactionalProducer(String transactionalId) {
+    Map<String, Object> p = producerBase();
+    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+    // An abandoned transaction blocks read_committed readers until it times out; keep that short.
+    p.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 30_000);
+    return new KafkaProducer<>(p);
+  }
+
+  /** An idempotent producer for clients (submit, demo) that only append requests. */
+  public KafkaProducer<byte[], byte[]> producer() { return new KafkaProducer<>(producerBase()); }
+
+  private Map<String, Object> producerBase() {
+    Map<String, Object> p = common();
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES);
+    p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    return p;
+  }
+
+  /** Kafka Streams settings with exactly-once v2. */
+  public Map<String, Object> streams(String applicationId) {
+    Map<String, Object> p = common();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), Topics.MAX_MESSAGE_BYTES);
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Topics.MAX_MESSAGE_BYTES);
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    return p;
+  }
+}

@@ -1,0 +1,61 @@
+package dev.addp.platform.kafka;
+
+import dev.addp.platform.config.AddpConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/** Names of the service's topics (one prefix for all of them) and their creation. */
+public record Topics(String prefix) {
+  /** Records larger than this are refused by the topics (and clients are configured to match). */
+  public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+  public static Topics from(AddpConfig config) { return new Topics(config.get(AddpConfig.TOPIC_PREFIX, "addp.")); }
+
+  /** Raw image requests from clients and connectors. */
+  public String imagesRaw() { return prefix + "images.raw"; }
+  /** Validated image requests, ready for the recognition workers. */
+  public String recognitionRequests() { return prefix + "recognition.requests"; }
+  public String recognitionResults() { return prefix + "recognition.results"; }
+  public String deadLetters() { return prefix + "deadletter"; }
+  public String generationRequests() { return prefix + "generation.requests"; }
+  public String generationEvents() { return prefix + "generation.events"; }
+  public String generationResults() { return prefix + "generation.results"; }
+  /** Compacted: the latest cancel command per job id. */
+  public String generationControl() { return prefix + "generation.control"; }
+
+  public List<String> all() {
+    return List.of(imagesRaw(), recognitionRequests(), recognitionResults(), deadLetters(), generationRequests(),
+        generationEvents(), generationResults(), generationControl());
+  }
+
+  /** Creates every topic that does not exist yet; existing topics are left as they are. */
+  public void createAll(Admin admin, int partitions, short replicationFactor) {
+    List<NewTopic> topics = new ArrayList<>();
+    for (String name : all()) {
+      NewTopic t = new NewTopic(name, partitions, replicationFactor);
+      if (name.equals(generationControl())) {
+        t.configs(Map.of("cleanup.policy", "compact", "max.message.bytes", String.valueOf(MAX_MESSAGE_BYTES)));
+      } else {
+        t.configs(Map.of("max.message.bytes", String.valueOf(MAX_MESSAGE_BYTES)));
+      }
+      topics.add(t);
+    }
+    admin.createTopics(topics).values().forEach((name, future) -> {
+      try {
+        future.get();
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) {
+          throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause().getMessage(), e.getCause());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted creating topics", e);
+      }
+    });
+  }
+}

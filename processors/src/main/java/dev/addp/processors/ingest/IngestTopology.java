@@ -1,0 +1,58 @@
+package dev.addp.processors.ingest;
+
+import dev.addp.avro.DeadLetter;
+import dev.addp.avro.ImageRequest;
+import dev.addp.platform.config.AddpConfig;
+import dev.addp.platform.image.ImageLimits;
+import dev.addp.platform.image.ImageProbe;
+import dev.addp.platform.kafka.AvroSerdes;
+import dev.addp.platform.kafka.DeadLetters;
+import dev.addp.platform.kafka.Topics;
+import java.nio.file.Paths;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+
+/**
+ * images.raw → validate → recognition requests, or → dead letters.
+ *
+ * <p>The raw topic is read as bytes, not through an Avro serde, so that records which are not
+ * readable requests become typed dead letters inside the topology instead of deserialization
+ * errors.
+ */
+public final class IngestTopology {
+  public static final String APPLICATION_ID = "addp-ingest";
+
+  private IngestTopology() { }
+
+  public static Topology build(AddpConfig config, AvroSerdes serdes) {
+    Topics topics = Topics.from(config);
+    ImageLimits limits = ImageLimits.from(config);
+    List<java.nio.file.Path> uriRoots = Arrays.stream(config.get("image.uri.roots", "").split(","))
+        .map(String::trim).filter(s -> !s.isEmpty()).map(Paths::get).toList();
+    ImageSource source = new ImageSource(uriRoots, limits.maxBytes());
+    ImageProbe probe = new ImageProbe(limits);
+    DeadLetters deadLetters = new DeadLetters("ingest", config.get(AddpConfig.WORKER_ID, APPLICATION_ID),
+        config.getInt("deadletter.max.original.bytes", DeadLetters.DEFAULT_MAX_ORIGINAL_BYTES));
+
+    StreamsBuilder builder = new StreamsBuilder();
+    builder.stream(topics.imagesRaw(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+        .processValues(() -> new ImageRequestValidator(serdes.imageRequest(), source, probe, deadLetters), Named.as("validate"))
+        .split(Named.as("route-"))
+        .branch((key, outcome) -> outcome.isAccepted(), Branched.withConsumer(accepted -> accepted
+            .mapValues(IngestOutcome::request, Named.as("request"))
+            .to(topics.recognitionRequests(), Produced.<byte[], ImageRequest>with(Serdes.ByteArray(), serdes.imageRequest())),
+            "accepted"))
+        .defaultBranch(Branched.withConsumer(rejected -> rejected
+            .mapValues(IngestOutcome::deadLetter, Named.as("dead-letter"))
+            .to(topics.deadLetters(), Produced.<byte[], DeadLetter>with(Serdes.ByteArray(), serdes.deadLetter())),
+            "rejected"));
+    return builder.build();
+  }
+}
