@@ -14,8 +14,10 @@ import os
 import shutil
 import subprocess
 import tempfile
+import warnings
 
 import numpy as np
+import onnx
 import torch
 import torch.nn as nn
 
@@ -121,14 +123,31 @@ def export_graphs(addp, classifier, out_dir, batch=1):
         path = os.path.join(out_dir, f"{name}.onnx")
         args = tuple(example_inputs(inputs, batch, 0).values())
         dyn = {n: {0: "batch"} for n, _, _ in inputs + outputs}
-        with torch.no_grad():
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # tracer notes on the static token-grid size
             torch.onnx.export(module, args, path, opset_version=OPSET, do_constant_folding=True,
                               input_names=[n for n, _, _ in inputs],
                               output_names=[n for n, _, _ in outputs], dynamic_axes=dyn)
+        _declare_shapes(path, inputs + outputs)
         graphs[name] = {"file": f"{name}.onnx", "sha256": sha256(path),
                         "inputs": [dict(name=n, dtype=d, shape=s) for n, d, s in inputs],
                         "outputs": [dict(name=n, dtype=d, shape=s) for n, d, s in outputs]}
     return graphs
+
+
+def _declare_shapes(path, specs):
+    """Write the contract's shapes into the graph's input/output declarations: the exporter
+    leaves symbolic names on dims that are static in fact (e.g. after Resize)."""
+    model = onnx.load(path)
+    by_name = {n: shape for n, _, shape in specs}
+    for vi in list(model.graph.input) + list(model.graph.output):
+        for dim, want in zip(vi.type.tensor_type.shape.dim, by_name[vi.name]):
+            if isinstance(want, str):
+                dim.dim_param = want
+            else:
+                dim.dim_value = want
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
 
 
 def write_tensor(path, t):

@@ -20,7 +20,7 @@ class Attention(nn.Module):
         """key_bias: optional additive [B, N] bias on attention logits per key (0 or -inf); it
         removes keys without changing shapes (the static-shape decoder needs this)."""
         B, N, C = x.shape
-        q, k, v = self.qkv(x).reshape(B, N, 3, self.heads, C // self.heads).permute(2, 0, 3, 1, 4)
+        q, k, v = self.qkv(x).reshape(B, N, 3, self.heads, C // self.heads).permute(2, 0, 3, 1, 4).unbind(0)
         attn = (q @ k.transpose(-2, -1)) * self.scale
         if key_bias is not None:
             attn = attn + key_bias[:, None, None, :]

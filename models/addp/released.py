@@ -41,23 +41,23 @@ def _state(ckpt):
     return {k: v for k, v in sd.items() if torch.is_tensor(v)}
 
 
-def load_addp(ckpt, size):
-    """ckpt: path or loaded object. Every key must be used or explicitly ignored, and every
+def load_addp(ckpt, config):
+    """ckpt: path or loaded object; config: addp_config(size). Every key must be used or explicitly ignored, and every
     parameter of the model must be present with the right shape (strict load)."""
     if isinstance(ckpt, str):
         ckpt = torch.load(ckpt, map_location="cpu")
     sd = {k: v for k, v in _state(ckpt).items()
           if k not in IGNORED_KEYS and not k.startswith(IGNORED_PREFIXES)}
-    model = ADDP(addp_config(size))
+    model = ADDP(config)
     model.load_state_dict(sd, strict=True)
     return model.eval()
 
 
-def load_classifier(ckpt, size, num_classes=None):
+def load_classifier(ckpt, size):
     if isinstance(ckpt, str):
         ckpt = torch.load(ckpt, map_location="cpu")
     sd = _state(ckpt)
-    model = ViTClassifier(classifier_config(size, num_classes or sd["head.weight"].shape[0]))
+    model = ViTClassifier(classifier_config(size, sd["head.weight"].shape[0]))
     model.load_state_dict(sd, strict=True)
     return model.eval()
 
@@ -102,7 +102,7 @@ def main():
     ap.add_argument("--golden", action="store_true", help="write golden files (batch 1) and check with ORT Java")
     ap.add_argument("--traces", action="store_true", help="write one golden generation trace (slow on CPU)")
     args = ap.parse_args()
-    model = load_addp(args.checkpoint, args.size)
+    model = load_addp(args.checkpoint, addp_config(args.size))
     cls = load_classifier(args.finetuned, args.size) if args.finetuned else None
     labels = open(args.labels).read().splitlines() if args.labels else None
     export_released(model, cls, args.out, args.size, labels, args.golden, args.traces, args.golden)

@@ -3,6 +3,7 @@
 Module and parameter names follow MAGE's converted MaskGIT VQGAN (`encoder.down.{i}.block.{j}...`,
 `decoder.up.{i}...`, `quantize.embedding.weight`) so the released layout loads into the same
 classes; `released_config()` gives the ImageNet 256x256 / 1024-entry config."""
+import math
 import time
 
 import torch
@@ -160,9 +161,8 @@ class VQModel(nn.Module):
 
     def latent_from_tokens(self, tok):
         """Per-position codebook-space vectors [B,N,C] -> decoder latent [B,C,g,g]."""
-        B, N, C = tok.shape
-        g = int(round(N ** 0.5))
-        return tok.transpose(1, 2).reshape(B, C, g, g)
+        g = math.isqrt(int(tok.shape[1]))     # static grid side; batch stays dynamic in ONNX
+        return tok.transpose(1, 2).reshape(-1, tok.shape[2], g, g)
 
     def decode_ids(self, ids):
         return self.decoder(self.latent_from_tokens(self.codebook[ids]))
