@@ -81,13 +81,31 @@ public final class SchemaRegistryClient {
     if (unknownIds.contains(id)) throw new UnknownSchemaIdException(id, "(cached answer)");
     try {
       JsonNode r = send("GET", "/schemas/ids/" + id, null);
-      Schema schema = new Schema.Parser().parse(r.get("schema").asText());
+      Schema.Parser parser = new Schema.Parser();
+      parseReferences(r.path("references"), parser, new java.util.HashSet<>());
+      Schema schema = parser.parse(r.get("schema").asText());
       schemaById.putIfAbsent(id, schema);
       return schema;
     } catch (SchemaRegistryException e) {
       if (e.httpStatus() != 404) throw e;
       if (unknownIds.size() < MAX_CACHED_UNKNOWN_IDS) unknownIds.add(id);
       throw new UnknownSchemaIdException(id, e.getMessage());
+    }
+  }
+
+  /**
+   * Schema references (Confluent 5.5+; Apicurio's serdes register nested named types this way):
+   * each referenced subject version is parsed into the parser first, depth first, so the schema
+   * that names them resolves.
+   */
+  private void parseReferences(JsonNode references, Schema.Parser parser, Set<String> seen) {
+    for (JsonNode ref : references) {
+      String key = ref.path("subject").asText() + "/" + ref.path("version").asText();
+      if (!seen.add(key)) continue;
+      JsonNode r = send("GET", "/subjects/" + enc(ref.path("subject").asText()) + "/versions/" + ref.path("version").asText(), null);
+      parseReferences(r.path("references"), parser, seen);
+      String name = ref.path("name").asText();
+      if (!parser.getTypes().containsKey(name)) parser.parse(r.get("schema").asText());
     }
   }
 
