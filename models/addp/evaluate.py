@@ -69,9 +69,15 @@ def run(addp_model, predictor, classifier, test_images, gen, n_fid, n_small, out
     samples["vq_recon"] = vq_reconstruct(addp_model.vqgan, other)
     score("fid_vq_recon", samples["vq_recon"])
     score("fid_real_test", other.numpy())
-    addp_small = generate.generate_many(*generate.torch_fns(step, render), const, n_small, 250,
-                                        gen["steps"], seed=500, **kw)
-    score("fid_addp_500", addp_small)
+    # n_small-image FIDs over three seeds: the spread a Java re-implementation should land in
+    small = []
+    for seed in (500, 501, 502):
+        imgs = generate.generate_many(*generate.torch_fns(step, render), const, n_small, 250,
+                                      gen["steps"], seed=seed, **kw)
+        small.append(round(fid.fid(classifier, imgs, ref_stats), 4))
+    metrics["fid_addp_500"] = small[0]
+    metrics["fid_addp_500_seeds"] = {"seeds": [500, 501, 502], "fid": small}
+    log(f"eval fid_addp_500 = {small[0]} (seeds 500-502: {small})")
     for steps, tau in sweep:
         key = f"fid_addp_500_T{steps}_tau{tau:g}"
         imgs = generate.generate_many(*generate.torch_fns(step, render), const, n_small, 250,

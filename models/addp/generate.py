@@ -3,7 +3,7 @@ arrays so a run can be recorded and replayed bit-for-bit by the Java service.
 
 Per step s (0-based) and per image the loop draws u_sample[N] then u_gumbel[N] (numpy PCG64,
 uniform in [0,1)), for every position, so the layout never depends on the mask. Numerics:
-  p       = softmax(logits / temperature) in float32
+  p       = softmax(logits / temperature) in float32 (see softmax32 for the exact operations)
   sample  = first k with cdf[k] > u * cdf[K-1], cdf = float64 cumsum of p (clipped to K-1)
   ids'    = mask ? sample : ids
   g       = -ln(-ln(max(u_gumbel, 1e-20)))                          (float64)
@@ -22,10 +22,14 @@ from . import schedule
 
 
 def softmax32(logits, temperature):
-    x = (logits / np.float32(temperature)).astype(np.float32)
-    x = x - x.max(axis=-1, keepdims=True)
-    e = np.exp(x, dtype=np.float32)
-    return (e / e.sum(axis=-1, keepdims=True, dtype=np.float32)).astype(np.float32)
+    """float32 softmax written so Java can repeat it operation by operation:
+    x = logits / T; d = x - max(x); e = (float) exp((double) d); s = e[0] + e[1] + ... summed
+    left to right in float32; p = e / s."""
+    x = (np.asarray(logits, np.float32) / np.float32(temperature)).astype(np.float32)
+    d = x - x.max(axis=-1, keepdims=True)
+    e = np.exp(d.astype(np.float64)).astype(np.float32)
+    s = np.add.accumulate(e, axis=-1, dtype=np.float32)[..., -1:]   # sequential float32 sum
+    return (e / s).astype(np.float32)
 
 
 def sample_inverse_cdf(p, u):

@@ -1,6 +1,7 @@
 """Released-checkpoint importer/exporter. The real weights cannot be downloaded here, so the
 tests build random models in the released key layout. Full-size ViT-B/16 and ViT-L/16 run only
 with ADDP_SLOW_TESTS=1 (minutes, several GB of RAM and temp disk)."""
+import json
 import os
 import tempfile
 import unittest
@@ -83,7 +84,6 @@ class FullSizeExportTest(unittest.TestCase):
             released.export_released(model, cls, out, size, golden=golden, check=golden)
             graphs = export.io_spec(model, cls)
             self.assertEqual(graphs["gen_step"][0][2][2], ["batch", 256, 1024])
-            import json
             with open(os.path.join(out, "manifest.json")) as f:
                 manifest = json.load(f)
             for name, spec in manifest["graphs"].items():

@@ -65,7 +65,7 @@ public abstract class IngestDeadLetterContract {
     expected.put("file-outside-roots", ErrorType.IMAGE_URI_UNREADABLE);
 
     try (StreamsRunner ingest = new StreamsRunner(IngestTopology.build(config, serdes),
-            new KafkaClients(config).streams("ingest-" + topics.prefix())).start();
+            new KafkaClients(config).streams(IngestTopology.applicationId(config))).start();
          KafkaProducer<byte[], byte[]> producer = new KafkaClients(config).producer()) {
       String raw = topics.imagesRaw();
       int valid = 0;

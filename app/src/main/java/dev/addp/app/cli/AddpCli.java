@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     subcommands = {DemoCommand.class, ServeCommand.class, SubmitCommand.class, BenchCommand.class})
 public final class AddpCli {
   public static void main(String[] args) {
-    int code = new CommandLine(new AddpCli()).execute(args);
+    int code = new CommandLine(new AddpCli()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
     System.exit(code);
   }
 }

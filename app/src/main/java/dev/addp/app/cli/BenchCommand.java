@@ -95,6 +95,7 @@ final class BenchCommand {
           "model.intra.op.threads", String.valueOf(threads), AddpConfig.WORKER_ID, "bench-worker"));
       try (EmbeddedStack stack = EmbeddedStack.start(base, 4);
            RoleRunner roles = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION), stack.config())) {
+      roles.awaitReady(Duration.ofSeconds(60));
         RecognitionRoundTrip trip = new RecognitionRoundTrip(stack.config());
         trip.run("warmup", Math.min(200, n), i -> new RecognitionRoundTrip.Item("warmup-" + i, pngs.get(i), Map.of()),
             Duration.ofMinutes(5), false);

@@ -62,6 +62,7 @@ final class DemoCommand implements Callable<Integer> {
     Map<String, Object> summary = new LinkedHashMap<>();
     try (EmbeddedStack stack = EmbeddedStack.start(base, partitions);
          RoleRunner roles = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION), stack.config())) {
+      roles.awaitReady(Duration.ofSeconds(60));
       System.err.printf("broker %s, registry %s; sending %d images%n", stack.config().get(AddpConfig.BOOTSTRAP_SERVERS, ""),
           stack.config().get(AddpConfig.REGISTRY_URL, ""), n);
       RecognitionRoundTrip.Outcome o = new RecognitionRoundTrip(stack.config()).run("fashion-mnist-test", n,
@@ -106,6 +107,9 @@ final class DemoCommand implements Callable<Integer> {
       summary.put("throughput_ips", o.throughputPerSecond());
       summary.put("latency_p50_ms", Percentiles.of(o.latencyMs().values(), 50));
       summary.put("latency_p99_ms", Percentiles.of(o.latencyMs().values(), 99));
+      summary.put("mean_queue_ms", o.results().values().stream().mapToDouble(r -> r.getTimings().getQueueMs()).average().orElse(0));
+      summary.put("mean_decode_ms", o.results().values().stream().mapToDouble(r -> r.getTimings().getDecodeMs()).average().orElse(0));
+      summary.put("mean_batch_inference_ms", o.results().values().stream().mapToDouble(r -> r.getTimings().getInferenceMs()).average().orElse(0));
       summary.put("batches", worker.stats().batches.get());
       summary.put("mean_batch_size", worker.stats().meanBatchSize());
       summary.put("model", Map.of("name", worker.classifier().lineage().getName(), "version", worker.classifier().lineage().getVersion(),

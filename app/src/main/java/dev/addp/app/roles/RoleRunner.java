@@ -13,6 +13,7 @@ import java.util.List;
 /** Starts roles against the configured Kafka and registry; closing stops them in reverse order. */
 public final class RoleRunner implements AutoCloseable {
   private final List<AutoCloseable> running = new ArrayList<>();
+  private final List<StreamsRunner> streams = new ArrayList<>();
   private RecognitionService recognition;
 
   public static RoleRunner start(Collection<Role> roles, AddpConfig config) throws Exception {
@@ -29,13 +30,23 @@ public final class RoleRunner implements AutoCloseable {
   private void startOne(Role role, AddpConfig config) throws Exception {
     KafkaClients clients = new KafkaClients(config);
     switch (role) {
-      case INGEST -> running.add(new StreamsRunner(IngestTopology.build(config, AvroSerdes.from(config)),
-          clients.streams(IngestTopology.APPLICATION_ID)).start());
+      case INGEST -> {
+        StreamsRunner ingest = new StreamsRunner(IngestTopology.build(config, AvroSerdes.from(config)),
+            clients.streams(IngestTopology.applicationId(config))).start();
+        streams.add(ingest);
+        running.add(ingest);
+      }
       case RECOGNITION -> {
         recognition = RecognitionService.start(config);
         running.add(recognition);
       }
     }
+  }
+
+  /** Waits until every started role is consuming (used before timing anything). */
+  public void awaitReady(java.time.Duration timeout) throws InterruptedException {
+    for (StreamsRunner s : streams) s.awaitRunning(timeout);
+    if (recognition != null) recognition.awaitReady(timeout);
   }
 
   /** The recognition worker, when this runner started one. */

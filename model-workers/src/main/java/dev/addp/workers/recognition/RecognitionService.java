@@ -55,6 +55,10 @@ public final class RecognitionService implements AutoCloseable {
 
   public boolean isAlive() { return thread.isAlive(); }
 
+  public void awaitReady(java.time.Duration timeout) throws InterruptedException {
+    if (!worker.awaitAssignment(timeout)) throw new IllegalStateException("recognition worker got no partitions within " + timeout);
+  }
+
   @Override
   public void close() throws Exception {
     worker.close();

@@ -49,7 +49,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RecognitionWorker implements Runnable, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RecognitionWorker.class);
-  public static final String GROUP_ID = "addp-recognition";
   private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(20);
 
   private final KafkaClients clients;
@@ -69,6 +68,7 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
   private volatile KafkaConsumer<byte[], byte[]> consumer;
   private KafkaProducer<byte[], byte[]> producer;
   private boolean paused;
+  private final java.util.concurrent.CountDownLatch assigned = new java.util.concurrent.CountDownLatch(1);
 
   private record Pending(ConsumerRecord<byte[], byte[]> record, Future<Prepared> prepared, long arrivedNanos) { }
 
@@ -90,10 +90,17 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
 
   public WorkerStats stats() { return stats; }
 
+  /** Waits until the worker owns partitions (it has joined its consumer group). */
+  public boolean awaitAssignment(Duration timeout) throws InterruptedException {
+    return assigned.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
   @Override
   public void run() {
-    consumer = clients.transactionalInputConsumer(GROUP_ID, workerId, policy.maxInFlight());
-    producer = clients.transactionalProducer(GROUP_ID + "-" + workerId);
+    // Group and transactional ids carry the topic prefix, so separate deployments on one cluster never meet.
+    String group = topics.prefix() + "recognition-workers";
+    consumer = clients.transactionalInputConsumer(group, workerId, policy.maxInFlight());
+    producer = clients.transactionalProducer(topics.prefix() + "recognition-" + workerId);
     try {
       producer.initTransactions();
       consumer.subscribe(List.of(topics.recognitionRequests()), new Rebalance());
@@ -364,6 +371,7 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
       if (paused) consumer.pause(partitions);
+      if (!partitions.isEmpty()) assigned.countDown();
     }
 
     @Override

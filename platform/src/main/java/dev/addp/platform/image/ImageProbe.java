@@ -16,6 +16,11 @@ import javax.imageio.stream.ImageInputStream;
  * and a cheap truncation check.
  */
 public final class ImageProbe {
+  static {
+    // ImageIO buffers streams in temporary files by default: one file per image is far slower than memory.
+    ImageIO.setUseCache(false);
+  }
+
   private final ImageLimits limits;
 
   public ImageProbe(ImageLimits limits) { this.limits = limits; }
@@ -50,23 +55,34 @@ public final class ImageProbe {
 
   private static int[] readSize(ImageFormat format, byte[] data) {
     try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
-      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-      if (!readers.hasNext()) {
-        throw new ImageRejectedException(ErrorType.UNSUPPORTED_FORMAT, "no decoder available for " + format.label());
-      }
-      ImageReader reader = readers.next();
+      ImageReader reader = readerFor(format);
       try {
         reader.setInput(in, true, true);
         return new int[] {reader.getWidth(0), reader.getHeight(0)};
       } finally {
         reader.dispose();
       }
-    } catch (EOFException e) {
-      throw new ImageRejectedException(ErrorType.TRUNCATED_IMAGE, format.label() + " header is cut short", e);
     } catch (IOException | RuntimeException e) {
       if (e instanceof ImageRejectedException) throw (ImageRejectedException) e;
+      // A header that ends early is a truncated file, whatever exception the reader chose for it.
+      if (e instanceof EOFException || !format.looksComplete(data)) {
+        throw new ImageRejectedException(ErrorType.TRUNCATED_IMAGE, format.label() + " data of " + data.length
+            + " bytes ends inside its header", e);
+      }
       throw new ImageRejectedException(ErrorType.CORRUPT_IMAGE, format.label() + " header is unreadable: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * A fresh ImageIO reader for a sniffed format, looked up by name: asking ImageIO to guess would
+   * make every registered plugin inspect the bytes again.
+   */
+  public static ImageReader readerFor(ImageFormat format) {
+    Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format.label());
+    if (!readers.hasNext()) {
+      throw new ImageRejectedException(ErrorType.UNSUPPORTED_FORMAT, "no decoder available for " + format.label());
+    }
+    return readers.next();
   }
 
   private static String hex(byte[] d) {

@@ -27,7 +27,10 @@ import org.apache.kafka.streams.kstream.Produced;
  * errors.
  */
 public final class IngestTopology {
-  public static final String APPLICATION_ID = "addp-ingest";
+  /** The Streams application id: its consumer group, transactional ids and internal topics. */
+  public static String applicationId(AddpConfig config) {
+    return config.get("ingest.application.id", Topics.from(config).prefix() + "ingest");
+  }
 
   private IngestTopology() { }
 
@@ -38,7 +41,7 @@ public final class IngestTopology {
         .map(String::trim).filter(s -> !s.isEmpty()).map(Paths::get).toList();
     ImageSource source = new ImageSource(uriRoots, limits.maxBytes());
     ImageProbe probe = new ImageProbe(limits);
-    DeadLetters deadLetters = new DeadLetters("ingest", config.get(AddpConfig.WORKER_ID, APPLICATION_ID),
+    DeadLetters deadLetters = new DeadLetters("ingest", config.get(AddpConfig.WORKER_ID, applicationId(config)),
         config.getInt("deadletter.max.original.bytes", DeadLetters.DEFAULT_MAX_ORIGINAL_BYTES));
 
     StreamsBuilder builder = new StreamsBuilder();

@@ -44,6 +44,15 @@ public final class StreamsRunner implements AutoCloseable {
 
   public boolean isRunning() { return streams.state().isRunningOrRebalancing(); }
 
+  /** Waits until every stream thread has its tasks (state RUNNING). */
+  public void awaitRunning(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (streams.state() != KafkaStreams.State.RUNNING) {
+      if (System.nanoTime() > deadline) throw new IllegalStateException("streams not running after " + timeout + ": " + streams.state());
+      Thread.sleep(50);
+    }
+  }
+
   @Override
   public void close() { streams.close(Duration.ofSeconds(30)); }
 }
