@@ -1,0 +1,119 @@
+package dev.addp.workers.generation;
+
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * ADDP's alternating loop (method note §4.2), one step at a time for any set of images, which may
+ * belong to different jobs, be at different steps and use different settings: the host side
+ * (softmax, sampling, confidence, the new mask) runs per image, then one batched model run turns
+ * every image's tokens into pixels and, except at the last step, into the next logits.
+ */
+public final class GenerationLoop {
+  private final GenerationModel model;
+  private final int maxBatch;
+  private final int n;
+  private final int k;
+  private final long[] ids;
+  private final float[] mask;
+  private final float[] probs;
+  private final float[] pixels;
+  private final float[] logits;
+  /** Pixels of an all-masked step, per sampling temperature (they depend on nothing else). */
+  private final Map<Float, float[]> allMaskedPixels = new HashMap<>();
+
+  public GenerationLoop(GenerationModel model, int maxBatch) {
+    this.model = model;
+    this.maxBatch = maxBatch;
+    this.n = model.tokens();
+    this.k = model.codebookSize();
+    this.ids = new long[maxBatch * n];
+    this.mask = new float[maxBatch * n];
+    this.probs = new float[maxBatch * n * k];
+    this.pixels = new float[maxBatch * model.pixelCount()];
+    this.logits = new float[maxBatch * n * k];
+  }
+
+  public GenerationModel model() { return model; }
+
+  public int maxBatch() { return maxBatch; }
+
+  public ImageTrack newTrack(LoopSettings settings, Uniforms uniforms) {
+    return new ImageTrack(settings, uniforms, n, k, model.pixelCount());
+  }
+
+  /** Advances every unfinished track by one step. */
+  public void step(List<ImageTrack> tracks) throws OrtException { step(tracks, null); }
+
+  /** As {@link #step(List)}; {@code options} lets another thread terminate the model run in flight. */
+  public void step(List<ImageTrack> tracks, OrtSession.RunOptions options) throws OrtException {
+    List<ImageTrack> toStep = new ArrayList<>();
+    List<ImageTrack> toRender = new ArrayList<>();
+    for (ImageTrack t : tracks) {
+      if (t.done()) continue;
+      select(t);
+      boolean last = t.step == t.settings.steps() - 1;
+      if (last) {
+        toRender.add(t);
+      } else if (t.allMasked && allMaskedPixels.containsKey(temperature(t))) {
+        float[] cached = allMaskedPixels.get(temperature(t));
+        System.arraycopy(cached, 0, t.pixels, 0, cached.length);
+      } else {
+        toStep.add(t);
+      }
+    }
+    runInChunks(true, toStep, options);
+    runInChunks(false, toRender, options);
+    for (ImageTrack t : tracks) {
+      if (t.done()) continue;
+      if (t.allMasked) allMaskedPixels.putIfAbsent(temperature(t), t.pixels.clone());
+      t.step++;
+    }
+  }
+
+  /** Host half of a step: distribution, samples at masked positions, confidence, the new mask. */
+  private void select(ImageTrack t) {
+    float[] current = t.allMasked ? model.allMaskedLogits() : t.logits;
+    float temperature = temperature(t);
+    t.uniforms.next(t.step, t.uSample, t.uGumbel);
+    double tau = t.settings.choiceTemperatureAt(t.step);
+    for (int i = 0; i < n; i++) {
+      if (t.mask[i] == 0f) {
+        t.confidence[i] = Double.POSITIVE_INFINITY; // reliable positions stay reliable
+        continue;
+      }
+      StepKernel.softmax(current, t.probs, i * k, k, temperature);
+      int id = StepKernel.sample(t.probs, i * k, k, t.uSample[i]);
+      t.ids[i] = id;
+      t.confidence[i] = Math.log(t.probs[i * k + id]) + tau * StepKernel.gumbel(t.uGumbel[i]);
+    }
+    int stillMasked = t.settings.schedule().maskedAfter(t.step, t.settings.steps(), n);
+    StepKernel.bottomK(t.confidence, stillMasked, t.mask, 0, t.order);
+    t.allMasked = stillMasked == n;
+  }
+
+  private void runInChunks(boolean withLogits, List<ImageTrack> group, OrtSession.RunOptions options) throws OrtException {
+    int px = model.pixelCount();
+    for (int start = 0; start < group.size(); start += maxBatch) {
+      int b = Math.min(maxBatch, group.size() - start);
+      for (int j = 0; j < b; j++) {
+        ImageTrack t = group.get(start + j);
+        System.arraycopy(t.ids, 0, ids, j * n, n);
+        System.arraycopy(t.mask, 0, mask, j * n, n);
+        System.arraycopy(t.probs, 0, probs, j * n * k, n * k);
+      }
+      model.run(withLogits, b, ids, mask, probs, pixels, logits, options);
+      for (int j = 0; j < b; j++) {
+        ImageTrack t = group.get(start + j);
+        System.arraycopy(pixels, j * px, t.pixels, 0, px);
+        if (withLogits) System.arraycopy(logits, j * n * k, t.logits, 0, n * k);
+      }
+    }
+  }
+
+  private static float temperature(ImageTrack t) { return (float) t.settings.temperature(); }
+}
