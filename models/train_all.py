@@ -9,6 +9,7 @@ checkpoint): vq -> tokens -> mage -> addp -> finetune -> scratch -> evaluate -> 
 Checkpoints go to work/<mode>/ (git-ignored); the full run exports to zoo/addp-fmnist/, the quick
 run to work/quick/zoo/addp-fmnist/. `--redo STAGE` forces a stage (and everything after it)."""
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -60,6 +61,17 @@ def shrink(config, **kw):
     return dict(config, **kw)
 
 
+@contextlib.contextmanager
+def conv_threads():
+    """Convolutions run on torch's own thread pool, not on OpenBLAS: give it both cores for the
+    conv-only stages (elsewhere 1 torch thread + 2 OpenBLAS threads is fastest)."""
+    torch.set_num_threads(2)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(1)
+
+
 class Run:
     def __init__(self, quick, work_dir, zoo_dir):
         self.quick = quick
@@ -88,18 +100,15 @@ class Run:
         cfg = dict(self.p["vq"])
         if self.p["tiny"]:
             cfg["model"] = shrink(cfg["model"], ch=8, z_channels=16, n_embed=64, norm_groups=4)
-        torch.set_num_threads(2)   # convolutions run on torch's own pool, not OpenBLAS
-        try:
+        with conv_threads():
             model = vq.train(cfg, self.path("vq.pt"), self.log)
-        finally:
-            torch.set_num_threads(1)
         xte, _ = data.load_rgb("test", 500 if self.quick else None)
         return {"vq_psnr": round(vq.evaluate_psnr(model, xte), 3)}
 
     def tokens(self):
         model = vq.load(self.path("vq.pt"))
         xtr, _ = data.load_rgb("train", self.p["vq"].get("train_limit"))
-        with torch.no_grad():
+        with torch.no_grad(), conv_threads():
             enc = lambda x: torch.cat([model.encode_ids(x[i:i + 1000]) for i in range(0, len(x), 1000)])
             # the training set and its horizontal flips: the only augmentation of MAGE/ADDP here
             toks = torch.cat([enc(xtr), enc(xtr.flip(3))])

@@ -5,5 +5,9 @@ public enum Role {
   /** Kafka Streams: validate raw image requests, route them to recognition or to dead letters. */
   INGEST,
   /** Model worker: batched recognition on ONNX Runtime. */
-  RECOGNITION
+  RECOGNITION,
+  /** Model worker: generation jobs, ADDP's alternating loop with continuous batching across jobs. */
+  GENERATION,
+  /** Kafka Streams: the job-status table, served read-only over HTTP. */
+  STATUS
 }

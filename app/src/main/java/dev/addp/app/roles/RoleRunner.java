@@ -4,7 +4,10 @@ import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.KafkaClients;
 import dev.addp.processors.ingest.IngestTopology;
+import dev.addp.processors.status.JobStatusServer;
+import dev.addp.processors.status.JobStatusTopology;
 import dev.addp.processors.streams.StreamsRunner;
+import dev.addp.workers.generation.jobs.GenerationService;
 import dev.addp.workers.recognition.RecognitionService;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -15,6 +18,8 @@ public final class RoleRunner implements AutoCloseable {
   private final List<AutoCloseable> running = new ArrayList<>();
   private final List<StreamsRunner> streams = new ArrayList<>();
   private RecognitionService recognition;
+  private GenerationService generation;
+  private JobStatusServer status;
 
   public static RoleRunner start(Collection<Role> roles, AddpConfig config) throws Exception {
     RoleRunner runner = new RoleRunner();
@@ -40,6 +45,19 @@ public final class RoleRunner implements AutoCloseable {
         recognition = RecognitionService.start(config);
         running.add(recognition);
       }
+      case GENERATION -> {
+        generation = GenerationService.start(config);
+        running.add(generation);
+      }
+      case STATUS -> {
+        StreamsRunner table = new StreamsRunner(JobStatusTopology.build(config, AvroSerdes.from(config)),
+            clients.streams(JobStatusTopology.applicationId(config))).start();
+        streams.add(table);
+        running.add(table);
+        status = new JobStatusServer(table.streams(), config.get("status.http.host", "127.0.0.1"),
+            config.getInt("status.http.port", 8088));
+        running.add(status);
+      }
     }
   }
 
@@ -47,7 +65,14 @@ public final class RoleRunner implements AutoCloseable {
   public void awaitReady(java.time.Duration timeout) throws InterruptedException {
     for (StreamsRunner s : streams) s.awaitRunning(timeout);
     if (recognition != null) recognition.awaitReady(timeout);
+    if (generation != null) generation.awaitReady(timeout);
   }
+
+  /** The generation worker, when this runner started one. */
+  public GenerationService generation() { return generation; }
+
+  /** The job-status HTTP server, when this runner started one. */
+  public JobStatusServer status() { return status; }
 
   /** The recognition worker, when this runner started one. */
   public RecognitionService recognition() { return recognition; }

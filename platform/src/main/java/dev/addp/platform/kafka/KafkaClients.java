@@ -44,6 +44,9 @@ public final class KafkaClients {
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
     p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
     p.putIfAbsent(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 300_000);
+    // A worker that dies hands its partitions on after this long (the default 45 s is long for a batch job).
+    p.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+    p.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     return new KafkaConsumer<>(p);
@@ -69,8 +72,9 @@ public final class KafkaClients {
   public KafkaProducer<byte[], byte[]> transactionalProducer(String transactionalId) {
     Map<String, Object> p = producerBase();
     p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
-    // An abandoned transaction blocks read_committed readers until it times out; keep that short.
-    p.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 30_000);
+    // An abandoned transaction blocks read_committed readers until it times out; keep that short. Workers
+    // open a transaction only to write finished work, never across a model run, so 10 s is ample.
+    p.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
     return new KafkaProducer<>(p);
   }
 

@@ -23,9 +23,10 @@ public record Topics(String prefix) {
   public String recognitionResults() { return prefix + "recognition.results"; }
   public String deadLetters() { return prefix + "deadletter"; }
   public String generationRequests() { return prefix + "generation.requests"; }
+  /** Compacted: every job's events in order, in the long run its latest state. */
   public String generationEvents() { return prefix + "generation.events"; }
   public String generationResults() { return prefix + "generation.results"; }
-  /** Compacted: the latest cancel command per job id. */
+  /** Compacted, like the events topic: the latest cancel command per job id. */
   public String generationControl() { return prefix + "generation.control"; }
 
   public List<String> all() {
@@ -38,7 +39,7 @@ public record Topics(String prefix) {
     List<NewTopic> topics = new ArrayList<>();
     for (String name : all()) {
       NewTopic t = new NewTopic(name, partitions, replicationFactor);
-      if (name.equals(generationControl())) {
+      if (name.equals(generationControl()) || name.equals(generationEvents())) {
         t.configs(Map.of("cleanup.policy", "compact", "max.message.bytes", String.valueOf(MAX_MESSAGE_BYTES)));
       } else {
         t.configs(Map.of("max.message.bytes", String.valueOf(MAX_MESSAGE_BYTES)));

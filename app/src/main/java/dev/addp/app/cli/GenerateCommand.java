@@ -1,0 +1,119 @@
+package dev.addp.app.cli;
+
+import dev.addp.app.roles.Role;
+import dev.addp.app.roles.RoleRunner;
+import dev.addp.app.run.ContactSheet;
+import dev.addp.app.run.GenerationClient;
+import dev.addp.avro.GenerationEvent;
+import dev.addp.avro.GenerationRequest;
+import dev.addp.avro.GenerationResult;
+import dev.addp.avro.JobState;
+import dev.addp.avro.Schedule;
+import dev.addp.platform.config.AddpConfig;
+import dev.addp.platform.embedded.EmbeddedStack;
+import dev.addp.workers.recognition.RecognitionService;
+import java.awt.Color;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Submits one generation job, follows its progress and saves its images. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+    description = "Generate images with ADDP's alternating loop as a Kafka job: progress bar, PNGs and a contact sheet in --out. "
+        + "Without connection settings it starts the embedded stack; with -c/-D/ADDP_* it uses that cluster.")
+final class GenerateCommand implements Callable<Integer> {
+  @Option(names = "--count", defaultValue = "16") int count;
+  @Option(names = "--steps", description = "loop steps (default: the model's)") Integer steps;
+  @Option(names = "--seed", defaultValue = "0") long seed;
+  @Option(names = "--schedule", description = "COSINE or LINEAR (default: the model's)") Schedule schedule;
+  @Option(names = "--temperature") Float temperature;
+  @Option(names = "--choice-temperature") Float choiceTemperature;
+  @Option(names = "--priority", defaultValue = "0") int priority;
+  @Option(names = "--deadline", description = "fail the job if not done within this duration (ISO-8601, e.g. PT30S)") Duration deadline;
+  @Option(names = "--job-id") String jobId;
+  @Option(names = "--out", defaultValue = "out/generate") Path out;
+  @Option(names = "--model", defaultValue = RecognitionService.DEFAULT_MODEL_DIR, description = "model directory (embedded mode)") Path model;
+  @Mixin ConnectionOptions connection = new ConnectionOptions();
+
+  @Override
+  public Integer call() throws Exception {
+    AddpConfig config = connection.load();
+    boolean embedded = config.get(AddpConfig.BOOTSTRAP_SERVERS, "").isBlank();
+    if (!embedded) return run(config);
+    System.err.println("no cluster configured: starting the embedded stack ...");
+    AddpConfig base = config.with("model.dir", model.toString()).with("status.http.port", "0").with(AddpConfig.WORKER_ID, "generate-worker");
+    try (EmbeddedStack stack = EmbeddedStack.start(base, 4);
+         RoleRunner roles = RoleRunner.start(List.of(Role.GENERATION, Role.STATUS), stack.config())) {
+      roles.awaitReady(Duration.ofSeconds(60));
+      return run(stack.config());
+    }
+  }
+
+  private int run(AddpConfig config) throws Exception {
+    String id = jobId != null ? jobId : "gen-" + UUID.randomUUID().toString().substring(0, 8);
+    GenerationRequest request = GenerationRequest.newBuilder().setJobId(id).setCount(count).setSteps(steps).setSchedule(schedule)
+        .setTemperature(temperature).setChoiceTemperature(choiceTemperature).setSeed(seed).setPriority(priority)
+        .setDeadlineMs(deadline == null ? null : System.currentTimeMillis() + deadline.toMillis())
+        .setSubmittedAtMs(System.currentTimeMillis()).build();
+    GenerationClient.JobOutcome o;
+    long t0 = System.nanoTime();
+    try (GenerationClient client = new GenerationClient(config);
+         ProgressBar bar = new ProgressBarBuilder().setTaskName(id).setInitialMax(steps == null ? 1 : steps).build()) {
+      client.submit(request);
+      o = client.await(List.of(id), Map.of(id, count), Duration.ofHours(1), e -> progress(bar, e)).get(id);
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    if (o.events().isEmpty()) {
+      System.err.println("job " + id + ": no answer within the timeout");
+      return 2;
+    }
+    GenerationEvent last = o.last();
+    if (last.getState() != JobState.SUCCEEDED) {
+      System.err.printf("job %s ended %s: %s %s%n", id, last.getState(), last.getErrorType(), last.getReason());
+      return 1;
+    }
+    write(o.results(), id);
+    System.err.printf("job %s: %d images in %.1f s (%.1f images/s), written to %s%n", id, o.results().size(), seconds,
+        o.results().size() / seconds, out);
+    return 0;
+  }
+
+  private static void progress(ProgressBar bar, GenerationEvent e) {
+    if (e.getTotalSteps() > 0) bar.maxHint(e.getTotalSteps());
+    bar.stepTo(e.getStep());
+    bar.setExtraMessage(e.getState().toString());
+  }
+
+  private void write(List<GenerationResult> results, String id) throws Exception {
+    Files.createDirectories(out);
+    List<GenerationResult> sorted = new ArrayList<>(results);
+    sorted.sort(Comparator.comparingInt(GenerationResult::getIndex));
+    List<ContactSheet.Cell> cells = new ArrayList<>();
+    Map<String, Object> tokens = new LinkedHashMap<>();
+    for (GenerationResult r : sorted) {
+      byte[] png = new byte[r.getPng().remaining()];
+      r.getPng().duplicate().get(png);
+      Files.write(out.resolve(id + "_" + r.getIndex() + ".png"), png);
+      BufferedImage img = ImageIO.read(new ByteArrayInputStream(png));
+      cells.add(new ContactSheet.Cell(img, "", Color.WHITE));
+      tokens.put(String.valueOf(r.getIndex()), Map.of("token_ids", r.getTokenIds(), "soft_positions", r.getSoftPositions()));
+    }
+    ContactSheet.write(cells, Math.min(8, cells.size()), 3, out.resolve("contact_sheet.png"));
+    DemoCommand.JSON.writeValue(out.resolve(id + "_tokens.json").toFile(), tokens);
+  }
+}

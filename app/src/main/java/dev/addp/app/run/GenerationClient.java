@@ -1,0 +1,117 @@
+package dev.addp.app.run;
+
+import dev.addp.avro.CancelCommand;
+import dev.addp.avro.GenerationEvent;
+import dev.addp.avro.GenerationRequest;
+import dev.addp.avro.GenerationResult;
+import dev.addp.platform.config.AddpConfig;
+import dev.addp.platform.kafka.AvroSerdes;
+import dev.addp.platform.kafka.KafkaClients;
+import dev.addp.platform.kafka.Topics;
+import dev.addp.schemas.JobStates;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/** Submits generation jobs and follows them to their end, as a client of the topics. */
+public final class GenerationClient implements AutoCloseable {
+  /** Everything a finished job produced. */
+  public record JobOutcome(String jobId, List<GenerationEvent> events, List<GenerationResult> results) {
+    public GenerationEvent last() { return events.get(events.size() - 1); }
+  }
+
+  private final Topics topics;
+  private final AvroSerdes serdes;
+  private final KafkaProducer<byte[], byte[]> producer;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+
+  public GenerationClient(AddpConfig config) {
+    KafkaClients clients = new KafkaClients(config);
+    this.topics = Topics.from(config);
+    this.serdes = AvroSerdes.from(config);
+    this.producer = clients.producer();
+    this.consumer = clients.readCommittedConsumer("generation-client-" + UUID.randomUUID());
+    consumer.subscribe(List.of(topics.generationEvents(), topics.generationResults()));
+    RecognitionRoundTrip.awaitAssignment(consumer);
+  }
+
+  public void submit(GenerationRequest request) {
+    producer.send(new ProducerRecord<>(topics.generationRequests(), key(request.getJobId()),
+        serdes.generationRequest().serialize(topics.generationRequests(), request)));
+    producer.flush();
+  }
+
+  public void cancel(String jobId, String reason) {
+    producer.send(new ProducerRecord<>(topics.generationControl(), key(jobId),
+        serdes.cancelCommand().serialize(topics.generationControl(), new CancelCommand(jobId, reason, System.currentTimeMillis()))));
+    producer.flush();
+  }
+
+  /**
+   * Reads events and results until every job has a terminal event and, if it succeeded, all its
+   * images; {@code onEvent} sees each event as it arrives.
+   */
+  public Map<String, JobOutcome> await(Collection<String> jobIds, Map<String, Integer> counts, Duration timeout, Consumer<GenerationEvent> onEvent) {
+    Map<String, List<GenerationEvent>> events = new HashMap<>();
+    Map<String, List<GenerationResult>> results = new HashMap<>();
+    for (String id : jobIds) {
+      events.put(id, new ArrayList<>());
+      results.put(id, new ArrayList<>());
+    }
+    long deadline = System.currentTimeMillis() + timeout.toMillis();
+    while (System.currentTimeMillis() < deadline && !jobIds.stream().allMatch(id -> complete(events.get(id), results.get(id), counts.get(id)))) {
+      for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+        String id = new String(r.key(), StandardCharsets.UTF_8);
+        if (!events.containsKey(id)) continue;
+        if (r.topic().equals(topics.generationEvents())) {
+          GenerationEvent e = serdes.generationEvent().deserialize(r.topic(), r.value());
+          events.get(id).add(e);
+          onEvent.accept(e);
+        } else {
+          results.get(id).add(serdes.generationResult().deserialize(r.topic(), r.value()));
+        }
+      }
+    }
+    Map<String, JobOutcome> out = new HashMap<>();
+    for (String id : jobIds) out.put(id, new JobOutcome(id, events.get(id), results.get(id)));
+    return out;
+  }
+
+  /** Keeps reading for {@code quiet} and adds whatever arrives (to catch late duplicates). */
+  public void settle(Map<String, JobOutcome> outcomes, Duration quiet) {
+    long deadline = System.currentTimeMillis() + quiet.toMillis();
+    while (System.currentTimeMillis() < deadline) {
+      for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+        JobOutcome o = outcomes.get(new String(r.key(), StandardCharsets.UTF_8));
+        if (o == null) continue;
+        if (r.topic().equals(topics.generationEvents())) o.events().add(serdes.generationEvent().deserialize(r.topic(), r.value()));
+        else o.results().add(serdes.generationResult().deserialize(r.topic(), r.value()));
+      }
+    }
+  }
+
+  private static boolean complete(List<GenerationEvent> events, List<GenerationResult> results, int count) {
+    if (events.isEmpty()) return false;
+    GenerationEvent last = events.get(events.size() - 1);
+    if (!JobStates.isTerminal(last.getState())) return false;
+    return last.getState() != dev.addp.avro.JobState.SUCCEEDED || results.size() >= count;
+  }
+
+  private static byte[] key(String jobId) { return jobId.getBytes(StandardCharsets.UTF_8); }
+
+  @Override
+  public void close() {
+    producer.close(Duration.ofSeconds(5));
+    consumer.close(Duration.ofSeconds(5));
+  }
+}

@@ -1,0 +1,365 @@
+package dev.addp.workers.generation.jobs;
+
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.addp.avro.ErrorType;
+import dev.addp.avro.GenerationEvent;
+import dev.addp.avro.GenerationRequest;
+import dev.addp.avro.GenerationResult;
+import dev.addp.avro.JobState;
+import dev.addp.platform.kafka.AvroSerdes;
+import dev.addp.platform.kafka.DeadLetters;
+import dev.addp.platform.kafka.KafkaClients;
+import dev.addp.platform.kafka.Topics;
+import dev.addp.schemas.wire.WireFormatException;
+import dev.addp.workers.generation.GenerationLoop;
+import dev.addp.workers.generation.ImagePng;
+import dev.addp.workers.generation.ImageTrack;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Generation jobs over Kafka: requests → (continuous batching across jobs, one loop step at a time)
+ * → progress events and, when a job is done, all its images plus its SUCCEEDED event.
+ *
+ * <p>Exactly once: a job's results and terminal event are written in one transaction together with
+ * the request offsets, and a request offset is committed only once every job before it in its
+ * partition has ended. A worker that dies mid-job leaves that job uncommitted; the worker that takes
+ * over the partition reads the job history, skips jobs that already ended, and reruns the rest as a
+ * new attempt with the same seeds, hence the same images.
+ */
+public final class GenerationWorker implements Runnable, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GenerationWorker.class);
+
+  private final KafkaClients clients;
+  private final Topics topics;
+  private final AvroSerdes serdes;
+  private final GenerationLoop loop;
+  private final JobScheduler scheduler;
+  private final JobHistory history;
+  private final DeadLetters deadLetters;
+  private final String workerId;
+  private final long commitIntervalMs;
+  private final OrtSession.RunOptions runOptions;
+  private final List<ProducerRecord<byte[], byte[]>> outbox = new ArrayList<>();
+  private final Map<TopicPartition, TreeSet<Long>> openOffsets = new HashMap<>();
+  private final Map<TopicPartition, Long> nextOffsets = new HashMap<>();
+  private final CountDownLatch assigned = new CountDownLatch(1);
+  private volatile Set<String> inFlight = Set.of();
+  private volatile boolean running = true;
+  private CancelWatcher cancels;
+  private KafkaConsumer<byte[], byte[]> consumer;
+  private KafkaProducer<byte[], byte[]> producer;
+  private boolean mustCommit;
+  private long lastCommitNanos = System.nanoTime();
+  private long imagesGenerated;
+
+  public GenerationWorker(KafkaClients clients, AvroSerdes serdes, GenerationLoop loop, String workerId, long agingMs,
+                          long commitIntervalMs) throws OrtException {
+    this.clients = clients;
+    this.topics = Topics.from(clients.config());
+    this.serdes = serdes;
+    this.loop = loop;
+    this.scheduler = new JobScheduler(loop.maxBatch(), agingMs);
+    this.history = new JobHistory(clients, serdes);
+    this.deadLetters = new DeadLetters("generation", workerId, DeadLetters.DEFAULT_MAX_ORIGINAL_BYTES);
+    this.workerId = workerId;
+    this.commitIntervalMs = commitIntervalMs;
+    this.runOptions = new OrtSession.RunOptions();
+  }
+
+  public long imagesGenerated() { return imagesGenerated; }
+
+  public boolean awaitAssignment(Duration timeout) throws InterruptedException {
+    return assigned.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void run() {
+    cancels = new CancelWatcher(clients, serdes, this::onCancel).start();
+    consumer = clients.transactionalInputConsumer(topics.prefix() + "generation-workers", workerId, 64);
+    producer = clients.transactionalProducer(topics.prefix() + "generation-" + workerId);
+    try {
+      producer.initTransactions();
+      consumer.subscribe(List.of(topics.generationRequests()), new Rebalance());
+      log.info("generation worker {} running {} {} on {}, batch {}", workerId, loop.model().lineage().getName(),
+          loop.model().lineage().getVersion(), loop.model().provider(), loop.maxBatch());
+      while (running) {
+        try {
+          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(scheduler.isEmpty() ? 100 : 0))) accept(r);
+        } catch (WakeupException e) {
+          continue;
+        }
+        endCancelledAndExpired();
+        List<ImageTrack> batch = scheduler.nextBatch(loop);
+        if (!batch.isEmpty()) step(batch);
+        maybeCommit();
+      }
+      commit();
+    } catch (RuntimeException | OrtException e) {
+      log.error("generation worker {} failed", workerId, e);
+      throw e instanceof RuntimeException re ? re : new IllegalStateException(e);
+    } finally {
+      closeQuietly();
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    KafkaConsumer<byte[], byte[]> c = consumer;
+    if (c != null) c.wakeup();
+  }
+
+  private void accept(ConsumerRecord<byte[], byte[]> r) {
+    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+    nextOffsets.put(tp, r.offset() + 1);
+    mustCommit = true;
+    GenerationRequest request;
+    try {
+      request = serdes.generationRequest().deserialize(r.topic(), r.value());
+      if (request == null) throw new WireFormatException(ErrorType.NOT_WIRE_FORMAT, "null value (tombstone)", null);
+    } catch (WireFormatException e) {
+      outbox.add(new ProducerRecord<>(topics.deadLetters(), r.key(), serdes.deadLetter().serialize(topics.deadLetters(),
+          deadLetters.of(e.type(), e, r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value(), null))));
+      return;
+    }
+    String jobId = request.getJobId();
+    if (history.isTerminal(jobId) || scheduler.get(jobId) != null) {
+      log.info("job {} already ended or running; skipping its request at {}@{}", jobId, tp, r.offset());
+      return;
+    }
+    int attempt = history.attempts(jobId) + 1;
+    JobSpec spec;
+    try {
+      spec = JobSpec.of(request, loop.model().manifest());
+    } catch (InvalidJobException e) {
+      emit(event(jobId, JobState.FAILED, attempt, 0, 0, request.getCount()).setErrorType(e.type()).setReason(e.getMessage()).build());
+      history.record(jobId, true, attempt);
+      return;
+    }
+    Job job = new Job(spec, tp, r.offset(), attempt);
+    openOffsets.computeIfAbsent(tp, k -> new TreeSet<>()).add(r.offset());
+    scheduler.add(job);
+    history.record(jobId, false, attempt);
+    emit(event(job, JobState.QUEUED).setReason(attempt > 1 ? "restarted after a worker failure (attempt " + attempt + ")" : null).build());
+  }
+
+  /** Cancels and deadlines are checked between steps, so a cancelled job stops within one step. */
+  private void endCancelledAndExpired() {
+    long now = System.currentTimeMillis();
+    for (Job job : scheduler.jobs()) {
+      if (cancels.isCancelled(job.id())) {
+        String why = cancels.command(job.id()).getReason();
+        end(job, event(job, JobState.CANCELLED).setReason(why == null ? "cancelled" : why).build());
+      } else if (job.expired(now)) {
+        end(job, event(job, JobState.FAILED).setErrorType(ErrorType.DEADLINE_EXCEEDED)
+            .setReason("deadline " + job.spec().deadlineMs() + " passed at step " + job.progressStep() + " of " + job.spec().settings().steps())
+            .build());
+      }
+    }
+  }
+
+  private void step(List<ImageTrack> batch) throws OrtException {
+    Map<ImageTrack, Job> owner = new HashMap<>();
+    Set<String> ids = new HashSet<>();
+    List<Job> stepping = new ArrayList<>();
+    for (Job job : scheduler.jobs()) {
+      boolean any = false;
+      for (ImageTrack t : job.tracks()) {
+        if (!t.done()) {
+          owner.put(t, job);
+          any = true;
+        }
+      }
+      if (any) {
+        ids.add(job.id());
+        stepping.add(job);
+        if (job.progressStep() == 0 && job.tracks().stream().allMatch(t -> t.step() == 0)) {
+          emit(event(job, JobState.RUNNING).build());
+        }
+      }
+    }
+    inFlight = ids;
+    try {
+      loop.step(batch, runOptions);
+    } catch (OrtException e) {
+      if (ids.stream().allMatch(cancels::isCancelled)) {
+        log.info("model run terminated: every job in it was cancelled");
+        runOptions.setTerminate(false);
+        return;
+      }
+      throw e;
+    } finally {
+      inFlight = Set.of();
+    }
+    for (Job job : stepping) {
+      if (job.finished()) {
+        finish(job);
+      } else {
+        GenerationEvent.Builder progress = event(job, JobState.RUNNING);
+        int interval = job.spec().previewInterval();
+        if (interval > 0 && job.progressStep() % interval == 0) {
+          progress.setPreviewPng(ByteBuffer.wrap(ImagePng.encode(job.tracks().get(0).pixels(), loop.model().imageShape())));
+        }
+        emit(progress.build());
+      }
+    }
+  }
+
+  private void finish(Job job) {
+    int[] shape = loop.model().imageShape();
+    long now = System.currentTimeMillis();
+    List<ImageTrack> tracks = job.tracks();
+    for (int i = 0; i < tracks.size(); i++) {
+      ImageTrack t = tracks.get(i);
+      List<Integer> tokens = new ArrayList<>(t.ids().length);
+      List<Integer> soft = new ArrayList<>();
+      for (int p = 0; p < t.ids().length; p++) {
+        tokens.add((int) t.ids()[p]);
+        if (t.mask()[p] == 1f) soft.add(p);
+      }
+      GenerationResult result = GenerationResult.newBuilder()
+          .setJobId(job.id()).setIndex(i).setSeed(job.spec().seed())
+          .setPng(ByteBuffer.wrap(ImagePng.encode(t.pixels(), shape))).setWidth(shape[2]).setHeight(shape[1])
+          .setTokenIds(tokens).setSoftPositions(soft).setSteps(job.spec().settings().steps())
+          .setModel(loop.model().lineage()).setGenerationMs((double) (now - job.startedAtMs()))
+          .setWorkerId(workerId).setAttempt(job.attempt()).setProducedAtMs(now).build();
+      outbox.add(new ProducerRecord<>(topics.generationResults(), key(job.id()), serdes.generationResult().serialize(topics.generationResults(), result)));
+    }
+    imagesGenerated += tracks.size();
+    end(job, event(job, JobState.SUCCEEDED).build());
+  }
+
+  /** Ends a job: its terminal event, its offset released, and a commit soon. */
+  private void end(Job job, GenerationEvent terminal) {
+    emit(terminal);
+    scheduler.remove(job.id());
+    TreeSet<Long> open = openOffsets.get(job.partition());
+    if (open != null) open.remove(job.offset());
+    history.record(job.id(), true, job.attempt());
+    mustCommit = true;
+  }
+
+  private void maybeCommit() {
+    boolean due = (System.nanoTime() - lastCommitNanos) / 1_000_000 >= commitIntervalMs;
+    if (mustCommit || (due && !outbox.isEmpty())) commit();
+  }
+
+  /** One transaction: every pending event and result, plus the request offsets that are now safe to commit. */
+  private void commit() {
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    for (TopicPartition tp : consumer.assignment()) {
+      TreeSet<Long> open = openOffsets.get(tp);
+      Long next = open != null && !open.isEmpty() ? open.first() : nextOffsets.get(tp);
+      if (next != null) offsets.put(tp, new OffsetAndMetadata(next));
+    }
+    if (outbox.isEmpty() && offsets.isEmpty()) return;
+    producer.beginTransaction();
+    for (ProducerRecord<byte[], byte[]> r : outbox) producer.send(r);
+    if (!offsets.isEmpty()) producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+    producer.commitTransaction();
+    outbox.clear();
+    mustCommit = false;
+    lastCommitNanos = System.nanoTime();
+  }
+
+  private void onCancel(String jobId) {
+    Set<String> running = inFlight;
+    if (!running.isEmpty() && running.stream().allMatch(cancels::isCancelled)) {
+      try {
+        runOptions.setTerminate(true); // stop the model run in flight: nobody wants its output
+      } catch (OrtException e) {
+        log.warn("could not terminate the model run: {}", e.toString());
+      }
+    }
+  }
+
+  private void emit(GenerationEvent e) {
+    outbox.add(new ProducerRecord<>(topics.generationEvents(), key(e.getJobId()), serdes.generationEvent().serialize(topics.generationEvents(), e)));
+  }
+
+  private GenerationEvent.Builder event(Job job, JobState state) {
+    return event(job.id(), state, job.attempt(), job.progressStep(), job.imagesDone(), job.spec().count())
+        .setTotalSteps(job.spec().settings().steps());
+  }
+
+  private GenerationEvent.Builder event(String jobId, JobState state, int attempt, int step, int done, int count) {
+    return GenerationEvent.newBuilder().setJobId(jobId).setState(state).setStep(step).setImagesDone(done).setCount(count)
+        .setAttempt(attempt).setModel(loop.model().lineage()).setWorkerId(workerId).setTimestampMs(System.currentTimeMillis())
+        .setErrorType(null).setReason(null).setPreviewPng(null);
+  }
+
+  private static byte[] key(String jobId) { return jobId.getBytes(StandardCharsets.UTF_8); }
+
+  private void closeQuietly() {
+    try {
+      cancels.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    // The consumer first: leaving the group revokes its partitions, and revocation commits through the producer.
+    try {
+      consumer.close(Duration.ofSeconds(5));
+    } catch (RuntimeException e) {
+      log.debug("consumer close: {}", e.toString());
+    }
+    try {
+      producer.close(Duration.ofSeconds(5));
+    } catch (RuntimeException e) {
+      log.debug("producer close: {}", e.toString());
+    }
+    runOptions.close();
+  }
+
+  /**
+   * Before partitions leave: commit what this worker finished, then forget their jobs (the next
+   * owner reruns the unfinished ones). After partitions arrive: read the job history.
+   */
+  private final class Rebalance implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      commit();
+      forget(partitions);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      outbox.clear();
+      forget(partitions);
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      history.refresh(Duration.ofSeconds(60));
+      if (!partitions.isEmpty()) assigned.countDown();
+    }
+
+    private void forget(Collection<TopicPartition> partitions) {
+      for (Job job : scheduler.jobs()) if (partitions.contains(job.partition())) scheduler.remove(job.id());
+      partitions.forEach(openOffsets::remove);
+      partitions.forEach(nextOffsets::remove);
+    }
+  }
+}
