@@ -39,6 +39,16 @@ public final class WorkerProcess implements AutoCloseable {
 
   public boolean isAlive() { return process.isAlive(); }
 
+  /** Waits until the process has logged the text (fails if it exits first). */
+  public void awaitLog(String text, java.time.Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!log().contains(text)) {
+      if (!process.isAlive()) throw new AssertionError("process exited before logging '" + text + "':\n" + log());
+      if (System.nanoTime() > deadline) throw new AssertionError("no '" + text + "' within " + timeout + ":\n" + log());
+      Thread.sleep(100);
+    }
+  }
+
   public String log() {
     try {
       return Files.readString(log);

@@ -370,6 +370,7 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      if (!partitions.isEmpty()) log.info("recognition worker {} assigned {}", workerId, partitions);
       if (paused) consumer.pause(partitions);
       if (!partitions.isEmpty()) assigned.countDown();
     }

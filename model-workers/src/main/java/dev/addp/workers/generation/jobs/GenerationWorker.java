@@ -340,6 +340,8 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
   private final class Rebalance implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      if (partitions.isEmpty()) return;
+      log.info("generation worker {} hands over {}", workerId, partitions);
       commit();
       forget(partitions);
     }
@@ -352,6 +354,8 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      log.info("generation worker {} assigned {}", workerId, partitions);
+      if (partitions.isEmpty()) return;
       history.refresh(Duration.ofSeconds(60));
       if (!partitions.isEmpty()) assigned.countDown();
     }
