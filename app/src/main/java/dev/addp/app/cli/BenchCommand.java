@@ -6,6 +6,15 @@ import dev.addp.app.roles.RoleRunner;
 import dev.addp.app.run.RecognitionRoundTrip;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.embedded.EmbeddedStack;
+import dev.addp.app.run.GenerationClient;
+import dev.addp.avro.GenerationRequest;
+import dev.addp.workers.generation.GenerationLoop;
+import dev.addp.workers.generation.GenerationModel;
+import dev.addp.workers.generation.ImagePng;
+import dev.addp.workers.generation.ImageTrack;
+import dev.addp.workers.generation.LoopSettings;
+import dev.addp.workers.generation.StreamSeeds;
+import dev.addp.workers.generation.Uniforms;
 import dev.addp.workers.onnx.Device;
 import dev.addp.workers.recognition.Classifier;
 import dev.addp.workers.recognition.RecognitionService;
@@ -22,7 +31,7 @@ import picocli.CommandLine.Option;
 
 /** Benchmarks, each printing a ratio measured side by side in one run. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-    subcommands = {BenchCommand.Recognition.class})
+    subcommands = {BenchCommand.Recognition.class, BenchCommand.Generation.class})
 final class BenchCommand {
 
   @Command(name = "recognition", mixinStandardHelpOptions = true,
@@ -103,6 +112,109 @@ final class BenchCommand {
             Duration.ofMinutes(10), true);
         if (o.results().size() != n) throw new IllegalStateException("only " + o.results().size() + " of " + n + " results arrived");
         return o.throughputPerSecond();
+      }
+    }
+  }
+
+  @Command(name = "generation", mixinStandardHelpOptions = true,
+      description = "Images/s of generation (a) one job at a time through Kafka, (b) N concurrent jobs through Kafka with continuous "
+          + "batching, (c) the raw batched step loop without Kafka, same model, steps and batch capacity; writes <out>/bench.json.")
+  static final class Generation implements Callable<Integer> {
+    @Option(names = "--out", defaultValue = "out/bench-generation")
+    Path out;
+
+    @Option(names = "--jobs", defaultValue = "16", description = "concurrent jobs (default: ${DEFAULT-VALUE})")
+    int jobs;
+
+    @Option(names = "--images-per-job", defaultValue = "4")
+    int perJob;
+
+    @Option(names = "--batch-size", description = "batch capacity in images (default: jobs × images per job)")
+    Integer batch;
+
+    @Option(names = "--model", defaultValue = RecognitionService.DEFAULT_MODEL_DIR)
+    Path model;
+
+    @Override
+    public Integer call() throws Exception {
+      int capacity = batch != null ? batch : jobs * perJob;
+      int threads = Runtime.getRuntime().availableProcessors();
+      double raw;
+      int steps;
+      try (GenerationModel m = new GenerationModel(model, Device.AUTO, threads)) {
+        steps = m.manifest().generation().steps();
+        rawLoop(m, capacity, 1);
+        raw = rawLoop(m, capacity, 3);
+      }
+      AddpConfig base = AddpConfig.of(Map.of("model.dir", model.toString(), "generation.batch.size", String.valueOf(capacity),
+          "model.intra.op.threads", String.valueOf(threads), AddpConfig.WORKER_ID, "bench-worker"));
+      double single;
+      double continuous;
+      try (EmbeddedStack stack = EmbeddedStack.start(base, 4);
+           RoleRunner roles = RoleRunner.start(List.of(Role.GENERATION), stack.config());
+           GenerationClient client = new GenerationClient(stack.config())) {
+        roles.awaitReady(Duration.ofSeconds(60));
+        runJobs(client, "warmup", 2, perJob, true);
+        single = runJobs(client, "single", jobs, perJob, true);
+        continuous = runJobs(client, "continuous", jobs, perJob, false);
+      }
+      Map<String, Object> bench = new LinkedHashMap<>();
+      bench.put("single_job_ips", single);
+      bench.put("continuous_ips", continuous);
+      bench.put("raw_ips", raw);
+      bench.put("continuous_over_raw", continuous / raw);
+      bench.put("continuous_over_single", continuous / single);
+      bench.put("jobs", jobs);
+      bench.put("images_per_job", perJob);
+      bench.put("batch_capacity", capacity);
+      bench.put("steps", steps);
+      bench.put("threads", threads);
+      Files.createDirectories(out);
+      DemoCommand.JSON.writeValue(out.resolve("bench.json").toFile(), bench);
+      System.out.printf("generation images/s: one job at a time %.1f; %d concurrent jobs %.1f; raw loop %.1f; "
+          + "continuous/raw %.3f, continuous/single %.2f%n", single, jobs, continuous, raw, continuous / raw, continuous / single);
+      System.out.println(DemoCommand.JSON.writeValueAsString(bench));
+      return 0;
+    }
+
+    /** Images/s of the loop alone: rounds × capacity images, all stepped together. */
+    private double rawLoop(GenerationModel m, int capacity, int rounds) throws Exception {
+      GenerationLoop loop = new GenerationLoop(m, capacity);
+      LoopSettings settings = LoopSettings.defaults(m.manifest().generation());
+      long t0 = System.nanoTime();
+      for (int round = 0; round < rounds; round++) {
+        List<ImageTrack> tracks = new ArrayList<>();
+        for (int i = 0; i < capacity; i++) tracks.add(loop.newTrack(settings, Uniforms.of(StreamSeeds.forImage(round, i))));
+        while (!tracks.stream().allMatch(ImageTrack::done)) loop.step(tracks);
+        for (ImageTrack t : tracks) ImagePng.encode(t.pixels(), m.imageShape()); // results are PNGs on the Kafka path too
+      }
+      return rounds * capacity / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Images/s from the first submit to the last result; sequential = submit each job after the previous one ended. */
+    private double runJobs(GenerationClient client, String prefix, int n, int count, boolean sequential) {
+      List<String> ids = new ArrayList<>();
+      for (int j = 0; j < n; j++) ids.add(prefix + "-" + j + "-" + System.nanoTime());
+      long t0 = System.nanoTime();
+      if (sequential) {
+        for (String id : ids) {
+          client.submit(GenerationRequest.newBuilder().setJobId(id).setCount(count).setSeed(ids.indexOf(id)).build());
+          check(client.await(List.of(id), Map.of(id, count), Duration.ofMinutes(10), e -> { }).get(id), count);
+        }
+      } else {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (String id : ids) {
+          counts.put(id, count);
+          client.submit(GenerationRequest.newBuilder().setJobId(id).setCount(count).setSeed(ids.indexOf(id)).build());
+        }
+        client.await(ids, counts, Duration.ofMinutes(10), e -> { }).values().forEach(o -> check(o, count));
+      }
+      return n * count / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private static void check(GenerationClient.JobOutcome o, int count) {
+      if (o.events().isEmpty() || o.last().getState() != dev.addp.avro.JobState.SUCCEEDED || o.results().size() != count) {
+        throw new IllegalStateException("job " + o.jobId() + " did not succeed: " + (o.events().isEmpty() ? "no events" : o.last()));
       }
     }
   }

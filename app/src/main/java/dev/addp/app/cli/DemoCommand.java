@@ -6,6 +6,11 @@ import dev.addp.app.data.FashionMnistSample;
 import dev.addp.app.roles.Role;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.app.run.ContactSheet;
+import dev.addp.app.run.GenerationClient;
+import dev.addp.avro.GenerationRequest;
+import dev.addp.avro.GenerationResult;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
 import dev.addp.app.run.DirectClassification;
 import dev.addp.app.run.Percentiles;
 import dev.addp.app.run.RecognitionRoundTrip;
@@ -28,8 +33,9 @@ import picocli.CommandLine.Option;
 
 /** Starts the embedded stack, sends a Fashion-MNIST sample through Kafka, and reports what came back. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Start the embedded stack (KRaft broker, schema registry, ingest, recognition worker), send the bundled "
-        + "Fashion-MNIST test images through Kafka and write <out>/summary.json, results.jsonl and predictions.png.")
+    description = "Start the embedded stack (KRaft broker, schema registry, ingest, recognition and generation workers, job status), "
+        + "send the bundled Fashion-MNIST test images through Kafka, run one generation job, and write <out>/summary.json, "
+        + "results.jsonl, predictions.png and generated.png.")
 final class DemoCommand implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "out/demo", description = "output directory (default: ${DEFAULT-VALUE})")
   Path out;
@@ -57,11 +63,11 @@ final class DemoCommand implements Callable<Integer> {
     List<byte[]> pngs = new ArrayList<>(n);
     for (int i = 0; i < n; i++) pngs.add(data.png(i));
     AddpConfig base = AddpConfig.of(Map.of("model.dir", model.toString(), "recognition.batch.size", String.valueOf(batchSize),
-        AddpConfig.WORKER_ID, "demo-worker"));
+        AddpConfig.WORKER_ID, "demo-worker", "status.http.port", "0"));
     System.err.println("starting the embedded stack (KRaft broker, schema registry) ...");
     Map<String, Object> summary = new LinkedHashMap<>();
     try (EmbeddedStack stack = EmbeddedStack.start(base, partitions);
-         RoleRunner roles = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION), stack.config())) {
+         RoleRunner roles = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION, Role.GENERATION, Role.STATUS), stack.config())) {
       roles.awaitReady(Duration.ofSeconds(60));
       System.err.printf("broker %s, registry %s; sending %d images%n", stack.config().get(AddpConfig.BOOTSTRAP_SERVERS, ""),
           stack.config().get(AddpConfig.REGISTRY_URL, ""), n);
@@ -116,13 +122,53 @@ final class DemoCommand implements Callable<Integer> {
           "sha256", worker.classifier().lineage().getSha256()));
       summary.put("execution_provider", worker.classifier().provider());
       summary.put("partitions", partitions);
+      summary.putAll(generate(stack.config(), roles));
       summary.put("batch_size", batchSize);
     }
     JSON.writeValue(out.resolve("summary.json").toFile(), summary);
     System.out.println(JSON.writeValueAsString(summary));
-    System.err.println("wrote " + out.resolve("summary.json") + ", results.jsonl, predictions.png");
+    System.err.println("wrote " + out.resolve("summary.json") + ", results.jsonl, predictions.png, generated.png");
     return 0;
   }
+
+  /** One generation job through Kafka: a contact sheet of its images and its figures for the summary. */
+  private Map<String, Object> generate(AddpConfig config, RoleRunner roles) throws Exception {
+    System.err.printf("generating %d images with ADDP's alternating loop (status at http://127.0.0.1:%d/jobs/demo-generation) ...%n",
+        generateCount, roles.status().port());
+    long t0 = System.nanoTime();
+    GenerationClient.JobOutcome o;
+    try (GenerationClient client = new GenerationClient(config);
+         ProgressBar bar = new ProgressBarBuilder().setTaskName("generate").setInitialMax(1).build()) {
+      client.submit(GenerationRequest.newBuilder().setJobId("demo-generation").setCount(generateCount).setSeed(0)
+          .setSubmittedAtMs(System.currentTimeMillis()).build());
+      o = client.await(List.of("demo-generation"), Map.of("demo-generation", generateCount), Duration.ofMinutes(10), e -> {
+        bar.maxHint(Math.max(1, e.getTotalSteps()));
+        bar.stepTo(e.getStep());
+      }).get("demo-generation");
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    List<ContactSheet.Cell> cells = new ArrayList<>();
+    o.results().stream().sorted(java.util.Comparator.comparingInt(GenerationResult::getIndex)).forEach(r -> {
+      byte[] png = new byte[r.getPng().remaining()];
+      r.getPng().duplicate().get(png);
+      try {
+        cells.add(new ContactSheet.Cell(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png)), "", Color.WHITE));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    if (!cells.isEmpty()) ContactSheet.write(cells, 8, 3, out.resolve("generated.png"));
+    Map<String, Object> g = new LinkedHashMap<>();
+    g.put("generation_state", o.events().isEmpty() ? "NO_ANSWER" : o.last().getState().toString());
+    g.put("generation_images", o.results().size());
+    g.put("generation_steps", o.events().isEmpty() ? 0 : o.last().getTotalSteps());
+    g.put("generation_seconds", seconds);
+    g.put("generation_ips", o.results().size() / seconds);
+    return g;
+  }
+
+  @Option(names = "--generate", defaultValue = "64", description = "images to generate (default: ${DEFAULT-VALUE})")
+  int generateCount;
 
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 }

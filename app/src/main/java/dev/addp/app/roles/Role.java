@@ -9,5 +9,7 @@ public enum Role {
   /** Model worker: generation jobs, ADDP's alternating loop with continuous batching across jobs. */
   GENERATION,
   /** Kafka Streams: the job-status table, served read-only over HTTP. */
-  STATUS
+  STATUS,
+  /** Kafka Connect in-process: the image-folder source on connect.image.folder. */
+  CONNECT
 }

@@ -49,6 +49,7 @@ public final class RoleRunner implements AutoCloseable {
         generation = GenerationService.start(config);
         running.add(generation);
       }
+      case CONNECT -> running.add(InProcessConnect.start(config));
       case STATUS -> {
         StreamsRunner table = new StreamsRunner(JobStatusTopology.build(config, AvroSerdes.from(config)),
             clients.streams(JobStatusTopology.applicationId(config))).start();
