@@ -209,7 +209,7 @@ def write_traces(addp, out_dir, gen, seeds=(0, 1, 2), batch=4):
 def ort_java_check(model_dir):
     """Run every graph on its golden inputs with ONNX Runtime Java; raises on failure."""
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["mvn", "-q", "dependency:copy", f"-Dartifact={ORT_ARTIFACT}",
+        subprocess.run(["mvn", "-q", "-B", "dependency:copy", f"-Dartifact={ORT_ARTIFACT}",
                         f"-DoutputDirectory={tmp}"], check=True, cwd=tmp)
         jar = [os.path.join(tmp, f) for f in os.listdir(tmp) if f.endswith(".jar")][0]
         res = subprocess.run(["java", "-cp", jar, os.path.join(TOOLS_DIR, "OrtGoldenCheck.java"),

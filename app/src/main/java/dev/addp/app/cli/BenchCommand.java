@@ -53,9 +53,12 @@ final class BenchCommand {
     @Option(names = "--model", defaultValue = RecognitionService.DEFAULT_MODEL_DIR)
     Path model;
 
+    @Option(names = "--sample", description = "folder with the gzipped IDX sample (default: models/zoo/fashion-mnist-test)")
+    Path sample = FashionMnistSample.DEFAULT_DIR;
+
     @Override
     public Integer call() throws Exception {
-      FashionMnistSample data = FashionMnistSample.read(FashionMnistSample.DEFAULT_DIR);
+      FashionMnistSample data = FashionMnistSample.read(sample);
       int n = Math.min(images, data.count());
       double rawBefore = raw(data, n);
       double e2e = endToEnd(data, n);

@@ -47,7 +47,13 @@ final class ServeCommand implements Callable<Integer> {
     }));
     try (RoleRunner runner = RoleRunner.start(roles, config)) {
       System.err.println("serving " + roles + " with " + config);
-      stop.await();
+      while (!stop.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+        List<Role> failed = runner.failed();
+        if (!failed.isEmpty()) {
+          System.err.println("role(s) " + failed + " stopped working; exiting so that the process can be restarted");
+          return 1;
+        }
+      }
     } finally {
       stopped.countDown();
     }

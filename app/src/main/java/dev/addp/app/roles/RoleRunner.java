@@ -16,6 +16,7 @@ import java.util.List;
 /** Starts roles against the configured Kafka and registry; closing stops them in reverse order. */
 public final class RoleRunner implements AutoCloseable {
   private final List<AutoCloseable> running = new ArrayList<>();
+  private final java.util.Map<Role, java.util.function.BooleanSupplier> health = new java.util.EnumMap<>(Role.class);
   private final List<StreamsRunner> streams = new ArrayList<>();
   private RecognitionService recognition;
   private GenerationService generation;
@@ -40,14 +41,17 @@ public final class RoleRunner implements AutoCloseable {
             clients.streams(IngestTopology.applicationId(config))).start();
         streams.add(ingest);
         running.add(ingest);
+        health.put(role, ingest::isRunning);
       }
       case RECOGNITION -> {
         recognition = RecognitionService.start(config);
         running.add(recognition);
+        health.put(role, recognition::isAlive);
       }
       case GENERATION -> {
         generation = GenerationService.start(config);
         running.add(generation);
+        health.put(role, generation::isAlive);
       }
       case CONNECT -> running.add(InProcessConnect.start(config));
       case STATUS -> {
@@ -55,11 +59,17 @@ public final class RoleRunner implements AutoCloseable {
             clients.streams(JobStatusTopology.applicationId(config))).start();
         streams.add(table);
         running.add(table);
+        health.put(role, table::isRunning);
         status = new JobStatusServer(table.streams(), config.get("status.http.host", "127.0.0.1"),
             config.getInt("status.http.port", 8088));
         running.add(status);
       }
     }
+  }
+
+  /** Roles whose worker thread or stream threads have died (an orchestrator should restart the process). */
+  public List<Role> failed() {
+    return health.entrySet().stream().filter(e -> !e.getValue().getAsBoolean()).map(java.util.Map.Entry::getKey).toList();
   }
 
   /** Waits until every started role is consuming (used before timing anything). */

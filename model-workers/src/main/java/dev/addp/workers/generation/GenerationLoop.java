@@ -51,25 +51,47 @@ public final class GenerationLoop {
 
   /** As {@link #step(List)}; {@code options} lets another thread terminate the model run in flight. */
   public void step(List<ImageTrack> tracks, OrtSession.RunOptions options) throws OrtException {
-    List<ImageTrack> toStep = new ArrayList<>();
-    List<ImageTrack> toRender = new ArrayList<>();
+    Plan plan = plan(tracks);
+    execute(plan, options);
+    complete(plan);
+  }
+
+  /** One step split in three, so that a terminated model run can be run again without drawing new samples. */
+  public static final class Plan {
+    final List<ImageTrack> tracks = new ArrayList<>();
+    final List<ImageTrack> toStep = new ArrayList<>();
+    final List<ImageTrack> toRender = new ArrayList<>();
+  }
+
+  /** The host half for every unfinished track: samples, confidences and new masks. */
+  public Plan plan(List<ImageTrack> tracks) {
+    Plan plan = new Plan();
     for (ImageTrack t : tracks) {
       if (t.done()) continue;
+      plan.tracks.add(t);
       select(t);
       boolean last = t.step == t.settings.steps() - 1;
       if (last) {
-        toRender.add(t);
+        plan.toRender.add(t);
       } else if (t.allMasked && allMaskedPixels.containsKey(temperature(t))) {
         float[] cached = allMaskedPixels.get(temperature(t));
         System.arraycopy(cached, 0, t.pixels, 0, cached.length);
       } else {
-        toStep.add(t);
+        plan.toStep.add(t);
       }
     }
-    runInChunks(true, toStep, options);
-    runInChunks(false, toRender, options);
-    for (ImageTrack t : tracks) {
-      if (t.done()) continue;
+    return plan;
+  }
+
+  /** The model half: batched runs of gen_step and render. Safe to repeat after a terminated run. */
+  public void execute(Plan plan, OrtSession.RunOptions options) throws OrtException {
+    runInChunks(true, plan.toStep, options);
+    runInChunks(false, plan.toRender, options);
+  }
+
+  /** Ends the step for the plan's tracks. */
+  public void complete(Plan plan) {
+    for (ImageTrack t : plan.tracks) {
       if (t.allMasked) allMaskedPixels.putIfAbsent(temperature(t), t.pixels.clone());
       t.step++;
     }

@@ -30,19 +30,21 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final Path logDir;
   private final boolean deleteOnClose;
   private final int brokerPort;
+  private final int controllerPort;
   private final KafkaRaftServer server;
 
-  private EmbeddedKafka(Path logDir, boolean deleteOnClose, int brokerPort, KafkaRaftServer server) {
+  private EmbeddedKafka(Path logDir, boolean deleteOnClose, int brokerPort, int controllerPort, KafkaRaftServer server) {
     this.logDir = logDir;
     this.deleteOnClose = deleteOnClose;
     this.brokerPort = brokerPort;
+    this.controllerPort = controllerPort;
     this.server = server;
   }
 
   /** Formats a fresh temporary log directory and starts the broker. */
   public static EmbeddedKafka start() {
     try {
-      return start(Files.createTempDirectory("addp-kraft-"), true, FreePort.pick());
+      return start(Files.createTempDirectory("addp-kraft-"), true, FreePort.pick(), FreePort.pick());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -52,8 +54,7 @@ public final class EmbeddedKafka implements AutoCloseable {
    * Starts a broker on the given log directory, formatting it first if it is empty; a directory
    * that already holds a formatted log is reused, which is how a broker restart keeps its data.
    */
-  public static EmbeddedKafka start(Path logDir, boolean deleteOnClose, int brokerPort) {
-    int controllerPort = FreePort.pick();
+  public static EmbeddedKafka start(Path logDir, boolean deleteOnClose, int brokerPort, int controllerPort) {
     Properties p = new Properties();
     p.put("process.roles", "broker,controller");
     p.put("node.id", "1");
@@ -97,7 +98,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         throw e;
       }
       log.info("embedded Kafka broker on 127.0.0.1:{} (log dir {})", brokerPort, logDir);
-      return new EmbeddedKafka(logDir, deleteOnClose, brokerPort, server);
+      return new EmbeddedKafka(logDir, deleteOnClose, brokerPort, controllerPort, server);
     } catch (Exception e) {
       if (deleteOnClose) deleteRecursively(logDir);
       throw new IllegalStateException("embedded Kafka failed to start: " + e.getMessage(), e);
@@ -107,6 +108,12 @@ public final class EmbeddedKafka implements AutoCloseable {
   public String bootstrapServers() { return "127.0.0.1:" + brokerPort; }
 
   public int port() { return brokerPort; }
+
+  /** A broker on the same log directory and ports as this (stopped) one: a restart that keeps every record. */
+  public EmbeddedKafka restart() { return start(logDir, deleteOnClose, brokerPort, controllerPort); }
+
+  /** Stops the broker but keeps its log directory, for {@link #restart()}. */
+  public void stop() { shutdownQuietly(server); }
 
   public Path logDir() { return logDir; }
 

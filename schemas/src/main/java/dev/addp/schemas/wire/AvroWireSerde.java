@@ -35,6 +35,8 @@ public final class AvroWireSerde<T extends SpecificRecord> implements Serde<T>, 
   private final Schema readerSchema;
   private final boolean autoRegister;
   private final Map<Integer, SpecificDatumReader<T>> readers = new ConcurrentHashMap<>();
+  /** Schema id per subject: looked up once, not per record (a schema's text is costly to build). */
+  private final Map<String, Integer> idBySubject = new ConcurrentHashMap<>();
   private final SpecificDatumWriter<T> writer;
 
   public AvroWireSerde(SchemaRegistryClient registry, Class<T> type, boolean autoRegister) {
@@ -53,8 +55,8 @@ public final class AvroWireSerde<T extends SpecificRecord> implements Serde<T>, 
   @Override
   public byte[] serialize(String topic, T value) {
     if (value == null) return null;
-    String subject = topic + "-value";
-    int id = autoRegister ? registry.register(subject, readerSchema) : registry.lookup(subject, readerSchema);
+    int id = idBySubject.computeIfAbsent(topic + "-value",
+        subject -> autoRegister ? registry.register(subject, readerSchema) : registry.lookup(subject, readerSchema));
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     out.write(MAGIC);
     out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());

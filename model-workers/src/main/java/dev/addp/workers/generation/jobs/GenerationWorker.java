@@ -67,6 +67,7 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
   private final Map<TopicPartition, Long> nextOffsets = new HashMap<>();
   private final CountDownLatch assigned = new CountDownLatch(1);
   private volatile Set<String> inFlight = Set.of();
+  private final java.util.concurrent.atomic.AtomicBoolean terminateRequested = new java.util.concurrent.atomic.AtomicBoolean();
   private volatile boolean running = true;
   private CancelWatcher cancels;
   private KafkaConsumer<byte[], byte[]> consumer;
@@ -201,19 +202,27 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
         }
       }
     }
+    GenerationLoop.Plan plan = loop.plan(batch);
     inFlight = ids;
     try {
-      loop.step(batch, runOptions);
-    } catch (OrtException e) {
-      if (ids.stream().allMatch(cancels::isCancelled)) {
-        log.info("model run terminated: every job in it was cancelled");
-        runOptions.setTerminate(false);
-        return;
+      while (true) {
+        try {
+          loop.execute(plan, runOptions);
+          break;
+        } catch (OrtException e) {
+          if (!terminateRequested.getAndSet(false)) throw e;
+          runOptions.setTerminate(false);
+          if (ids.stream().allMatch(cancels::isCancelled)) {
+            log.info("model run terminated: every job in it was cancelled");
+            return; // the jobs end at the next step boundary
+          }
+          // a terminate meant for an earlier run hit this one: run it again (same inputs, same samples)
+        }
       }
-      throw e;
     } finally {
       inFlight = Set.of();
     }
+    loop.complete(plan);
     for (Job job : stepping) {
       if (job.finished()) {
         finish(job);
@@ -289,6 +298,7 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
     Set<String> running = inFlight;
     if (!running.isEmpty() && running.stream().allMatch(cancels::isCancelled)) {
       try {
+        terminateRequested.set(true);
         runOptions.setTerminate(true); // stop the model run in flight: nobody wants its output
       } catch (OrtException e) {
         log.warn("could not terminate the model run: {}", e.toString());

@@ -1,0 +1,76 @@
+package dev.addp.systemtest.recognition;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.addp.app.data.FashionMnistSample;
+import dev.addp.app.roles.Role;
+import dev.addp.app.roles.RoleRunner;
+import dev.addp.avro.ImageRequest;
+import dev.addp.avro.RecognitionResult;
+import dev.addp.platform.config.AddpConfig;
+import dev.addp.platform.embedded.EmbeddedKafka;
+import dev.addp.platform.kafka.AvroSerdes;
+import dev.addp.platform.kafka.KafkaClients;
+import dev.addp.platform.kafka.Topics;
+import dev.addp.systemtest.support.SharedEmbeddedStack;
+import dev.addp.systemtest.support.TestModels;
+import dev.addp.systemtest.support.TopicReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+
+/** The broker stops and comes back (same log directory) in the middle of a stream: every request still gets exactly one result. */
+class BrokerRestartIT {
+  static final int REQUESTS = 300;
+
+  @Test
+  void aBrokerRestartMidStreamLosesAndDoublesNothing() throws Exception {
+    EmbeddedKafka broker = EmbeddedKafka.start();
+    try {
+      AddpConfig config = AddpConfig.of(Map.of(AddpConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers(),
+          AddpConfig.REGISTRY_URL, SharedEmbeddedStack.get().registry().ccompatUrl(),
+          "model.dir", TestModels.modelDir().toAbsolutePath().toString(), "worker.id", "restart-worker",
+          "recognition.batch.size", "8", "model.intra.op.threads", "1"));
+      try (Admin admin = new KafkaClients(config).admin()) {
+        Topics.from(config).createAll(admin, 2, (short) 1);
+      }
+      Topics topics = Topics.from(config);
+      AvroSerdes serdes = AvroSerdes.from(config);
+      FashionMnistSample sample = FashionMnistSample.read(TestModels.sampleDir());
+      try (RoleRunner roles = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION), config);
+           KafkaProducer<byte[], byte[]> producer = new KafkaClients(config).producer()) {
+        roles.awaitReady(Duration.ofSeconds(60));
+        for (int i = 0; i < REQUESTS; i++) {
+          String id = "r-" + i;
+          ImageRequest req = ImageRequest.newBuilder().setRequestId(id).setImageBytes(ByteBuffer.wrap(sample.png(i))).build();
+          producer.send(new ProducerRecord<>(topics.imagesRaw(), id.getBytes(StandardCharsets.UTF_8), serdes.imageRequest().serialize(topics.imagesRaw(), req)));
+        }
+        producer.flush();
+        try (TopicReader results = new TopicReader(config, topics.recognitionResults())) {
+          results.readUntil(rs -> rs.size() >= REQUESTS / 5, Duration.ofSeconds(120));
+        }
+        broker.stop();
+        Thread.sleep(2000);
+        broker = broker.restart();
+        try (TopicReader results = new TopicReader(config, topics.recognitionResults())) {
+          results.readUntil(rs -> rs.size() >= REQUESTS, Duration.ofSeconds(180));
+          List<ConsumerRecord<byte[], byte[]>> all = results.settle(Duration.ofSeconds(5));
+          Map<String, Long> perId = all.stream().map(r -> serdes.recognitionResult().deserialize(r.topic(), r.value()))
+              .collect(Collectors.groupingBy(RecognitionResult::getRequestId, Collectors.counting()));
+          assertThat(perId).hasSize(REQUESTS);
+          assertThat(perId.values()).allMatch(n -> n == 1);
+        }
+      }
+    } finally {
+      broker.close();
+    }
+  }
+}
