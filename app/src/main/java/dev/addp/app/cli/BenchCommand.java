@@ -206,10 +206,12 @@ final class BenchCommand {
         }
       } else {
         Map<String, Integer> counts = new LinkedHashMap<>();
+        List<GenerationRequest> requests = new ArrayList<>();
         for (String id : ids) {
           counts.put(id, count);
-          client.submit(GenerationRequest.newBuilder().setJobId(id).setCount(count).setSeed(ids.indexOf(id)).build());
+          requests.add(GenerationRequest.newBuilder().setJobId(id).setCount(count).setSeed(ids.indexOf(id)).build());
         }
+        client.submitAll(requests);
         client.await(ids, counts, Duration.ofMinutes(10), e -> { }).values().forEach(o -> check(o, count));
       }
       return n * count / ((System.nanoTime() - t0) / 1e9);

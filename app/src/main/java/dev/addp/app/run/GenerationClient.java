@@ -45,9 +45,14 @@ public final class GenerationClient implements AutoCloseable {
     RecognitionRoundTrip.awaitAssignment(consumer);
   }
 
-  public void submit(GenerationRequest request) {
-    producer.send(new ProducerRecord<>(topics.generationRequests(), key(request.getJobId()),
-        serdes.generationRequest().serialize(topics.generationRequests(), request)));
+  public void submit(GenerationRequest request) { submitAll(List.of(request)); }
+
+  /** Sends the requests together (one flush), as a client with many jobs at once would. */
+  public void submitAll(List<GenerationRequest> requests) {
+    for (GenerationRequest request : requests) {
+      producer.send(new ProducerRecord<>(topics.generationRequests(), key(request.getJobId()),
+          serdes.generationRequest().serialize(topics.generationRequests(), request)));
+    }
     producer.flush();
   }
 

@@ -32,7 +32,7 @@ public final class GenerationService implements AutoCloseable {
     GenerationLoop loop = new GenerationLoop(model, config.getInt("generation.batch.size", 64));
     String workerId = config.get(AddpConfig.WORKER_ID, "worker-" + UUID.randomUUID().toString().substring(0, 8));
     GenerationWorker worker = new GenerationWorker(new KafkaClients(config), AvroSerdes.from(config), loop, workerId,
-        config.getLong("generation.aging.ms", 10_000), config.getLong("generation.commit.interval.ms", 200));
+        config.getLong("generation.aging.ms", 10_000), config.getLong("generation.commit.interval.ms", 1000));
     GenerationService service = new GenerationService(model, worker);
     service.thread.start();
     return service;

@@ -73,8 +73,14 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
   private KafkaConsumer<byte[], byte[]> consumer;
   private KafkaProducer<byte[], byte[]> producer;
   private boolean mustCommit;
+  private boolean offsetsDirty;
   private long lastCommitNanos = System.nanoTime();
   private long imagesGenerated;
+  private long steps;
+  private long stepImages;
+  private long modelNanos;
+  private long commitNanos;
+  private long loopNanos;
 
   public GenerationWorker(KafkaClients clients, AvroSerdes serdes, GenerationLoop loop, String workerId, long agingMs,
                           long commitIntervalMs) throws OrtException {
@@ -112,11 +118,21 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
         } catch (WakeupException e) {
           continue;
         }
+        long t0 = System.nanoTime();
         endCancelledAndExpired();
         List<ImageTrack> batch = scheduler.nextBatch(loop);
-        if (!batch.isEmpty()) step(batch);
+        if (!batch.isEmpty()) {
+          step(batch);
+          steps++;
+          stepImages += batch.size();
+        }
+        long t1 = System.nanoTime();
         maybeCommit();
+        commitNanos += System.nanoTime() - t1;
+        if (!batch.isEmpty()) loopNanos += System.nanoTime() - t0;
       }
+      log.info("generation worker {}: {} steps, mean batch {}, model {} ms, commits {} ms, busy loop {} ms", workerId, steps,
+          steps == 0 ? 0 : stepImages / steps, modelNanos / 1_000_000, commitNanos / 1_000_000, loopNanos / 1_000_000);
       commit();
     } catch (RuntimeException | OrtException e) {
       log.error("generation worker {} failed", workerId, e);
@@ -136,7 +152,7 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
   private void accept(ConsumerRecord<byte[], byte[]> r) {
     TopicPartition tp = new TopicPartition(r.topic(), r.partition());
     nextOffsets.put(tp, r.offset() + 1);
-    mustCommit = true;
+    offsetsDirty = true;
     GenerationRequest request;
     try {
       request = serdes.generationRequest().deserialize(r.topic(), r.value());
@@ -144,6 +160,7 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
     } catch (WireFormatException e) {
       outbox.add(new ProducerRecord<>(topics.deadLetters(), r.key(), serdes.deadLetter().serialize(topics.deadLetters(),
           deadLetters.of(e.type(), e, r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value(), null))));
+      mustCommit = true;
       return;
     }
     String jobId = request.getJobId();
@@ -158,6 +175,7 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
     } catch (InvalidJobException e) {
       emit(event(jobId, JobState.FAILED, attempt, 0, 0, request.getCount()).setErrorType(e.type()).setReason(e.getMessage()).build());
       history.record(jobId, true, attempt);
+      mustCommit = true;
       return;
     }
     Job job = new Job(spec, tp, r.offset(), attempt);
@@ -207,7 +225,9 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
     try {
       while (true) {
         try {
+          long m0 = System.nanoTime();
           loop.execute(plan, runOptions);
+          modelNanos += System.nanoTime() - m0;
           break;
         } catch (OrtException e) {
           if (!terminateRequested.getAndSet(false)) throw e;
@@ -261,7 +281,7 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
     end(job, event(job, JobState.SUCCEEDED).build());
   }
 
-  /** Ends a job: its terminal event, its offset released, and a commit soon. */
+  /** Ends a job: its terminal event, its offset released, and a commit right after this step. */
   private void end(Job job, GenerationEvent terminal) {
     emit(terminal);
     scheduler.remove(job.id());
@@ -271,9 +291,13 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
     mustCommit = true;
   }
 
+  /**
+   * Ended jobs (results, terminal events) commit at once; progress and QUEUED events at most every
+   * commit interval, because every transaction costs a few broker round trips that the loop waits for.
+   */
   private void maybeCommit() {
     boolean due = (System.nanoTime() - lastCommitNanos) / 1_000_000 >= commitIntervalMs;
-    if (mustCommit || (due && !outbox.isEmpty())) commit();
+    if (mustCommit || (due && (!outbox.isEmpty() || offsetsDirty))) commit();
   }
 
   /** One transaction: every pending event and result, plus the request offsets that are now safe to commit. */
@@ -291,6 +315,7 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
     producer.commitTransaction();
     outbox.clear();
     mustCommit = false;
+    offsetsDirty = false;
     lastCommitNanos = System.nanoTime();
   }
 
