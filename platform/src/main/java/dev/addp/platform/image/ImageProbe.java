@@ -29,6 +29,26 @@ public final class ImageProbe {
 
   /** @throws ImageRejectedException with the typed reason */
   public ImageInfo probe(byte[] data) {
+    try (OpenedImage image = open(data)) {
+      return image.info();
+    }
+  }
+
+  /** An image that passed every check, with its reader positioned after the header, ready to decode. */
+  public record OpenedImage(ImageInfo info, ImageReader reader, ImageInputStream stream) implements AutoCloseable {
+    @Override
+    public void close() {
+      reader.dispose();
+      try {
+        stream.close();
+      } catch (IOException e) {
+        // in-memory stream: nothing to release
+      }
+    }
+  }
+
+  /** Checks the image as {@link #probe} does and keeps the reader open, so decoding does not parse the header again. */
+  public OpenedImage open(byte[] data) {
     if (data == null || data.length == 0) throw new ImageRejectedException(ErrorType.EMPTY_IMAGE, "image has zero bytes");
     if (data.length > limits.maxBytes()) {
       throw new ImageRejectedException(ErrorType.IMAGE_TOO_LARGE,
@@ -40,30 +60,45 @@ public final class ImageProbe {
       throw new ImageRejectedException(ErrorType.UNSUPPORTED_FORMAT,
           format.label() + " images are not supported (supported: png, jpeg, gif, bmp, webp)");
     }
-    int[] size = readSize(format, data);
-    long pixels = (long) size[0] * size[1];
-    if (size[0] <= 0 || size[1] <= 0 || size[0] > limits.maxSide() || size[1] > limits.maxSide() || pixels > limits.maxPixels()) {
-      throw new ImageRejectedException(ErrorType.TOO_MANY_PIXELS, format.label() + " header declares " + size[0] + "x" + size[1]
-          + " pixels; limits are " + limits.maxSide() + " per side and " + limits.maxPixels() + " in all");
+    ImageReader reader = readerFor(format);
+    ImageInputStream in = null;
+    try {
+      in = ImageIO.createImageInputStream(new ByteArrayInputStream(data));
+      reader.setInput(in, true, true);
+      int width = readHeader(format, data, () -> reader.getWidth(0));
+      int height = readHeader(format, data, () -> reader.getHeight(0));
+      long pixels = (long) width * height;
+      if (width <= 0 || height <= 0 || width > limits.maxSide() || height > limits.maxSide() || pixels > limits.maxPixels()) {
+        throw new ImageRejectedException(ErrorType.TOO_MANY_PIXELS, format.label() + " header declares " + width + "x" + height
+            + " pixels; limits are " + limits.maxSide() + " per side and " + limits.maxPixels() + " in all");
+      }
+      if (!format.looksComplete(data)) {
+        throw new ImageRejectedException(ErrorType.TRUNCATED_IMAGE,
+            format.label() + " data of " + data.length + " bytes ends before the format's end marker");
+      }
+      return new OpenedImage(new ImageInfo(format.label(), width, height, (long) data.length), reader, in);
+    } catch (IOException | RuntimeException e) {
+      reader.dispose();
+      if (in != null) {
+        try {
+          in.close();
+        } catch (IOException ignored) {
+          // in-memory stream
+        }
+      }
+      if (e instanceof ImageRejectedException rejected) throw rejected;
+      throw new ImageRejectedException(ErrorType.CORRUPT_IMAGE, format.label() + " stream is unreadable: " + e.getMessage(), e);
     }
-    if (!format.looksComplete(data)) {
-      throw new ImageRejectedException(ErrorType.TRUNCATED_IMAGE,
-          format.label() + " data of " + data.length + " bytes ends before the format's end marker");
-    }
-    return new ImageInfo(format.label(), size[0], size[1], (long) data.length);
   }
 
-  private static int[] readSize(ImageFormat format, byte[] data) {
-    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
-      ImageReader reader = readerFor(format);
-      try {
-        reader.setInput(in, true, true);
-        return new int[] {reader.getWidth(0), reader.getHeight(0)};
-      } finally {
-        reader.dispose();
-      }
+  private interface HeaderRead {
+    int read() throws IOException;
+  }
+
+  private static int readHeader(ImageFormat format, byte[] data, HeaderRead read) {
+    try {
+      return read.read();
     } catch (IOException | RuntimeException e) {
-      if (e instanceof ImageRejectedException) throw (ImageRejectedException) e;
       // A header that ends early is a truncated file, whatever exception the reader chose for it.
       if (e instanceof EOFException || !format.looksComplete(data)) {
         throw new ImageRejectedException(ErrorType.TRUNCATED_IMAGE, format.label() + " data of " + data.length
