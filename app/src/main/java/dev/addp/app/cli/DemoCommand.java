@@ -113,6 +113,11 @@ final class DemoCommand implements Callable<Integer> {
       summary.put("throughput_ips", o.throughputPerSecond());
       summary.put("latency_p50_ms", Percentiles.of(o.latencyMs().values(), 50));
       summary.put("latency_p99_ms", Percentiles.of(o.latencyMs().values(), 99));
+      RecognitionRoundTrip.Outcome paced = new RecognitionRoundTrip(stack.config()).run("fashion-mnist-test", PACED_IMAGES,
+          i -> new RecognitionRoundTrip.Item("paced-" + i, pngs.get(i % n), Map.of()), Duration.ofMinutes(2), false, PACED_RATE);
+      summary.put("paced_rate_ips", PACED_RATE);
+      summary.put("paced_latency_p50_ms", Percentiles.of(paced.latencyMs().values(), 50));
+      summary.put("paced_latency_p99_ms", Percentiles.of(paced.latencyMs().values(), 99));
       summary.put("mean_queue_ms", o.results().values().stream().mapToDouble(r -> r.getTimings().getQueueMs()).average().orElse(0));
       summary.put("mean_decode_ms", o.results().values().stream().mapToDouble(r -> r.getTimings().getDecodeMs()).average().orElse(0));
       summary.put("mean_batch_inference_ms", o.results().values().stream().mapToDouble(r -> r.getTimings().getInferenceMs()).average().orElse(0));
@@ -169,6 +174,10 @@ final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--generate", defaultValue = "64", description = "images to generate (default: ${DEFAULT-VALUE})")
   int generateCount;
+
+  /** Latency without queueing: a second, paced round of requests. */
+  private static final int PACED_IMAGES = 200;
+  private static final double PACED_RATE = 40;
 
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 }

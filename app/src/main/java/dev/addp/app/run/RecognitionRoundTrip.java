@@ -55,6 +55,11 @@ public final class RecognitionRoundTrip {
    * timeout passes.
    */
   public Outcome run(String dataset, int count, IntFunction<Item> items, Duration timeout, boolean progress) {
+    return run(dataset, count, items, timeout, progress, 0);
+  }
+
+  /** As {@link #run}, sending at most {@code perSecond} requests a second (0: as fast as possible). */
+  public Outcome run(String dataset, int count, IntFunction<Item> items, Duration timeout, boolean progress, double perSecond) {
     KafkaClients clients = new KafkaClients(config);
     Map<String, Long> sentAt = new HashMap<>();
     Map<String, RecognitionResult> results = new HashMap<>();
@@ -77,6 +82,13 @@ public final class RecognitionRoundTrip {
         producer.send(new ProducerRecord<>(topics.imagesRaw(), id.getBytes(StandardCharsets.UTF_8),
             serdes.imageRequest().serialize(topics.imagesRaw(), req)));
         drain(consumer, sentAt, results, deadLetters, latency, bar, Duration.ZERO);
+        if (perSecond > 0) {
+          producer.flush();
+          long due = firstSend + (long) ((i + 1) * 1000 / perSecond);
+          for (long left; (left = due - System.currentTimeMillis()) > 0; ) {
+            drain(consumer, sentAt, results, deadLetters, latency, bar, Duration.ofMillis(left));
+          }
+        }
       }
       producer.flush();
       long deadline = System.currentTimeMillis() + timeout.toMillis();
