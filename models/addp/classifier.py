@@ -77,8 +77,9 @@ def evaluate(model, x, y, batch_size=500):
 
 def train(cfg, out_path, log, addp_state=None):
     """Fine-tune (addp_state given) or train from scratch with the same recipe: AdamW
-    (0.9, 0.999), wd 0.05, per-iteration warm-up + cosine, label smoothing 0.1, drop path,
-    random translation +-2 px and horizontal flips; layer-wise lr decay when fine-tuning."""
+    (0.9, 0.999), wd 0.05, per-iteration warm-up + cosine, label smoothing 0.1, horizontal
+    flips (+ random translation by cfg["translate"] px), optional drop path; layer-wise lr decay
+    when fine-tuning."""
     torch.manual_seed(cfg["seed"])
     xtr, ytr = data.load_rgb("train", cfg.get("train_limit"))
     xte, yte = data.load_rgb("test", cfg.get("test_limit"))
@@ -105,7 +106,7 @@ def train(cfg, out_path, log, addp_state=None):
             if epoch * per_epoch + i < state["step"]:
                 continue     # resumed inside an epoch
             sched(state["step"])
-            logits, _ = model(data.augment(xtr[idx]))
+            logits, _ = model(data.augment(xtr[idx], pad=cfg["translate"]))
             loss = F.cross_entropy(logits, ytr[idx], label_smoothing=0.1)
             opt.zero_grad(set_to_none=True)
             loss.backward()

@@ -63,6 +63,8 @@ def augment(x, pad=2):
     B = x.shape[0]
     flip = torch.rand(B) < 0.5
     x = torch.where(flip[:, None, None, None], x.flip(3), x)
+    if pad == 0:
+        return x
     xp = F.pad(x, (pad, pad, pad, pad))
     dx, dy = torch.randint(0, 2 * pad + 1, (2, B))
     out = torch.empty_like(x)

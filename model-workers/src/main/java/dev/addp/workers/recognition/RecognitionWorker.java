@@ -5,16 +5,12 @@ import dev.addp.avro.ErrorType;
 import dev.addp.avro.ImageRequest;
 import dev.addp.avro.RecognitionResult;
 import dev.addp.avro.RecognitionTimings;
-import dev.addp.avro.Task;
-import dev.addp.platform.image.ImageRejectedException;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.DeadLetters;
 import dev.addp.platform.kafka.KafkaClients;
 import dev.addp.platform.kafka.Topics;
+import dev.addp.platform.kafka.TransactionalOutput;
 import dev.addp.schemas.registry.RegistryUnavailableException;
-import dev.addp.schemas.wire.AvroWireSerde;
-import dev.addp.schemas.wire.WireFormatException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -29,7 +25,6 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
@@ -54,10 +49,9 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
   private final KafkaClients clients;
   private final Topics topics;
   private final AvroSerdes serdes;
-  private final AvroWireSerde<ImageRequest> requestSerde;
+  private final RecordPreparer preparer;
   private final Classifier classifier;
   private final BatchPolicy policy;
-  private final ImageDecoder decoder;
   private final DeadLetters deadLetters;
   private final String workerId;
   private final ExecutorService decodePool;
@@ -66,7 +60,7 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
   private final float[] batchInput;
   private volatile boolean running = true;
   private volatile KafkaConsumer<byte[], byte[]> consumer;
-  private KafkaProducer<byte[], byte[]> producer;
+  private TransactionalOutput output;
   private boolean paused;
   private final java.util.concurrent.CountDownLatch assigned = new java.util.concurrent.CountDownLatch(1);
 
@@ -77,10 +71,9 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
     this.clients = clients;
     this.topics = Topics.from(clients.config());
     this.serdes = serdes;
-    this.requestSerde = serdes.imageRequest();
+    this.preparer = new RecordPreparer(serdes.imageRequest(), decoder, classifier);
     this.classifier = classifier;
     this.policy = policy;
-    this.decoder = decoder;
     this.workerId = workerId;
     this.decodePool = decodePool;
     this.deadLetters = new DeadLetters("recognition", workerId,
@@ -100,16 +93,15 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
     // Group and transactional ids carry the topic prefix, so separate deployments on one cluster never meet.
     String group = topics.prefix() + "recognition-workers";
     consumer = clients.transactionalInputConsumer(group, workerId, policy.maxInFlight());
-    producer = clients.transactionalProducer(topics.prefix() + "recognition-" + workerId);
     try {
-      producer.initTransactions();
+      output = new TransactionalOutput(clients.transactionalProducer(topics.prefix() + "recognition-" + workerId));
       consumer.subscribe(List.of(topics.recognitionRequests()), new Rebalance());
       log.info("recognition worker {} running {} {} on {}", workerId, classifier.lineage().getName(),
           classifier.lineage().getVersion(), classifier.provider());
       while (running) {
         try {
           for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(policy.pollTimeoutMs(pending.size(), oldestWaitedMs())))) {
-            pending.add(new Pending(r, decodePool.submit(() -> prepare(r)), System.nanoTime()));
+            pending.add(new Pending(r, decodePool.submit(() -> preparer.prepare(r)), System.nanoTime()));
           }
         } catch (WakeupException e) {
           continue; // close() was called; the loop condition decides
@@ -142,37 +134,6 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
     if (!pending.isEmpty()) log.warn("{} records left uncommitted at shutdown; they will be processed again", pending.size());
   }
 
-  private Prepared prepare(ConsumerRecord<byte[], byte[]> r) {
-    long t0 = System.nanoTime();
-    ImageRequest request = null;
-    try {
-      request = requestSerde.deserialize(r.topic(), r.value());
-      if (request == null) return new Prepared.Rejected(ErrorType.NOT_WIRE_FORMAT, new IllegalArgumentException("null value"), null);
-      for (Task t : request.getTasks()) {
-        if (t != Task.CLASSIFY) {
-          throw new ImageRejectedException(ErrorType.INVALID_REQUEST, "model " + classifier.lineage().getName() + " "
-              + classifier.lineage().getVersion() + " serves CLASSIFY only, request asked for " + t);
-        }
-      }
-      ByteBuffer image = request.getImageBytes();
-      if (image == null) throw new ImageRejectedException(ErrorType.INVALID_REQUEST, "request carries no image bytes");
-      byte[] bytes = new byte[image.remaining()];
-      image.duplicate().get(bytes);
-      ImageDecoder.Decoded decoded = decoder.decode(bytes);
-      float[] input = new float[classifier.preprocessor().inputLength()];
-      classifier.preprocessor().write(decoded.image(), input, 0);
-      return new Prepared.Ready(request, decoded.info(), input, (System.nanoTime() - t0) / 1e6);
-    } catch (WireFormatException e) {
-      return new Prepared.Rejected(e.type(), e, null);
-    } catch (ImageRejectedException e) {
-      return new Prepared.Rejected(e.type(), e, request == null ? null : request.getRequestId());
-    } catch (RegistryUnavailableException e) {
-      return new Prepared.Retry(e);
-    } catch (RuntimeException e) {
-      return new Prepared.Rejected(ErrorType.INTERNAL, e, request == null ? null : request.getRequestId());
-    }
-  }
-
   private void processBatch() {
     List<Pending> batch = new ArrayList<>();
     while (batch.size() < policy.maxBatch() && !pending.isEmpty()) batch.add(pending.poll());
@@ -197,16 +158,12 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
       sleep(1000);
       return;
     }
-    producer.beginTransaction();
     try {
-      for (ProducerRecord<byte[], byte[]> r : out) producer.send(r);
-      producer.sendOffsetsToTransaction(offsetsAfter(batch), consumer.groupMetadata());
-      producer.commitTransaction();
+      output.commit(out, offsetsAfter(batch), consumer.groupMetadata());
     } catch (ProducerFencedException | InvalidProducerEpochException e) {
       throw e;
     } catch (KafkaException e) {
-      log.warn("transaction failed, aborting and re-reading the batch: {}", e.toString());
-      producer.abortTransaction();
+      log.warn("transaction aborted, re-reading the batch: {}", e.toString());
       stats.abortedTransactions.incrementAndGet();
       rewind(batch);
       return;
@@ -350,7 +307,7 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
 
   private void closeQuietly() {
     try {
-      if (producer != null) producer.close(Duration.ofSeconds(5));
+      if (output != null) output.close();
     } catch (RuntimeException e) {
       log.debug("producer close: {}", e.toString());
     }

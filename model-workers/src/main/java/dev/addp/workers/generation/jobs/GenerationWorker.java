@@ -5,18 +5,15 @@ import ai.onnxruntime.OrtSession;
 import dev.addp.avro.ErrorType;
 import dev.addp.avro.GenerationEvent;
 import dev.addp.avro.GenerationRequest;
-import dev.addp.avro.GenerationResult;
 import dev.addp.avro.JobState;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.DeadLetters;
 import dev.addp.platform.kafka.KafkaClients;
 import dev.addp.platform.kafka.Topics;
+import dev.addp.platform.kafka.TransactionalOutput;
 import dev.addp.schemas.wire.WireFormatException;
 import dev.addp.workers.generation.GenerationLoop;
-import dev.addp.workers.generation.ImagePng;
 import dev.addp.workers.generation.ImageTrack;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -32,7 +29,6 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -62,6 +58,7 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
   private final String workerId;
   private final long commitIntervalMs;
   private final OrtSession.RunOptions runOptions;
+  private final JobRecords records;
   private final List<ProducerRecord<byte[], byte[]>> outbox = new ArrayList<>();
   private final Map<TopicPartition, TreeSet<Long>> openOffsets = new HashMap<>();
   private final Map<TopicPartition, Long> nextOffsets = new HashMap<>();
@@ -71,7 +68,7 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
   private volatile boolean running = true;
   private CancelWatcher cancels;
   private KafkaConsumer<byte[], byte[]> consumer;
-  private KafkaProducer<byte[], byte[]> producer;
+  private TransactionalOutput output;
   private boolean mustCommit;
   private boolean offsetsDirty;
   private long lastCommitNanos = System.nanoTime();
@@ -94,6 +91,7 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
     this.workerId = workerId;
     this.commitIntervalMs = commitIntervalMs;
     this.runOptions = new OrtSession.RunOptions();
+    this.records = new JobRecords(topics, serdes, loop.model().lineage(), loop.model().imageShape(), workerId);
   }
 
   public long imagesGenerated() { return imagesGenerated; }
@@ -106,9 +104,8 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
   public void run() {
     cancels = new CancelWatcher(clients, serdes, this::onCancel).start();
     consumer = clients.transactionalInputConsumer(topics.prefix() + "generation-workers", workerId, 64);
-    producer = clients.transactionalProducer(topics.prefix() + "generation-" + workerId);
     try {
-      producer.initTransactions();
+      output = new TransactionalOutput(clients.transactionalProducer(topics.prefix() + "generation-" + workerId));
       consumer.subscribe(List.of(topics.generationRequests()), new Rebalance());
       log.info("generation worker {} running {} {} on {}, batch {}", workerId, loop.model().lineage().getName(),
           loop.model().lineage().getVersion(), loop.model().provider(), loop.maxBatch());
@@ -173,7 +170,7 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
     try {
       spec = JobSpec.of(request, loop.model().manifest());
     } catch (InvalidJobException e) {
-      emit(event(jobId, JobState.FAILED, attempt, 0, 0, request.getCount()).setErrorType(e.type()).setReason(e.getMessage()).build());
+      emit(records.event(jobId, JobState.FAILED, attempt, 0, 0, request.getCount()).setErrorType(e.type()).setReason(e.getMessage()).build());
       history.record(jobId, true, attempt);
       mustCommit = true;
       return;
@@ -182,7 +179,7 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
     openOffsets.computeIfAbsent(tp, k -> new TreeSet<>()).add(r.offset());
     scheduler.add(job);
     history.record(jobId, false, attempt);
-    emit(event(job, JobState.QUEUED).setReason(attempt > 1 ? "restarted after a worker failure (attempt " + attempt + ")" : null).build());
+    emit(records.event(job, JobState.QUEUED).setReason(attempt > 1 ? "restarted after a worker failure (attempt " + attempt + ")" : null).build());
   }
 
   /** Cancels and deadlines are checked between steps, so a cancelled job stops within one step. */
@@ -191,9 +188,9 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
     for (Job job : scheduler.jobs()) {
       if (cancels.isCancelled(job.id())) {
         String why = cancels.command(job.id()).getReason();
-        end(job, event(job, JobState.CANCELLED).setReason(why == null ? "cancelled" : why).build());
+        end(job, records.event(job, JobState.CANCELLED).setReason(why == null ? "cancelled" : why).build());
       } else if (job.expired(now)) {
-        end(job, event(job, JobState.FAILED).setErrorType(ErrorType.DEADLINE_EXCEEDED)
+        end(job, records.event(job, JobState.FAILED).setErrorType(ErrorType.DEADLINE_EXCEEDED)
             .setReason("deadline " + job.spec().deadlineMs() + " passed at step " + job.progressStep() + " of " + job.spec().settings().steps())
             .build());
       }
@@ -216,7 +213,7 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
         ids.add(job.id());
         stepping.add(job);
         if (job.progressStep() == 0 && job.tracks().stream().allMatch(t -> t.step() == 0)) {
-          emit(event(job, JobState.RUNNING).build());
+          emit(records.event(job, JobState.RUNNING).build());
         }
       }
     }
@@ -247,10 +244,10 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
       if (job.finished()) {
         finish(job);
       } else {
-        GenerationEvent.Builder progress = event(job, JobState.RUNNING);
+        GenerationEvent.Builder progress = records.event(job, JobState.RUNNING);
         int interval = job.spec().previewInterval();
         if (interval > 0 && job.progressStep() % interval == 0) {
-          progress.setPreviewPng(ByteBuffer.wrap(ImagePng.encode(job.tracks().get(0).pixels(), loop.model().imageShape())));
+          progress.setPreviewPng(records.preview(job));
         }
         emit(progress.build());
       }
@@ -258,27 +255,9 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
   }
 
   private void finish(Job job) {
-    int[] shape = loop.model().imageShape();
-    long now = System.currentTimeMillis();
-    List<ImageTrack> tracks = job.tracks();
-    for (int i = 0; i < tracks.size(); i++) {
-      ImageTrack t = tracks.get(i);
-      List<Integer> tokens = new ArrayList<>(t.ids().length);
-      List<Integer> soft = new ArrayList<>();
-      for (int p = 0; p < t.ids().length; p++) {
-        tokens.add((int) t.ids()[p]);
-        if (t.mask()[p] == 1f) soft.add(p);
-      }
-      GenerationResult result = GenerationResult.newBuilder()
-          .setJobId(job.id()).setIndex(i).setSeed(job.spec().seed())
-          .setPng(ByteBuffer.wrap(ImagePng.encode(t.pixels(), shape))).setWidth(shape[2]).setHeight(shape[1])
-          .setTokenIds(tokens).setSoftPositions(soft).setSteps(job.spec().settings().steps())
-          .setModel(loop.model().lineage()).setGenerationMs((double) (now - job.startedAtMs()))
-          .setWorkerId(workerId).setAttempt(job.attempt()).setProducedAtMs(now).build();
-      outbox.add(new ProducerRecord<>(topics.generationResults(), key(job.id()), serdes.generationResult().serialize(topics.generationResults(), result)));
-    }
-    imagesGenerated += tracks.size();
-    end(job, event(job, JobState.SUCCEEDED).build());
+    outbox.addAll(records.results(job));
+    imagesGenerated += job.tracks().size();
+    end(job, records.event(job, JobState.SUCCEEDED).build());
   }
 
   /** Ends a job: its terminal event, its offset released, and a commit right after this step. */
@@ -309,10 +288,7 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
       if (next != null) offsets.put(tp, new OffsetAndMetadata(next));
     }
     if (outbox.isEmpty() && offsets.isEmpty()) return;
-    producer.beginTransaction();
-    for (ProducerRecord<byte[], byte[]> r : outbox) producer.send(r);
-    if (!offsets.isEmpty()) producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
-    producer.commitTransaction();
+    output.commit(outbox, offsets, consumer.groupMetadata()); // a failure stops the worker: its jobs rerun elsewhere
     outbox.clear();
     mustCommit = false;
     offsetsDirty = false;
@@ -331,22 +307,7 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
     }
   }
 
-  private void emit(GenerationEvent e) {
-    outbox.add(new ProducerRecord<>(topics.generationEvents(), key(e.getJobId()), serdes.generationEvent().serialize(topics.generationEvents(), e)));
-  }
-
-  private GenerationEvent.Builder event(Job job, JobState state) {
-    return event(job.id(), state, job.attempt(), job.progressStep(), job.imagesDone(), job.spec().count())
-        .setTotalSteps(job.spec().settings().steps());
-  }
-
-  private GenerationEvent.Builder event(String jobId, JobState state, int attempt, int step, int done, int count) {
-    return GenerationEvent.newBuilder().setJobId(jobId).setState(state).setStep(step).setImagesDone(done).setCount(count)
-        .setAttempt(attempt).setModel(loop.model().lineage()).setWorkerId(workerId).setTimestampMs(System.currentTimeMillis())
-        .setErrorType(null).setReason(null).setPreviewPng(null);
-  }
-
-  private static byte[] key(String jobId) { return jobId.getBytes(StandardCharsets.UTF_8); }
+  private void emit(GenerationEvent e) { outbox.add(records.record(e)); }
 
   private void closeQuietly() {
     try {
@@ -361,7 +322,7 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
       log.debug("consumer close: {}", e.toString());
     }
     try {
-      producer.close(Duration.ofSeconds(5));
+      if (output != null) output.close();
     } catch (RuntimeException e) {
       log.debug("producer close: {}", e.toString());
     }

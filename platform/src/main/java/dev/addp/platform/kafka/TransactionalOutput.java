@@ -1,0 +1,50 @@
+package dev.addp.platform.kafka;
+
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+
+/**
+ * Writes a worker's output records and the input offsets they answer in one Kafka transaction, so
+ * a consumer reading read_committed sees either both or neither. The group metadata makes the
+ * coordinator refuse the offsets of a worker that no longer owns the partitions.
+ */
+public final class TransactionalOutput implements AutoCloseable {
+  private final KafkaProducer<byte[], byte[]> producer;
+
+  public TransactionalOutput(KafkaProducer<byte[], byte[]> producer) {
+    this.producer = producer;
+    producer.initTransactions(); // fences an older instance with the same id and aborts what it left open
+  }
+
+  /**
+   * @throws ProducerFencedException or {@link InvalidProducerEpochException} when a newer instance
+   *     took over (fatal: stop this worker)
+   * @throws KafkaException for any other failure, after the transaction was aborted (the input can
+   *     be read again)
+   */
+  public void commit(List<ProducerRecord<byte[], byte[]>> records, Map<TopicPartition, OffsetAndMetadata> offsets,
+                     ConsumerGroupMetadata group) {
+    producer.beginTransaction();
+    try {
+      for (ProducerRecord<byte[], byte[]> r : records) producer.send(r);
+      if (!offsets.isEmpty()) producer.sendOffsetsToTransaction(offsets, group);
+      producer.commitTransaction();
+    } catch (ProducerFencedException | InvalidProducerEpochException e) {
+      throw e;
+    } catch (KafkaException e) {
+      producer.abortTransaction();
+      throw e;
+    }
+  }
+
+  @Override
+  public void close() { producer.close(java.time.Duration.ofSeconds(5)); }
+}
