@@ -87,9 +87,7 @@ class ADDP(PixelEncoder):
         self._init_weights()
 
     def _init_weights(self):
-        vq_state = self.vqgan.state_dict()
-        init_vit_weights(self)
-        self.vqgan.load_state_dict(vq_state)   # the tokenizer keeps its own init / weights
+        init_vit_weights(self)   # Linear/LayerNorm only: the (conv) tokenizer keeps its weights
         for p in (self.pos_embed, self.cls_token, self.mask_token, self.token_emb.weight,
                   self.decoder_pos_embed_learned, self.decoder_pos_mask_embed,
                   self.decoder_pos_token_embed):

@@ -36,9 +36,8 @@ class Render(nn.Module):
         self.addp = addp
 
     def forward(self, ids, mask, probs):
-        vq = self.addp.vqgan
-        tok = torch.where(mask[..., None] > 0.5, probs @ vq.codebook, vq.codebook[ids])
-        return vq.decoder(vq.latent_from_tokens(tok)).clamp(0.0, 1.0)
+        latent = self.addp.soft_latent(ids, mask > 0.5, probs)
+        return self.addp.vqgan.decoder(latent).clamp(0.0, 1.0)
 
 
 class GenStep(Render):
@@ -50,19 +49,10 @@ class GenStep(Render):
         return pixels, logits
 
 
-class ClassifierGraph(nn.Module):
-    def __init__(self, classifier):
-        super().__init__()
-        self.classifier = classifier
-
-    def forward(self, pixels):
-        return self.classifier(pixels)
-
-
 def graph_modules(addp, classifier):
     mods = {"gen_step": GenStep(addp), "render": Render(addp)}
     if classifier is not None:
-        mods["classifier"] = ClassifierGraph(classifier)
+        mods["classifier"] = classifier     # forward(pixels) -> (logits, features)
     return {k: m.eval() for k, m in mods.items()}
 
 
