@@ -21,13 +21,16 @@ import dev.addp.systemtest.support.WorkerProcess;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -59,12 +62,14 @@ public abstract class RecognitionExactlyOnceContract {
          TopicReader results = new TopicReader(config, topics.recognitionResults());
          TopicReader deadLetters = new TopicReader(config, topics.deadLetters())) {
       WorkerProcess victim = WorkerProcess.start("recognition", config.with("worker.id", "victim"));
+      List<Future<RecordMetadata>> sent = new ArrayList<>();
       for (int i = 0; i < VALID; i++) {
-        if (i == 100) send(producer, serdes, topics, "bad-random", BadImages.randomBytes(300, 3));
-        if (i == 300) send(producer, serdes, topics, "bad-truncated", BadImages.truncated(sample.png(1)));
-        send(producer, serdes, topics, "img-" + i, sample.png(i % sample.count()));
+        if (i == 100) sent.add(send(producer, serdes, topics, "bad-random", BadImages.randomBytes(300, 3)));
+        if (i == 300) sent.add(send(producer, serdes, topics, "bad-truncated", BadImages.truncated(sample.png(1))));
+        sent.add(send(producer, serdes, topics, "img-" + i, sample.png(i % sample.count())));
       }
       producer.flush();
+      for (Future<RecordMetadata> f : sent) f.get(); // every request is on the raw topic: what goes missing later is the service's fault
 
       results.readUntil(rs -> alive(survivor) && alive(victim) && rs.size() >= VALID / 4, Duration.ofSeconds(120));
       victim.kill(); // mid-stream: its open transaction and uncommitted batches are left behind
@@ -99,9 +104,9 @@ public abstract class RecognitionExactlyOnceContract {
     return rs.stream().map(r -> serdes.recognitionResult().deserialize(r.topic(), r.value()).getRequestId()).collect(Collectors.toSet());
   }
 
-  private static void send(KafkaProducer<byte[], byte[]> p, AvroSerdes serdes, Topics topics, String id, byte[] image) {
+  private static Future<RecordMetadata> send(KafkaProducer<byte[], byte[]> p, AvroSerdes serdes, Topics topics, String id, byte[] image) {
     ImageRequest req = ImageRequest.newBuilder().setRequestId(id).setDataset("eos-test").setImageBytes(ByteBuffer.wrap(image))
         .setSubmittedAtMs(System.currentTimeMillis()).build();
-    p.send(new ProducerRecord<>(topics.imagesRaw(), id.getBytes(StandardCharsets.UTF_8), serdes.imageRequest().serialize(topics.imagesRaw(), req)));
+    return p.send(new ProducerRecord<>(topics.imagesRaw(), id.getBytes(StandardCharsets.UTF_8), serdes.imageRequest().serialize(topics.imagesRaw(), req)));
   }
 }

@@ -52,6 +52,17 @@ public final class Preprocessor {
     }
   }
 
+  /**
+   * Writes an image that is already in the model's input space, such as the generator's own
+   * output (size × size, padding included), as is: resizing it like a photo would shrink it.
+   */
+  public void writeModelSized(BufferedImage image, float[] out, int offset) {
+    if (image.getWidth() != size || image.getHeight() != size) {
+      throw new IllegalArgumentException("expected a " + size + "×" + size + " image, got " + image.getWidth() + "×" + image.getHeight());
+    }
+    place(planes(image), size, size, 0, 0, out, offset);
+  }
+
   /** Copies planes of w×h to the output canvas at (dx, dy), clipping to the canvas. */
   private void place(float[][] rgb, int w, int h, int dx, int dy, float[] out, int offset) {
     for (int c = 0; c < 3; c++) {

@@ -46,4 +46,17 @@ class PreprocessorTest {
     crop.write(img, out, 0);
     for (int i = 0; i < 16 * 16; i++) assertThat(out[16 * 16 + i]).isEqualTo(1f);
   }
+
+  @Test
+  void modelSizedImagesAreWrittenAsTheyAreAndOtherSizesRefused() {
+    BufferedImage img = new BufferedImage(32, 32, BufferedImage.TYPE_BYTE_GRAY);
+    img.getRaster().setSample(0, 0, 0, 255);   // a corner pixel: write() would shrink it into the content box
+    float[] out = new float[pad.inputLength()];
+    pad.writeModelSized(img, out, 0);
+    assertThat(out[0]).isEqualTo(1f);
+    assertThat(out[32 * 32 + 1]).isZero();
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+        () -> pad.writeModelSized(new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY), out, 0))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }

@@ -82,8 +82,16 @@ public final class KafkaClients {
     return new KafkaProducer<>(p);
   }
 
-  /** An idempotent producer for clients (submit, demo) that only append requests. */
-  public KafkaProducer<byte[], byte[]> producer() { return new KafkaProducer<>(producerBase()); }
+  /**
+   * An idempotent producer for clients (submit, demo) that only append requests. One request in
+   * flight per connection: with several, a retried first batch can be overtaken by a later one and
+   * then be refused with OutOfOrderSequence until its delivery timeout, losing it (KAFKA-14359).
+   */
+  public KafkaProducer<byte[], byte[]> producer() {
+    Map<String, Object> p = producerBase();
+    p.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
+    return new KafkaProducer<>(p);
+  }
 
   private Map<String, Object> producerBase() {
     Map<String, Object> p = common();

@@ -58,5 +58,36 @@ public record Topics(String prefix) {
         throw new IllegalStateException("interrupted creating topics", e);
       }
     });
+    awaitLeaders(admin);
+  }
+
+  /**
+   * Waits until every partition has a leader in the metadata the brokers serve: a KRaft create
+   * returns once the controller has committed it, and a producer racing the brokers' metadata gets
+   * retriable errors on its first batches (which, with idempotence, can stall it: KAFKA-14359).
+   */
+  private void awaitLeaders(Admin admin) {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (true) {
+      try {
+        boolean ready = admin.describeTopics(all()).allTopicNames().get().values().stream()
+            .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+        if (ready) return;
+      } catch (ExecutionException e) {
+        if (System.currentTimeMillis() > deadline) {
+          throw new IllegalStateException("topics not ready: " + e.getCause().getMessage(), e.getCause());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted waiting for topic leaders", e);
+      }
+      if (System.currentTimeMillis() > deadline) throw new IllegalStateException("topic partitions have no leader after 30 s");
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted waiting for topic leaders", e);
+      }
+    }
   }
 }
