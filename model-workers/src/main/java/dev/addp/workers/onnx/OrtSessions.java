@@ -44,6 +44,9 @@ public final class OrtSessions {
     OrtSession.SessionOptions o = new OrtSession.SessionOptions();
     o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
     if (intraOpThreads > 0) o.setIntraOpNumThreads(intraOpThreads);
+    // Idle intra-op threads sleep instead of spinning: a worker shares its cores with Kafka
+    // clients, decoding and (embedded) the broker, and spinning threads starve them.
+    o.addConfigEntry("session.intra_op.allow_spinning", System.getProperty("addp.ort.spinning", "0"));
     return o;
   }
 
