@@ -47,6 +47,7 @@ class TraceParityTest {
     List<ImageTrack> tracks = new ArrayList<>();
     for (int b = 0; b < batch; b++) tracks.add(loop.newTrack(settings, replay(data, b)));
 
+    double lowest = 1;
     for (int s = 0; s < steps; s++) {
       loop.step(tracks);
       JsonNode step = data.get(s);
@@ -55,18 +56,21 @@ class TraceParityTest {
         ImageTrack track = tracks.get(b);
         for (int i = 0; i < n; i++) {
           boolean maskEqual = (track.mask()[i] == 1f) == (step.get("mask").get(b).get(i).asInt() == 1);
-          boolean idEqual = track.mask()[i] == 1f || track.ids()[i] == step.get("ids").get(b).get(i).asLong();
+          boolean idEqual = track.ids()[i] == step.get("ids").get(b).get(i).asLong(); // sampled ids at soft positions too
           if (maskEqual && idEqual) same++;
         }
       }
+      lowest = Math.min(lowest, same / (double) (batch * n));
       assertThat(same / (double) (batch * n)).as("agreement at step " + s + " of " + trace.getFileName()).isGreaterThanOrEqualTo(0.995);
     }
+    System.out.printf("%s: lowest per-step agreement of ids and masks %.4f%n", trace.getFileName(), lowest);
     float[] expected = ZooFixtures.floats(trace.resolveSibling(t.get("final_images").get("file").asText()));
     int px = model.pixelCount();
     for (int b = 0; b < batch; b++) {
       double meanAbs = 0;
       for (int i = 0; i < px; i++) meanAbs += Math.abs(tracks.get(b).pixels()[i] - expected[b * px + i]);
       assertThat(meanAbs / px).as("final image " + b + " mean abs diff").isLessThan(1e-3);
+      System.out.printf("%s image %d: mean |Java - Python| %.2e%n", trace.getFileName(), b, meanAbs / px);
     }
   }
 
