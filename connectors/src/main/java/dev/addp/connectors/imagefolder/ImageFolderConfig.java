@@ -21,7 +21,7 @@ final class ImageFolderConfig extends AbstractConfig {
       .define(TOPIC, Type.STRING, "addp.images.raw", Importance.HIGH, "topic for the image requests")
       .define(DATASET, Type.STRING, "", Importance.MEDIUM, "dataset name put on every request (default: the folder name)")
       .define(REGISTRY_URL, Type.STRING, Importance.HIGH, "Confluent-compatible schema registry URL")
-      .define(POLL_INTERVAL_MS, Type.LONG, 1000L, Importance.LOW, "how often to look for new files")
+      .define(POLL_INTERVAL_MS, Type.LONG, 1000L, Importance.LOW, "how often to look for new files; a file modified within this interval waits for the next look (it may still be being written)")
       .define(BATCH_SIZE, Type.INT, 100, Importance.LOW, "most files per poll")
       .define(MAX_BYTES, Type.LONG, 16L * 1024 * 1024 - 4096, Importance.LOW,
           "larger files are sent as a file: URI instead of inline bytes");

@@ -3,7 +3,7 @@ package dev.addp.workers.generation;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -23,8 +23,14 @@ public final class GenerationLoop {
   private final float[] probs;
   private final float[] pixels;
   private final float[] logits;
-  /** Pixels of an all-masked step, per sampling temperature (they depend on nothing else). */
-  private final Map<Float, float[]> allMaskedPixels = new HashMap<>();
+  /**
+   * Pixels of an all-masked step, per sampling temperature (they depend on nothing else); the
+   * temperature comes from requests, so only the most recent few are kept.
+   */
+  private final Map<Float, float[]> allMaskedPixels = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Float, float[]> eldest) { return size() > 16; }
+  };
 
   public GenerationLoop(GenerationModel model, int maxBatch) {
     this.model = model;

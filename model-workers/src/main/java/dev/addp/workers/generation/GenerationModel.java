@@ -39,13 +39,21 @@ public final class GenerationModel implements AutoCloseable {
     OrtSessions.Opened s = OrtSessions.open(manifest.verifiedGraphFile(modelDir, STEP), device, intraOpThreads);
     this.step = s.session();
     this.provider = s.provider();
-    this.render = OrtSessions.open(manifest.verifiedGraphFile(modelDir, RENDER), device, intraOpThreads).session();
-    this.lineage = new ModelRef(manifest.name(), manifest.version(), manifest.graph(STEP).sha256());
-    this.tokens = manifest.tokens().count();
-    this.codebookSize = manifest.tokens().codebookSize();
-    var out = manifest.graph(STEP).outputs().stream().filter(t -> t.name().equals("pixels")).findFirst().orElseThrow().shape();
-    this.imageShape = new int[] {((Number) out.get(1)).intValue(), ((Number) out.get(2)).intValue(), ((Number) out.get(3)).intValue()};
-    this.allMaskedLogits = computeAllMaskedLogits();
+    OrtSession r = null;
+    try {
+      r = OrtSessions.open(manifest.verifiedGraphFile(modelDir, RENDER), device, intraOpThreads).session();
+      this.render = r;
+      this.lineage = new ModelRef(manifest.name(), manifest.version(), manifest.graph(STEP).sha256());
+      this.tokens = manifest.tokens().count();
+      this.codebookSize = manifest.tokens().codebookSize();
+      var out = manifest.graph(STEP).outputs().stream().filter(t -> t.name().equals("pixels")).findFirst().orElseThrow().shape();
+      this.imageShape = new int[] {((Number) out.get(1)).intValue(), ((Number) out.get(2)).intValue(), ((Number) out.get(3)).intValue()};
+      this.allMaskedLogits = computeAllMaskedLogits();
+    } catch (OrtException | RuntimeException e) { // a half-opened model holds native sessions
+      step.close();
+      if (r != null) r.close();
+      throw e;
+    }
   }
 
   /** With every position masked the decoder sees no data, so its logits are one constant (method note §4.3). */

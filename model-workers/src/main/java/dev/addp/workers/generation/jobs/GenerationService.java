@@ -40,8 +40,6 @@ public final class GenerationService implements AutoCloseable {
 
   public GenerationModel model() { return model; }
 
-  public GenerationWorker worker() { return worker; }
-
   public boolean isAlive() { return thread.isAlive(); }
 
   public void awaitReady(Duration timeout) throws InterruptedException {

@@ -11,6 +11,7 @@ import dev.addp.platform.kafka.DeadLetters;
 import dev.addp.platform.kafka.KafkaClients;
 import dev.addp.platform.kafka.Topics;
 import dev.addp.platform.kafka.TransactionalOutput;
+import dev.addp.schemas.registry.RegistryUnavailableException;
 import dev.addp.schemas.wire.WireFormatException;
 import dev.addp.workers.generation.GenerationLoop;
 import dev.addp.workers.generation.ImageTrack;
@@ -72,7 +73,9 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
   private boolean mustCommit;
   private boolean offsetsDirty;
   private long lastCommitNanos = System.nanoTime();
-  private long imagesGenerated;
+  /** How long a partition waits before a request is read again after the schema registry failed to answer. */
+  private static final Duration REGISTRY_BACKOFF = Duration.ofSeconds(1);
+  private long pausedUntilNanos;
   private long steps;
   private long stepImages;
   private long modelNanos;
@@ -94,24 +97,34 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
     this.records = new JobRecords(topics, serdes, loop.model().lineage(), loop.model().imageShape(), workerId);
   }
 
-  public long imagesGenerated() { return imagesGenerated; }
-
   public boolean awaitAssignment(Duration timeout) throws InterruptedException {
     return assigned.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Override
   public void run() {
-    cancels = new CancelWatcher(clients, serdes, this::onCancel).start();
-    consumer = clients.transactionalInputConsumer(topics.prefix() + "generation-workers", workerId, 64);
     try {
+      cancels = new CancelWatcher(clients, serdes, this::onCancel).start();
+      consumer = clients.transactionalInputConsumer(topics.prefix() + "generation-workers", workerId, 64);
       output = new TransactionalOutput(clients.transactionalProducer(topics.prefix() + "generation-" + workerId));
       consumer.subscribe(List.of(topics.generationRequests()), new Rebalance());
       log.info("generation worker {} running {} {} on {}, batch {}", workerId, loop.model().lineage().getName(),
           loop.model().lineage().getVersion(), loop.model().provider(), loop.maxBatch());
       while (running) {
+        resumeAfterRegistryBackoff();
         try {
-          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(scheduler.isEmpty() ? 100 : 0))) accept(r);
+          Set<TopicPartition> retry = new HashSet<>();
+          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(scheduler.isEmpty() ? 100 : 0))) {
+            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+            if (!retry.contains(tp) && !accept(r)) {
+              consumer.seek(tp, r.offset()); // read it again once the registry answers; later records wait behind it
+              retry.add(tp);
+            }
+          }
+          if (!retry.isEmpty()) {
+            consumer.pause(retry);
+            pausedUntilNanos = System.nanoTime() + REGISTRY_BACKOFF.toNanos();
+          }
         } catch (WakeupException e) {
           continue;
         }
@@ -146,24 +159,37 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
     if (c != null) c.wakeup();
   }
 
-  private void accept(ConsumerRecord<byte[], byte[]> r) {
+  private void resumeAfterRegistryBackoff() {
+    if (pausedUntilNanos != 0 && System.nanoTime() > pausedUntilNanos) {
+      consumer.resume(consumer.paused());
+      pausedUntilNanos = 0;
+    }
+  }
+
+  /** Takes one request; false when the schema registry cannot be reached (the record is retried later). */
+  private boolean accept(ConsumerRecord<byte[], byte[]> r) {
     TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-    nextOffsets.put(tp, r.offset() + 1);
-    offsetsDirty = true;
     GenerationRequest request;
     try {
       request = serdes.generationRequest().deserialize(r.topic(), r.value());
       if (request == null) throw new WireFormatException(ErrorType.NOT_WIRE_FORMAT, "null value (tombstone)", null);
+    } catch (RegistryUnavailableException e) {
+      log.warn("schema registry unavailable, retrying {}@{} in {} s: {}", tp, r.offset(), REGISTRY_BACKOFF.toSeconds(), e.getMessage());
+      return false;
     } catch (WireFormatException e) {
+      nextOffsets.put(tp, r.offset() + 1);
+      offsetsDirty = true;
       outbox.add(new ProducerRecord<>(topics.deadLetters(), r.key(), serdes.deadLetter().serialize(topics.deadLetters(),
           deadLetters.of(e.type(), e, r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value(), null))));
       mustCommit = true;
-      return;
+      return true;
     }
+    nextOffsets.put(tp, r.offset() + 1);
+    offsetsDirty = true;
     String jobId = request.getJobId();
     if (history.isTerminal(jobId) || scheduler.get(jobId) != null) {
       log.info("job {} already ended or running; skipping its request at {}@{}", jobId, tp, r.offset());
-      return;
+      return true;
     }
     int attempt = history.attempts(jobId) + 1;
     JobSpec spec;
@@ -173,13 +199,14 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
       emit(records.event(jobId, JobState.FAILED, attempt, 0, 0, request.getCount()).setErrorType(e.type()).setReason(e.getMessage()).build());
       history.record(jobId, true, attempt);
       mustCommit = true;
-      return;
+      return true;
     }
     Job job = new Job(spec, tp, r.offset(), attempt);
     openOffsets.computeIfAbsent(tp, k -> new TreeSet<>()).add(r.offset());
     scheduler.add(job);
     history.record(jobId, false, attempt);
     emit(records.event(job, JobState.QUEUED).setReason(attempt > 1 ? "restarted after a worker failure (attempt " + attempt + ")" : null).build());
+    return true;
   }
 
   /** Cancels and deadlines are checked between steps, so a cancelled job stops within one step. */
@@ -198,14 +225,12 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
   }
 
   private void step(List<ImageTrack> batch) throws OrtException {
-    Map<ImageTrack, Job> owner = new HashMap<>();
     Set<String> ids = new HashSet<>();
     List<Job> stepping = new ArrayList<>();
     for (Job job : scheduler.jobs()) {
       boolean any = false;
       for (ImageTrack t : job.tracks()) {
         if (!t.done()) {
-          owner.put(t, job);
           any = true;
         }
       }
@@ -256,7 +281,6 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
 
   private void finish(Job job) {
     outbox.addAll(records.results(job));
-    imagesGenerated += job.tracks().size();
     end(job, records.event(job, JobState.SUCCEEDED).build());
   }
 
@@ -311,13 +335,13 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
 
   private void closeQuietly() {
     try {
-      cancels.close();
+      if (cancels != null) cancels.close();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
     // The consumer first: leaving the group revokes its partitions, and revocation commits through the producer.
     try {
-      consumer.close(Duration.ofSeconds(5));
+      if (consumer != null) consumer.close(Duration.ofSeconds(5));
     } catch (RuntimeException e) {
       log.debug("consumer close: {}", e.toString());
     }
@@ -352,6 +376,7 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
       log.info("generation worker {} assigned {}", workerId, partitions);
       if (partitions.isEmpty()) return;
+      commit(); // what this worker ended on the partitions it keeps is then in the history it re-reads
       history.refresh(Duration.ofSeconds(60));
       if (!partitions.isEmpty()) assigned.countDown();
     }

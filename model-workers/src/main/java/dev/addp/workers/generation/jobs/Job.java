@@ -39,8 +39,6 @@ public final class Job {
 
   public int remainingToAdmit() { return spec.count() - tracks.size(); }
 
-  public boolean started() { return !tracks.isEmpty(); }
-
   /** Starts the next {@code n} images; image i always gets the random stream of (seed, i). */
   public void admit(int n, GenerationLoop loop) {
     if (tracks.isEmpty()) startedAtMs = System.currentTimeMillis();

@@ -51,7 +51,12 @@ public final class JobHistory {
     jobs.merge(jobId, new Entry(terminal, attempt), (a, b) -> new Entry(a.terminal() || b.terminal(), Math.max(a.attempts(), b.attempts())));
   }
 
+  /**
+   * Re-reads the events topic from the start; what was known before is dropped, since a worker
+   * whose partitions were lost also lost the uncommitted events its own records described.
+   */
   public void refresh(Duration timeout) {
+    jobs.clear();
     try (KafkaConsumer<byte[], byte[]> consumer = clients.readCommittedConsumer("history-" + UUID.randomUUID());
          Admin admin = clients.admin()) {
       List<TopicPartition> parts = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
