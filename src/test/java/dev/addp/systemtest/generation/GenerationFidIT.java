@@ -63,10 +63,8 @@ class GenerationFidIT {
     try (Classifier classifier = new Classifier(TestModels.modelDir(), Device.CPU, 2)) {
       List<float[]> inputs = new ArrayList<>();
       for (GenerationResult r : results) {
-        byte[] png = new byte[r.getPng().remaining()];
-        r.getPng().duplicate().get(png);
         float[] in = new float[classifier.preprocessor().inputLength()];
-        classifier.preprocessor().writeModelSized(ImageIO.read(new ByteArrayInputStream(png)), in, 0);
+        classifier.preprocessor().writeModelSized(ImageIO.read(new ByteArrayInputStream(GenerationClient.png(r))), in, 0);
         inputs.add(in);
       }
       double[][] features = FrechetDistance.features(classifier, inputs, 64);

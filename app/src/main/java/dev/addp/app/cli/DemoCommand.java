@@ -153,15 +153,8 @@ final class DemoCommand implements Callable<Integer> {
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     List<ContactSheet.Cell> cells = new ArrayList<>();
-    o.results().stream().sorted(java.util.Comparator.comparingInt(GenerationResult::getIndex)).forEach(r -> {
-      byte[] png = new byte[r.getPng().remaining()];
-      r.getPng().duplicate().get(png);
-      try {
-        cells.add(new ContactSheet.Cell(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png)), "", Color.WHITE));
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    });
+    o.results().stream().sorted(java.util.Comparator.comparingInt(GenerationResult::getIndex))
+        .forEach(r -> cells.add(ContactSheet.uncaptioned(GenerationClient.png(r))));
     if (!cells.isEmpty()) ContactSheet.write(cells, 8, 3, out.resolve("generated.png"));
     Map<String, Object> g = new LinkedHashMap<>();
     g.put("generation_state", o.events().isEmpty() ? "NO_ANSWER" : o.last().getState().toString());

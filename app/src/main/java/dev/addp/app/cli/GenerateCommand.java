@@ -12,9 +12,6 @@ import dev.addp.avro.Schedule;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.embedded.EmbeddedStack;
 import dev.addp.workers.recognition.RecognitionService;
-import java.awt.Color;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import javax.imageio.ImageIO;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import picocli.CommandLine.Command;
@@ -106,11 +102,9 @@ final class GenerateCommand implements Callable<Integer> {
     List<ContactSheet.Cell> cells = new ArrayList<>();
     Map<String, Object> tokens = new LinkedHashMap<>();
     for (GenerationResult r : sorted) {
-      byte[] png = new byte[r.getPng().remaining()];
-      r.getPng().duplicate().get(png);
+      byte[] png = GenerationClient.png(r);
       Files.write(out.resolve(id + "_" + r.getIndex() + ".png"), png);
-      BufferedImage img = ImageIO.read(new ByteArrayInputStream(png));
-      cells.add(new ContactSheet.Cell(img, "", Color.WHITE));
+      cells.add(ContactSheet.uncaptioned(png));
       tokens.put(String.valueOf(r.getIndex()), Map.of("token_ids", r.getTokenIds(), "soft_positions", r.getSoftPositions()));
     }
     ContactSheet.write(cells, Math.min(8, cells.size()), 3, out.resolve("contact_sheet.png"));

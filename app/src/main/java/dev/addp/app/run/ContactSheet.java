@@ -18,6 +18,15 @@ public final class ContactSheet {
 
   private ContactSheet() { }
 
+  /** A cell without caption from encoded image bytes (PNG, JPEG, ...). */
+  public static Cell uncaptioned(byte[] encoded) {
+    try {
+      return new Cell(ImageIO.read(new java.io.ByteArrayInputStream(encoded)), "", Color.WHITE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot decode an image for the contact sheet", e);
+    }
+  }
+
   public static void write(List<Cell> cells, int columns, int scale, Path file) {
     boolean captions = cells.stream().anyMatch(c -> !c.caption().isEmpty());
     int cw = cells.get(0).image().getWidth() * scale;

@@ -77,14 +77,7 @@ public final class GenerationClient implements AutoCloseable {
     while (System.currentTimeMillis() < deadline && !jobIds.stream().allMatch(id -> complete(events.get(id), results.get(id), counts.get(id)))) {
       for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
         String id = new String(r.key(), StandardCharsets.UTF_8);
-        if (!events.containsKey(id)) continue;
-        if (r.topic().equals(topics.generationEvents())) {
-          GenerationEvent e = serdes.generationEvent().deserialize(r.topic(), r.value());
-          events.get(id).add(e);
-          onEvent.accept(e);
-        } else {
-          results.get(id).add(serdes.generationResult().deserialize(r.topic(), r.value()));
-        }
+        if (events.containsKey(id)) add(r, events.get(id), results.get(id), onEvent);
       }
     }
     Map<String, JobOutcome> out = new HashMap<>();
@@ -98,11 +91,28 @@ public final class GenerationClient implements AutoCloseable {
     while (System.currentTimeMillis() < deadline) {
       for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
         JobOutcome o = outcomes.get(new String(r.key(), StandardCharsets.UTF_8));
-        if (o == null) continue;
-        if (r.topic().equals(topics.generationEvents())) o.events().add(serdes.generationEvent().deserialize(r.topic(), r.value()));
-        else o.results().add(serdes.generationResult().deserialize(r.topic(), r.value()));
+        if (o != null) add(r, o.events(), o.results(), e -> { });
       }
     }
+  }
+
+  /** Files one record of a job under its events or its results. */
+  private void add(ConsumerRecord<byte[], byte[]> r, List<GenerationEvent> events, List<GenerationResult> results,
+                   Consumer<GenerationEvent> onEvent) {
+    if (r.topic().equals(topics.generationEvents())) {
+      GenerationEvent e = serdes.generationEvent().deserialize(r.topic(), r.value());
+      events.add(e);
+      onEvent.accept(e);
+    } else {
+      results.add(serdes.generationResult().deserialize(r.topic(), r.value()));
+    }
+  }
+
+  /** The PNG bytes of a generated image. */
+  public static byte[] png(GenerationResult r) {
+    byte[] png = new byte[r.getPng().remaining()];
+    r.getPng().duplicate().get(png);
+    return png;
   }
 
   private static boolean complete(List<GenerationEvent> events, List<GenerationResult> results, int count) {
