@@ -26,6 +26,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -49,6 +50,8 @@ import org.slf4j.LoggerFactory;
 public final class GenerationWorker implements Runnable, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GenerationWorker.class);
 
+  /** How long a partition waits before a request is read again after the schema registry failed to answer. */
+  private static final Duration REGISTRY_BACKOFF = Duration.ofSeconds(1);
   private final KafkaClients clients;
   private final Topics topics;
   private final AvroSerdes serdes;
@@ -65,7 +68,7 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
   private final Map<TopicPartition, Long> nextOffsets = new HashMap<>();
   private final CountDownLatch assigned = new CountDownLatch(1);
   private volatile Set<String> inFlight = Set.of();
-  private final java.util.concurrent.atomic.AtomicBoolean terminateRequested = new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean terminateRequested = new AtomicBoolean();
   private volatile boolean running = true;
   private CancelWatcher cancels;
   private KafkaConsumer<byte[], byte[]> consumer;
@@ -73,8 +76,6 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
   private boolean mustCommit;
   private boolean offsetsDirty;
   private long lastCommitNanos = System.nanoTime();
-  /** How long a partition waits before a request is read again after the schema registry failed to answer. */
-  private static final Duration REGISTRY_BACKOFF = Duration.ofSeconds(1);
   private long pausedUntilNanos;
   private long steps;
   private long stepImages;
