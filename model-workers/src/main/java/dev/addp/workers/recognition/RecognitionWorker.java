@@ -20,7 +20,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -38,13 +40,20 @@ import org.slf4j.LoggerFactory;
  * recognition requests → (decode in parallel) → batch → classifier → results + dead letters, with
  * the consumed offsets committed in the same Kafka transaction as the records they produced.
  *
- * <p>One thread polls, batches, runs the model and commits; a pool decodes and preprocesses the
- * records already polled, so decoding overlaps with inference. A crash before a commit leaves the
- * batch uncommitted and it is processed again; a commit never covers a record without its result.
+ * <p>Three stages overlap: a pool decodes and preprocesses the records already polled; one
+ * inference thread runs the model and builds the output records; the polling thread forms batches
+ * and commits the finished ones, in order, while the model works on the next batch (a commit is a
+ * few broker round trips, and the model would otherwise sit idle through them). A crash before a
+ * commit leaves the batch uncommitted and it is processed again; a commit never covers a record
+ * without its result.
  */
 public final class RecognitionWorker implements Runnable, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RecognitionWorker.class);
   private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(20);
+  /** Batches between "taken for the model" and "committed": one in the model, one queued behind it. */
+  private static final int MAX_OPEN_BATCHES = 2;
+  /** Poll timeout while a batch is open, so a finished batch is committed without waiting out an idle poll. */
+  private static final long OPEN_BATCH_POLL_MS = 1;
 
   private final KafkaClients clients;
   private final Topics topics;
@@ -57,6 +66,9 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
   private final ExecutorService decodePool;
   private final WorkerStats stats = new WorkerStats();
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+  private final ArrayDeque<Batch> open = new ArrayDeque<>();
+  /** One thread: the model runs one batch at a time, and {@link #batchInput} belongs to it. */
+  private final ExecutorService inference;
   private final float[] batchInput;
   private volatile boolean running = true;
   private volatile KafkaConsumer<byte[], byte[]> consumer;
@@ -65,6 +77,9 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
   private final java.util.concurrent.CountDownLatch assigned = new java.util.concurrent.CountDownLatch(1);
 
   private record Pending(ConsumerRecord<byte[], byte[]> record, Future<Prepared> prepared, long arrivedNanos) { }
+
+  /** Records taken for the model, what decoding made of them, and the output records once the model ran. */
+  private record Batch(List<Pending> records, List<Prepared> prepared, Future<List<ProducerRecord<byte[], byte[]>>> output) { }
 
   public RecognitionWorker(KafkaClients clients, AvroSerdes serdes, Classifier classifier, BatchPolicy policy,
                            ImageDecoder decoder, String workerId, ExecutorService decodePool) {
@@ -79,6 +94,11 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
     this.deadLetters = new DeadLetters("recognition", workerId,
         clients.config().getInt("deadletter.max.original.bytes", DeadLetters.DEFAULT_MAX_ORIGINAL_BYTES));
     this.batchInput = new float[policy.maxBatch() * classifier.preprocessor().inputLength()];
+    this.inference = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "recognition-inference");
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   public WorkerStats stats() { return stats; }
@@ -99,15 +119,18 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
       log.info("recognition worker {} running {} {} on {}", workerId, classifier.lineage().getName(),
           classifier.lineage().getVersion(), classifier.provider());
       while (running) {
+        long timeout = policy.pollTimeoutMs(pending.size(), oldestWaitedMs());
+        if (!open.isEmpty()) timeout = Math.min(timeout, OPEN_BATCH_POLL_MS);
         try {
-          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(policy.pollTimeoutMs(pending.size(), oldestWaitedMs())))) {
+          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(timeout))) {
             pending.add(new Pending(r, decodePool.submit(() -> preparer.prepare(r)), System.nanoTime()));
           }
         } catch (WakeupException e) {
           continue; // close() was called; the loop condition decides
         }
         applyBackpressure();
-        while (policy.due(pending.size(), oldestWaitedMs())) processBatch();
+        while (open.size() < MAX_OPEN_BATCHES && policy.due(pending.size(), oldestWaitedMs())) startBatch();
+        commitFinished(open.size() >= MAX_OPEN_BATCHES);
       }
       drain();
     } catch (ProducerFencedException | InvalidProducerEpochException e) {
@@ -130,49 +153,93 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
 
   private void drain() {
     long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
-    while (!pending.isEmpty() && System.nanoTime() < deadline) processBatch();
-    if (!pending.isEmpty()) log.warn("{} records left uncommitted at shutdown; they will be processed again", pending.size());
+    while ((!pending.isEmpty() || !open.isEmpty()) && System.nanoTime() < deadline) {
+      if (!pending.isEmpty() && open.size() < MAX_OPEN_BATCHES) startBatch();
+      else commitFinished(true);
+    }
+    int left = pending.size() + open.stream().mapToInt(b -> b.records().size()).sum();
+    if (left > 0) log.warn("{} records left uncommitted at shutdown; they will be processed again", left);
+    abandonOpen(List.of(), false);
   }
 
-  private void processBatch() {
-    List<Pending> batch = new ArrayList<>();
-    while (batch.size() < policy.maxBatch() && !pending.isEmpty()) batch.add(pending.poll());
-    List<Prepared> prepared = new ArrayList<>(batch.size());
-    for (Pending p : batch) {
+  /** Takes the next batch from the waiting records and queues it for the model. */
+  private void startBatch() {
+    List<Pending> records = new ArrayList<>();
+    while (records.size() < policy.maxBatch() && !pending.isEmpty()) records.add(pending.poll());
+    List<Prepared> prepared = new ArrayList<>(records.size());
+    for (Pending p : records) {
       Prepared pr = await(p.prepared());
       if (pr instanceof Prepared.Retry retry) {
         log.warn("cannot process now, will retry: {}", retry.error().toString());
-        rewind(batch);
+        rewind(records, List.of());
         sleep(1000);
         return;
       }
       prepared.add(pr);
     }
     long batchStartMs = System.currentTimeMillis();
-    List<ProducerRecord<byte[], byte[]>> out;
-    try {
-      out = infer(batch, prepared, batchStartMs);
-    } catch (RegistryUnavailableException e) {
-      log.warn("cannot write results now, will retry: {}", e.toString());
-      rewind(batch);
-      sleep(1000);
-      return;
+    open.add(new Batch(records, prepared, inference.submit(() -> infer(records, prepared, batchStartMs))));
+  }
+
+  /**
+   * Commits the open batches whose output is ready, oldest first (offsets must advance in order);
+   * with {@code waitForOldest} it first waits for the oldest one. A batch that cannot be written
+   * or committed is re-read, with every open batch after it.
+   */
+  private void commitFinished(boolean waitForOldest) {
+    while (!open.isEmpty() && (waitForOldest || open.peek().output().isDone())) {
+      waitForOldest = false;
+      Batch batch = open.peek();
+      List<ProducerRecord<byte[], byte[]>> out;
+      try {
+        out = batch.output().get();
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof RegistryUnavailableException)) throw asRuntime(e.getCause());
+        log.warn("cannot write results now, will retry: {}", e.getCause().toString());
+        abandonOpen(List.of(), true);
+        sleep(1000);
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        abandonOpen(List.of(), true);
+        return;
+      }
+      try {
+        output.commit(out, offsetsAfter(batch.records()), consumer.groupMetadata());
+      } catch (ProducerFencedException | InvalidProducerEpochException e) {
+        throw e;
+      } catch (KafkaException e) {
+        log.warn("transaction aborted, re-reading the batch: {}", e.toString());
+        stats.abortedTransactions.incrementAndGet();
+        abandonOpen(List.of(), true);
+        return;
+      }
+      open.poll();
+      for (Prepared p : batch.prepared()) {
+        if (p instanceof Prepared.Ready) stats.results.incrementAndGet();
+        else stats.deadLetters.incrementAndGet();
+      }
+      stats.batches.incrementAndGet();
     }
-    try {
-      output.commit(out, offsetsAfter(batch), consumer.groupMetadata());
-    } catch (ProducerFencedException | InvalidProducerEpochException e) {
-      throw e;
-    } catch (KafkaException e) {
-      log.warn("transaction aborted, re-reading the batch: {}", e.toString());
-      stats.abortedTransactions.incrementAndGet();
-      rewind(batch);
-      return;
+  }
+
+  /**
+   * Drops every open batch after the model is done with it; with {@code reread}, seeks back so its
+   * records (and everything read after them) are read again, except on the {@code gone} partitions.
+   */
+  private void abandonOpen(Collection<TopicPartition> gone, boolean reread) {
+    List<Pending> records = new ArrayList<>();
+    for (Batch b : open) {
+      b.output().cancel(false);
+      try {
+        b.output().get();
+      } catch (Exception e) {
+        // cancelled or failed: either way the model is no longer working on it
+      }
+      records.addAll(b.records());
     }
-    for (Prepared p : prepared) {
-      if (p instanceof Prepared.Ready) stats.results.incrementAndGet();
-      else stats.deadLetters.incrementAndGet();
-    }
-    stats.batches.incrementAndGet();
+    open.clear();
+    if (reread) rewind(records, gone);
   }
 
   /** Runs the model on the batch's ready records and builds every output record, in input order. */
@@ -257,16 +324,21 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
     return offsets;
   }
 
-  /** Forgets the batch and everything read after it on the same partitions, and seeks back to re-read them. */
-  private void rewind(List<Pending> batch) {
+  /**
+   * Forgets these records and everything read after them on the same partitions, and seeks back to
+   * read them again (except on the {@code gone} partitions, which this worker no longer owns).
+   */
+  private void rewind(List<Pending> records, Collection<TopicPartition> gone) {
     Map<TopicPartition, Long> first = new HashMap<>();
-    for (Pending p : batch) first.merge(tp(p), p.record().offset(), Math::min);
+    for (Pending p : records) first.merge(tp(p), p.record().offset(), Math::min);
     pending.removeIf(p -> {
       if (!first.containsKey(tp(p))) return false;
       first.merge(tp(p), p.record().offset(), Math::min);
       return true;
     });
-    first.forEach(consumer::seek);
+    first.forEach((tp, offset) -> {
+      if (!gone.contains(tp) && consumer.assignment().contains(tp)) consumer.seek(tp, offset);
+    });
   }
 
   private void applyBackpressure() {
@@ -297,6 +369,10 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
     }
   }
 
+  private static RuntimeException asRuntime(Throwable t) {
+    return t instanceof RuntimeException r ? r : new IllegalStateException(t);
+  }
+
   private static void sleep(long ms) {
     try {
       Thread.sleep(ms);
@@ -306,6 +382,12 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
   }
 
   private void closeQuietly() {
+    inference.shutdownNow();
+    try {
+      if (!inference.awaitTermination(30, TimeUnit.SECONDS)) log.warn("the model is still running at shutdown");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     try {
       if (output != null) output.close();
     } catch (RuntimeException e) {
@@ -322,6 +404,8 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
   private final class Rebalance implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      // commit what the model already answered while the group still lets this worker commit
+      while (!open.isEmpty()) commitFinished(true);
       pending.removeIf(p -> partitions.contains(tp(p)));
     }
 
@@ -333,6 +417,10 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
     }
 
     @Override
-    public void onPartitionsLost(Collection<TopicPartition> partitions) { onPartitionsRevoked(partitions); }
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      // the group moved on without this worker: it may no longer commit; its new owners re-read
+      abandonOpen(partitions, true);
+      pending.removeIf(p -> partitions.contains(tp(p)));
+    }
   }
 }
