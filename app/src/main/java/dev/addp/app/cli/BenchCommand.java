@@ -44,7 +44,7 @@ final class BenchCommand {
     /** Warm-up ends when the JIT compilers used less than this share of one core in a round... */
     private static final double MAX_JIT_SHARE = 0.10;
     /** ...or after this many rounds (on 2 cores they compile broker and client code for minutes). */
-    private static final int MAX_WARMUP_ROUNDS = 10;
+    private static final int MAX_WARMUP_ROUNDS = 15;
 
     @Option(names = "--out", defaultValue = "out/bench-recognition")
     Path out;
@@ -93,7 +93,7 @@ final class BenchCommand {
         Jit jit = new Jit();
         for (double share = 1; share > MAX_JIT_SHARE && warmups < MAX_WARMUP_ROUNDS; ) {
           String dataset = "warmup" + ++warmups;
-          share = jit.shareDuring(() -> endToEnd(trip, pngs, dataset, false));
+          share = jit.shareDuring(() -> endToEnd(trip, pngs, dataset)); // same code as measured, progress bar included
           System.err.printf("warm-up round %d: JIT compilers busy %.0f%% of one core%n", warmups, 100 * share);
         }
         float[] input = rawInput(alone, data);
@@ -101,7 +101,7 @@ final class BenchCommand {
         for (int r = 0; r < rounds; r++) {
           String dataset = "bench" + r;
           double[] ips = new double[1];
-          jitDuringE2e.add(jit.shareDuring(() -> ips[0] = endToEnd(trip, pngs, dataset, true)));
+          jitDuringE2e.add(jit.shareDuring(() -> ips[0] = endToEnd(trip, pngs, dataset)));
           e2e.add(ips[0]);
           raw.add(raw(alone, input));
           System.err.printf("round %d: raw %.0f, end to end %.0f images/s%n", r + 1, raw.get(r), e2e.get(r));
@@ -150,9 +150,9 @@ final class BenchCommand {
     }
 
     /** Images per second from the first request sent to the last result read. */
-    private double endToEnd(RecognitionRoundTrip trip, List<byte[]> pngs, String dataset, boolean progress) {
+    private double endToEnd(RecognitionRoundTrip trip, List<byte[]> pngs, String dataset) {
       RecognitionRoundTrip.Outcome o = trip.run(dataset, images,
-          i -> new RecognitionRoundTrip.Item(dataset + "-" + i, pngs.get(i % pngs.size()), Map.of()), Duration.ofMinutes(10), progress);
+          i -> new RecognitionRoundTrip.Item(dataset + "-" + i, pngs.get(i % pngs.size()), Map.of()), Duration.ofMinutes(10), true);
       if (o.results().size() != images) throw new IllegalStateException("only " + o.results().size() + " of " + images + " results arrived");
       return o.throughputPerSecond();
     }

@@ -22,6 +22,7 @@ public final class RecognitionService implements AutoCloseable {
   private final ExecutorService decodePool;
   private final RecognitionWorker worker;
   private final Thread thread;
+  private boolean closed;
 
   private RecognitionService(Classifier classifier, ExecutorService decodePool, RecognitionWorker worker) {
     this.classifier = classifier;
@@ -60,7 +61,9 @@ public final class RecognitionService implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public synchronized void close() throws Exception {
+    if (closed) return;
+    closed = true;
     worker.close();
     thread.join(TimeUnit.SECONDS.toMillis(60));
     decodePool.shutdownNow();
