@@ -105,7 +105,7 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
 
   /** Waits until the worker owns partitions (it has joined its consumer group). */
   public boolean awaitAssignment(Duration timeout) throws InterruptedException {
-    return assigned.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    return assigned.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -224,18 +224,14 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
   }
 
   /**
-   * Drops every open batch after the model is done with it; with {@code reread}, seeks back so its
-   * records (and everything read after them) are read again, except on the {@code gone} partitions.
+   * Drops every open batch (a queued one never runs; one already in the model finishes on the
+   * inference thread and its output is discarded); with {@code reread}, seeks back so the records
+   * (and everything read after them) are read again, except on the {@code gone} partitions.
    */
   private void abandonOpen(Collection<TopicPartition> gone, boolean reread) {
     List<Pending> records = new ArrayList<>();
     for (Batch b : open) {
       b.output().cancel(false);
-      try {
-        b.output().get();
-      } catch (Exception e) {
-        // cancelled or failed: either way the model is no longer working on it
-      }
       records.addAll(b.records());
     }
     open.clear();
