@@ -1,0 +1,92 @@
+#!/usr/bin/python3
+"""Probe: how many fine-tuning epochs the committed ADDP encoder needs on 2 CPU cores.
+
+The pipeline's checkpoints are git-ignored, so a new checkout cannot rerun the fine-tune stage
+alone. The pre-trained encoder is, however, inside the committed gen_step.onnx, exactly: this
+script reads it back (named initializers as they are; each Linear weight from the MatMul that
+feeds its named bias Add, transposed; the folded position table; cls_token + pos_embed[0], which
+the export folded into one constant and which the forward only ever uses summed) and runs the
+pipeline's own fine-tune recipe (train_all.FULL["finetune"]) with another epoch count.
+
+    cd models && nohup /usr/bin/python3 finetune_probe.py --epochs 14 > work/probe/probe.log 2>&1 &
+
+A check that the read-back is faithful: with --epochs 7 the first epochs reproduce the pipeline's
+logged test top-1 (0.761, 0.822, ...). Not part of train_all.py: the zoo is not changed."""
+import argparse
+import os
+import sys
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import numpy as np  # noqa: E402
+import onnx  # noqa: E402
+import torch  # noqa: E402
+from onnx import numpy_helper  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import train_all  # noqa: E402
+from addp import classifier  # noqa: E402
+
+ENCODER = dict(img_size=32, patch=4, dim=128, depth=4, heads=4)  # addp.small_config: width 128, 4 blocks
+
+
+def encoder_state_from_gen_step(path, n_tokens):
+    """The ADDP pixel-encoder state dict (names as in addp.pt) read back from gen_step.onnx, for
+    an encoder with n_tokens patches. pos_embed[:, 0] comes back as zero and cls_token as the
+    sum cls_token + pos_embed[:, 0]: the forward only uses that sum, and AdamW (same gradient, same
+    decay) moves the sum the same either way, so fine-tuning from it is the same computation."""
+    graph = onnx.load(path).graph
+    init = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    state = {k[len("addp."):]: v for k, v in init.items() if k.startswith("addp.")}
+    producers = {out: n for n in graph.node for out in n.output}
+    first_use = {}
+    for order, node in enumerate(graph.node):
+        for name in node.input:
+            first_use.setdefault(name, (order, node))
+    for node in graph.node:
+        if node.op_type != "Add":
+            continue
+        bias = next((i for i in node.input if i.startswith("addp.") and i.endswith(".bias")), None)
+        src = next((producers.get(i) for i in node.input if i in producers), None)
+        if bias and src is not None and src.op_type == "MatMul" and src.input[1] in init:
+            state[bias[len("addp."):-len(".bias")] + ".weight"] = init[src.input[1]].T.copy()
+    # folded constants, the earliest-used of their shape (the encoder runs first):
+    # pos_embed[:, 1:] [1,N,D] and cls_token + pos_embed[:, :1] [1,1,D]
+    def earliest(shape):
+        return min((k for k, v in init.items() if k.startswith("onnx::") and v.shape == shape),
+                   key=lambda k: first_use[k][0])
+
+    n, d = n_tokens, init["addp.patch_embed.proj.weight"].shape[0]
+    pos_rest, cls_sum = earliest((1, n, d)), earliest((1, 1, d))
+    pos = np.zeros((1, n + 1, d), np.float32)
+    pos[:, 1:] = init[pos_rest]
+    state["pos_embed"] = pos
+    state["cls_token"] = init[cls_sum]
+    return {k: torch.from_numpy(np.array(v, dtype=np.float32)) for k, v in state.items()}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--epochs", type=int, default=14)
+    ap.add_argument("--out", default=os.path.join(HERE, "work", "probe"))
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    os.makedirs(args.out, exist_ok=True)
+    state = encoder_state_from_gen_step(os.path.join(HERE, "zoo", "addp-fmnist", "gen_step.onnx"),
+                                        (ENCODER["img_size"] // ENCODER["patch"]) ** 2)
+    cfg = dict(train_all.FULL["finetune"], epochs=args.epochs, name=f"finetune{args.epochs}")
+    cfg["model"] = classifier.config_from_addp(ENCODER, drop_path=cfg.pop("drop_path"))
+    missing = [k for k in classifier.ViTClassifier(cfg["model"]).state_dict()
+               if k.startswith(classifier.ENCODER_KEYS) and k not in state]
+    assert not missing, f"not found in gen_step.onnx: {missing}"
+
+    def log(msg):
+        print(msg, flush=True)
+
+    _, top1 = classifier.train(cfg, os.path.join(args.out, f"cls_finetune{args.epochs}.pt"), log, state)
+    log(f"probe: {args.epochs} epochs -> test top-1 {top1:.4f}")
+
+
+if __name__ == "__main__":
+    main()
