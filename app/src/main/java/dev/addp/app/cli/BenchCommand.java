@@ -104,7 +104,7 @@ final class BenchCommand {
           jitDuringE2e.add(jit.shareDuring(() -> ips[0] = endToEnd(trip, pngs, dataset)));
           e2e.add(ips[0]);
           raw.add(raw(alone, input));
-          System.err.printf("round %d: raw %.0f, end to end %.0f images/s%n", r + 1, raw.get(r), e2e.get(r));
+          System.err.printf("round %d: end to end %.0f images/s (raw before %.0f, after %.0f)%n", r + 1, e2e.get(r), raw.get(r), raw.get(r + 1));
         }
       }
       double rawIps = mean(raw);
