@@ -8,7 +8,7 @@ feeds its named bias Add, transposed; the folded position table; cls_token + pos
 the export folded into one constant and which the forward only ever uses summed) and runs the
 pipeline's own fine-tune recipe (train_all.FULL["finetune"]) with another epoch count.
 
-    cd models && nohup /usr/bin/python3 finetune_probe.py --epochs 14 > work/probe/probe.log 2>&1 &
+    cd models && mkdir -p work/probe && nohup /usr/bin/python3 finetune_probe.py --epochs 14 > work/probe/probe.log 2>&1 &
 
 A check that the read-back is faithful: with --epochs 7 the first epochs reproduce the pipeline's
 logged test top-1 (0.761, 0.822, ...). Not part of train_all.py: the zoo is not changed."""
