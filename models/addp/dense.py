@@ -65,6 +65,10 @@ class DenseModel(PixelEncoder):
         self.size_head = nn.Conv2d(H, 2, 1)
         self.offset_head = nn.Conv2d(H, 2, 1)
         nn.init.constant_(self.heat_head.bias, -2.19)   # CenterNet: prior 0.1
+        # start at a typical box (22 px = 5.5 cells) and the cell centre: a short run cannot
+        # afford the thousands of steps a zero-initialised bias needs to get there
+        nn.init.constant_(self.size_head.bias, 5.5)
+        nn.init.constant_(self.offset_head.bias, 0.5)
         self.seg_trunk = conv_relu(H, H)
         self.seg_cells = nn.Conv2d(H, (K + 1) * c["stride"] ** 2, 1)
         self.seg_pixel = nn.Conv2d(3, K + 1, 1)
