@@ -1,6 +1,7 @@
 """Released-checkpoint importer/exporter. The real weights cannot be downloaded here, so the
 tests build random models in the released key layout. Full-size ViT-B/16 and ViT-L/16 run only
 with ADDP_SLOW_TESTS=1 (minutes, several GB of RAM and temp disk)."""
+import argparse
 import json
 import os
 import tempfile
@@ -8,7 +9,7 @@ import unittest
 
 import torch
 
-from helpers import tiny_addp
+from helpers import tiny_addp, tiny_classifier
 from test_export import check_graph_io
 from addp import export, released
 from addp.addp import ADDP
@@ -53,6 +54,31 @@ class ReleasedLayoutTest(unittest.TestCase):
         with self.assertRaises(RuntimeError):
             released.load_addp(ck, m.config)
 
+    def test_checkpoints_load_weights_only(self):
+        m = tiny_addp(seed=3)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "ckpt.pth")
+            ck = released_layout(m)
+            ck["epoch"] = 799                      # plain values are fine
+            torch.save(ck, path)
+            released.load_addp(path, m.config)
+            ck["args"] = argparse.Namespace(lr=1.5e-4)   # an object: must not be unpickled
+            torch.save(ck, path)
+            with self.assertRaisesRegex(ValueError, "weights_only"):
+                released.load_addp(path, m.config)
+            with self.assertRaisesRegex(ValueError, "weights_only"):
+                released.load_classifier(path, "base")
+
+    def test_manifest_recognition_block(self):
+        m = tiny_addp(seed=1)
+        with tempfile.TemporaryDirectory() as tmp:
+            released.export_released(m, tiny_classifier(m), tmp, "base")
+            with open(os.path.join(tmp, "manifest.json")) as f:
+                self.assertEqual(json.load(f)["recognition"], export.CLASSIFIER_RECOGNITION)
+            released.export_released(m, None, tmp, "base")
+            with open(os.path.join(tmp, "manifest.json")) as f:
+                self.assertNotIn("recognition", json.load(f))
+
     def test_released_key_names(self):
         keys = set(ADDP(dict(released.addp_config("base"), depth=1, dec_depth=1)).state_dict())
         for k in ("vqgan.quantize.embedding.weight", "vqgan.decoder.up.4.block.1.conv2.weight",
@@ -89,6 +115,7 @@ class FullSizeExportTest(unittest.TestCase):
             for name, spec in manifest["graphs"].items():
                 check_graph_io(self, os.path.join(out, spec["file"]), spec)
             self.assertEqual(manifest["tokens"], {"grid": [16, 16], "count": 256, "codebook_size": 1024})
+            self.assertEqual(manifest["recognition"], export.CLASSIFIER_RECOGNITION)
 
     def test_base(self):
         self.export_size("base", golden=True)
