@@ -20,7 +20,8 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 
 /**
- * images.raw → validate → recognition requests, or → dead letters.
+ * images.raw → validate → recognition requests (the shared topic, or the requested model's own
+ * topic when it is routed: {@link Topics#recognitionRequestsFor}), or → dead letters.
  *
  * <p>The raw topic is read as bytes, not through an Avro serde, so that records which are not
  * readable requests become typed dead letters inside the topology instead of deserialization
@@ -50,7 +51,8 @@ public final class IngestTopology {
         .split(Named.as("route-"))
         .branch((key, outcome) -> outcome.isAccepted(), Branched.withConsumer(accepted -> accepted
             .mapValues(IngestOutcome::request, Named.as("request"))
-            .to(topics.recognitionRequests(), Produced.<byte[], ImageRequest>with(Serdes.ByteArray(), serdes.imageRequest())),
+            .to((key, request, context) -> topics.recognitionRequestsFor(request.getModel()),
+                Produced.<byte[], ImageRequest>with(Serdes.ByteArray(), serdes.imageRequest())),
             "accepted"))
         .defaultBranch(Branched.withConsumer(rejected -> rejected
             .mapValues(IngestOutcome::deadLetter, Named.as("dead-letter"))
