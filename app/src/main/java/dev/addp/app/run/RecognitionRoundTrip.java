@@ -47,8 +47,10 @@ public final class RecognitionRoundTrip {
     this.topics = Topics.from(config);
   }
 
-  /** One image to send: its request id, encoded bytes and client attributes. */
-  public record Item(String id, byte[] image, Map<String, String> attributes) { }
+  /** One image to send: its request id, encoded bytes, client attributes, the model (null = default) and the tasks. */
+  public record Item(String id, byte[] image, Map<String, String> attributes, String model, List<Task> tasks) {
+    public Item(String id, byte[] image, Map<String, String> attributes) { this(id, image, attributes, null, List.of(Task.CLASSIFY)); }
+  }
 
   /**
    * Sends {@code count} images, then waits until every one has a result or a dead letter, or the
@@ -76,7 +78,7 @@ public final class RecognitionRoundTrip {
         String id = item.id();
         long now = System.currentTimeMillis();
         ImageRequest req = ImageRequest.newBuilder().setRequestId(id).setDataset(dataset)
-            .setImageBytes(ByteBuffer.wrap(item.image())).setTasks(List.of(Task.CLASSIFY)).setTopK(3)
+            .setImageBytes(ByteBuffer.wrap(item.image())).setTasks(item.tasks()).setModel(item.model()).setTopK(3)
             .setSubmittedAtMs(now).setAttributes(item.attributes()).build();
         sentAt.put(id, now);
         producer.send(new ProducerRecord<>(topics.imagesRaw(), id.getBytes(StandardCharsets.UTF_8),
