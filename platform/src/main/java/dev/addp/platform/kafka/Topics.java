@@ -28,10 +28,16 @@ public record Topics(String prefix) {
   public String generationResults() { return prefix + "generation.results"; }
   /** Compacted, like the events topic: the latest cancel command per job id. */
   public String generationControl() { return prefix + "generation.control"; }
+  /** Compacted: each dataset's latest manifest (what the client is sending), keyed by dataset id. */
+  public String datasets() { return prefix + "datasets"; }
+  /** Compacted: each dataset's progress on every change, keyed by dataset id. */
+  public String datasetProgress() { return prefix + "dataset.progress"; }
+  /** One record per dataset, when every image of its manifest is accounted for. */
+  public String datasetCompletions() { return prefix + "dataset.completions"; }
 
   public List<String> all() {
     return List.of(imagesRaw(), recognitionRequests(), recognitionResults(), deadLetters(), generationRequests(),
-        generationEvents(), generationResults(), generationControl());
+        generationEvents(), generationResults(), generationControl(), datasets(), datasetProgress(), datasetCompletions());
   }
 
   /** Creates every topic that does not exist yet; existing topics are left as they are. */
@@ -39,7 +45,8 @@ public record Topics(String prefix) {
     List<NewTopic> topics = new ArrayList<>();
     for (String name : all()) {
       NewTopic t = new NewTopic(name, partitions, replicationFactor);
-      if (name.equals(generationControl()) || name.equals(generationEvents())) {
+      if (name.equals(generationControl()) || name.equals(generationEvents()) || name.equals(datasets())
+          || name.equals(datasetProgress())) {
         t.configs(Map.of("cleanup.policy", "compact", "max.message.bytes", String.valueOf(MAX_MESSAGE_BYTES)));
       } else {
         t.configs(Map.of("max.message.bytes", String.valueOf(MAX_MESSAGE_BYTES)));
