@@ -3,6 +3,8 @@ package dev.addp.app.roles;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.KafkaClients;
+import dev.addp.platform.kafka.ServiceSubjects;
+import dev.addp.platform.kafka.Topics;
 import dev.addp.processors.ingest.IngestTopology;
 import dev.addp.processors.status.JobStatusServer;
 import dev.addp.processors.status.JobStatusTopology;
@@ -24,6 +26,9 @@ public final class RoleRunner implements AutoCloseable {
 
   public static RoleRunner start(Collection<Role> roles, AddpConfig config) throws Exception {
     RoleRunner runner = new RoleRunner();
+    if (config.getBoolean(AddpConfig.REGISTRY_AUTO_REGISTER, true)) {
+      ServiceSubjects.registerAll(AvroSerdes.from(config).registry(), Topics.from(config));
+    }
     try {
       for (Role role : roles) runner.startOne(role, config);
       return runner;

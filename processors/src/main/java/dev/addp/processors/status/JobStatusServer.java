@@ -35,6 +35,7 @@ public final class JobStatusServer implements AutoCloseable {
     this.streams = streams;
     this.server = HttpServer.create(new InetSocketAddress(host, port), 0);
     server.createContext("/jobs", this::jobs);
+    server.createContext("/datasets", new dev.addp.processors.datasets.DatasetStatusHandler(streams));
     server.createContext("/health", ex -> send(ex, streams.state() == KafkaStreams.State.RUNNING ? 200 : 503,
         "text/plain", streams.state().toString().getBytes(StandardCharsets.UTF_8)));
     server.start();
