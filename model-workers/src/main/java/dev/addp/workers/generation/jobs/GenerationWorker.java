@@ -375,8 +375,8 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      if (partitions.isEmpty()) return; // a cooperative rebalance that gave this worker nothing new: nothing to log
       log.info("generation worker {} assigned {}", workerId, partitions);
-      if (partitions.isEmpty()) return;
       commit(); // what this worker ended on the partitions it keeps is then in the history it re-reads
       history.refresh(Duration.ofSeconds(60));
       if (!partitions.isEmpty()) assigned.countDown();
