@@ -4,6 +4,7 @@ import dev.addp.avro.Box;
 import dev.addp.avro.Classification;
 import dev.addp.avro.Mask;
 import dev.addp.avro.RecognitionResult;
+import dev.addp.schemas.coco.CocoRle;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -90,7 +91,7 @@ final class OverlayRenderer {
 
   /** The mask (in its own resolution) stretched over the drawn image, tinted at 45%. */
   private static void drawMask(Graphics2D g, Mask m, int w, int h) {
-    boolean[][] mask;
+    boolean[] mask;
     try {
       mask = CocoRle.decode(m.getCounts(), m.getHeight(), m.getWidth());
     } catch (RuntimeException e) {
@@ -99,7 +100,7 @@ final class OverlayRenderer {
     Color c = PALETTE[Math.floorMod(m.getLabelId(), PALETTE.length)];
     BufferedImage tint = new BufferedImage(m.getWidth(), m.getHeight(), BufferedImage.TYPE_INT_ARGB);
     int argb = (115 << 24) | (c.getRGB() & 0xffffff);
-    for (int y = 0; y < m.getHeight(); y++) for (int x = 0; x < m.getWidth(); x++) if (mask[y][x]) tint.setRGB(x, y, argb);
+    for (int y = 0; y < m.getHeight(); y++) for (int x = 0; x < m.getWidth(); x++) if (mask[y * m.getWidth() + x]) tint.setRGB(x, y, argb);
     g.drawImage(tint, 0, 0, w, h, null);
   }
 }
