@@ -11,6 +11,8 @@ import org.apache.kafka.clients.admin.Admin;
  * with the service's topics created. Closing it stops both, also after a failed start.
  */
 public final class EmbeddedStack implements AutoCloseable {
+  private static final String METRICS_PORT = "metrics.http.port";
+
   private final EmbeddedKafka kafka;
   private final EmbeddedSchemaRegistry registry;
   private final AddpConfig config;
@@ -32,6 +34,8 @@ public final class EmbeddedStack implements AutoCloseable {
       registry = EmbeddedSchemaRegistry.start();
       AddpConfig config = base.with(AddpConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers())
           .with(AddpConfig.REGISTRY_URL, registry.ccompatUrl());
+      // embedded processes pick free ports for their operations endpoint unless told otherwise
+      if (config.get(METRICS_PORT, null) == null) config = config.with(METRICS_PORT, "0");
       try (Admin admin = new KafkaClients(config).admin()) {
         Topics.from(config).createAll(admin, partitions, (short) 1);
       }
