@@ -81,6 +81,23 @@ public final class KafkaClients {
   }
 
   /**
+   * A read_committed consumer in no consumer group, for readers that assign partitions and seek
+   * themselves and never commit: on a secured cluster it needs read access to its topics only, no
+   * group ACL.
+   */
+  public KafkaConsumer<byte[], byte[]> groupFreeReader(String clientId) {
+    Map<String, Object> p = common();
+    p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    return new KafkaConsumer<>(p);
+  }
+
+  /**
    * A transactional producer. A restarted worker with the same transactional id fences its
    * predecessor and aborts whatever transaction the predecessor left open.
    */
