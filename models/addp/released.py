@@ -37,15 +37,13 @@ def classifier_config(size, num_classes=1000):
                 tokenizer_norm=False, **SIZES[size])
 
 
-def load_checkpoint(path):
-    """torch.load with weights_only=True: a third-party file may hold only tensors and plain
-    containers, never code to unpickle. A checkpoint that carries other objects (e.g. an argparse
-    Namespace of training args) is refused with a message that says so."""
+def read_checkpoint(path):
+    """A third-party file is untrusted: unpickle tensors and plain containers only (torch's
+    weights_only loader), so a crafted checkpoint cannot run code while it is read."""
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
-        raise ValueError(f"{path}: refused to unpickle non-tensor objects (weights_only load): {e}. "
-                         "Re-save it as {'model': state_dict} from a trusted environment.") from None
+        raise pickle.UnpicklingError(f"{path} holds more than tensors and plain containers; not loaded: {e}") from None
 
 
 def _state(ckpt):
@@ -57,7 +55,7 @@ def load_addp(ckpt, config):
     """ckpt: path or loaded object; config: addp_config(size). Every key must be used or explicitly ignored, and every
     parameter of the model must be present with the right shape (strict load)."""
     if isinstance(ckpt, str):
-        ckpt = load_checkpoint(ckpt)
+        ckpt = read_checkpoint(ckpt)
     sd = {k: v for k, v in _state(ckpt).items()
           if k not in IGNORED_KEYS and not k.startswith(IGNORED_PREFIXES)}
     model = ADDP(config)
@@ -67,7 +65,7 @@ def load_addp(ckpt, config):
 
 def load_classifier(ckpt, size):
     if isinstance(ckpt, str):
-        ckpt = load_checkpoint(ckpt)
+        ckpt = read_checkpoint(ckpt)
     sd = _state(ckpt)
     model = ViTClassifier(classifier_config(size, sd["head.weight"].shape[0]))
     model.load_state_dict(sd, strict=True)

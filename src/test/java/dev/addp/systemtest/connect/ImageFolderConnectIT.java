@@ -14,6 +14,7 @@ import dev.addp.systemtest.support.BadImages;
 import dev.addp.systemtest.support.SharedEmbeddedStack;
 import dev.addp.systemtest.support.TestTopics;
 import dev.addp.systemtest.support.TopicReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,9 +36,10 @@ class ImageFolderConnectIT {
     for (int i = 0; i < 12; i++) Files.write(folder.resolve(String.format("img-%02d.png", i)), BadImages.encode(BadImages.grey(28, 28, i), "png"));
     Files.write(folder.resolve("broken.jpg"), BadImages.randomBytes(400, 9));
     Files.writeString(folder.resolve("notes.txt"), "not an image, not picked up");
+    Path offsets = state.resolve("offsets");
     AddpConfig config = TestTopics.isolate(SharedEmbeddedStack.get().config(), "connect", 1)
         .with("connect.image.folder", folder.toString()).with("connect.dataset", "shelf")
-        .with("connect.offsets.file", state.resolve("offsets").toString());
+        .with("connect.offsets.file", offsets.toString());
     Topics topics = Topics.from(config);
     AvroSerdes serdes = AvroSerdes.from(config);
     try (TopicReader accepted = new TopicReader(config, topics.recognitionRequests());
@@ -53,12 +56,28 @@ class ImageFolderConnectIT {
         assertThat(d.getErrorType()).isEqualTo(ErrorType.UNKNOWN_FORMAT);
         Files.write(folder.resolve("img-12.png"), BadImages.encode(BadImages.grey(28, 28, 12), "png"));
         assertThat(accepted.readUntil(rs -> rs.size() >= 13, Duration.ofSeconds(30))).hasSize(13);
-        Thread.sleep(1500); // let Connect flush its offsets (offset.flush.interval.ms = 1000)
+        // Connect stores a file's offset (its path in the key) once the record is acknowledged, every flush interval
+        Awaitility.await("img-12.png in the stored offsets").atMost(Duration.ofSeconds(30))
+            .until(() -> storedOffsets(offsets).contains("img-12.png"));
       }
       try (RoleRunner again = RoleRunner.start(List.of(Role.CONNECT), config)) {
-        Thread.sleep(3000);
-        assertThat(raw.settle(Duration.ofSeconds(2))).as("a restarted connector sends nothing twice").hasSize(14);
+        // The task sends in name order to a one-partition topic: once a file named after every other
+        // one arrives, anything the restarted task would send again is already in the topic before it.
+        Files.write(folder.resolve("img-99-marker.png"), BadImages.encode(BadImages.grey(28, 28, 99), "png"));
+        List<ConsumerRecord<byte[], byte[]>> all = raw.readUntil(rs -> rs.stream().anyMatch(r -> idOf(serdes, r).endsWith("marker.png")),
+            Duration.ofSeconds(60));
+        assertThat(all.stream().map(r -> idOf(serdes, r))).as("a restarted connector sends nothing twice")
+            .hasSize(15).doesNotHaveDuplicates().endsWith("shelf/img-99-marker.png");
       }
     }
+  }
+
+  private static String idOf(AvroSerdes serdes, ConsumerRecord<byte[], byte[]> r) {
+    return serdes.imageRequest().deserialize(r.topic(), r.value()).getRequestId();
+  }
+
+  /** The offsets file's bytes as text: Connect writes each key (JSON with the file's path) verbatim into it. */
+  private static String storedOffsets(Path file) throws java.io.IOException {
+    return Files.exists(file) ? new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1) : "";
   }
 }

@@ -5,9 +5,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A role of the service in its own JVM (`addp serve --role ...`), so a test can kill it the way a
@@ -39,13 +42,22 @@ public final class WorkerProcess implements AutoCloseable {
 
   public boolean isAlive() { return process.isAlive(); }
 
-  /** Waits until the process has logged the text (fails if it exits first). */
-  public void awaitLog(String text, java.time.Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!log().contains(text)) {
-      if (!process.isAlive()) throw new AssertionError("process exited before logging '" + text + "':\n" + log());
-      if (System.nanoTime() > deadline) throw new AssertionError("no '" + text + "' within " + timeout + ":\n" + log());
-      Thread.sleep(100);
+  /** Waits for the process to exit by itself; its exit code, or empty if it still runs after the timeout. */
+  public java.util.OptionalInt awaitExit(java.time.Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? java.util.OptionalInt.of(process.exitValue())
+        : java.util.OptionalInt.empty();
+  }
+
+  /** Waits until the process has logged the text (fails at once if it exits first). */
+  public void awaitLog(String text, java.time.Duration timeout) {
+    try {
+      Awaitility.await("'" + text + "' in the log").atMost(timeout).pollInterval(Duration.ofMillis(100))
+          .failFast(() -> {
+            if (!process.isAlive()) throw new AssertionError("process exited before logging '" + text + "':\n" + log());
+          })
+          .until(() -> log().contains(text));
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError("no '" + text + "' within " + timeout + ":\n" + log(), e);
     }
   }
 

@@ -13,6 +13,15 @@ import java.awt.image.Raster;
  * pass over float planes written here, because Java2D resamplers work on colour-managed images.
  */
 public final class Preprocessor {
+  /** Letterbox: the longer side to content_size, centred on a size × size canvas of fill. */
+  public static final String PAD = "pad";
+  /** The shorter side to size, then the centre size × size. */
+  public static final String RESIZE_CENTER_CROP = "resize_center_crop";
+  /** The modes, interpolations and channel orders this class implements; a manifest asking for others is refused. */
+  public static final java.util.List<String> MODES = java.util.List.of(PAD, RESIZE_CENTER_CROP);
+  public static final java.util.List<String> INTERPOLATIONS = java.util.List.of("bilinear");
+  public static final java.util.List<String> CHANNELS = java.util.List.of("rgb");
+
   private final PreprocessSpec spec;
   private final int size;
 
@@ -31,25 +40,11 @@ public final class Preprocessor {
     float[][] rgb = planes(image);
     int w = image.getWidth();
     int h = image.getHeight();
-    if ("resize_center_crop".equals(spec.mode())) {
-      double scale = (double) size / Math.min(w, h);
-      int rw = Math.max(size, (int) Math.round(w * scale));
-      int rh = Math.max(size, (int) Math.round(h * scale));
-      float[][] resized = resize(rgb, w, h, rw, rh);
-      place(resized, rw, rh, (size - rw) / 2, (size - rh) / 2, out, offset);
-    } else {
-      int content = spec.contentSizeOr(size);
-      int longer = Math.max(w, h);
-      if (longer != content) {
-        int rw = Math.max(1, (int) Math.round((double) w * content / longer));
-        int rh = Math.max(1, (int) Math.round((double) h * content / longer));
-        rgb = resize(rgb, w, h, rw, rh);
-        w = rw;
-        h = rh;
-      }
-      java.util.Arrays.fill(out, offset, offset + inputLength(), spec.fillValue());
-      place(rgb, w, h, (size - w) / 2, (size - h) / 2, out, offset);
-    }
+    // one placement for the pixels and for mapping boxes and masks back (LetterboxMapping)
+    LetterboxMapping m = LetterboxMapping.of(spec, w, h);
+    if (m.resizedWidth() != w || m.resizedHeight() != h) rgb = resize(rgb, w, h, m.resizedWidth(), m.resizedHeight());
+    if (!RESIZE_CENTER_CROP.equals(spec.mode())) java.util.Arrays.fill(out, offset, offset + inputLength(), spec.fillValue());
+    place(rgb, m.resizedWidth(), m.resizedHeight(), m.dx(), m.dy(), out, offset);
   }
 
   /**

@@ -19,11 +19,16 @@ public final class Job {
   private long startedAtMs;
 
   public Job(JobSpec spec, TopicPartition partition, long offset, int attempt) {
+    this(spec, partition, offset, attempt, System.nanoTime());
+  }
+
+  /** @param queuedAtNanos when the job started waiting, on the scheduler's clock (aging counts from here) */
+  public Job(JobSpec spec, TopicPartition partition, long offset, int attempt, long queuedAtNanos) {
     this.spec = spec;
     this.partition = partition;
     this.offset = offset;
     this.attempt = attempt;
-    this.queuedAtNanos = System.nanoTime();
+    this.queuedAtNanos = queuedAtNanos;
   }
 
   public JobSpec spec() { return spec; }

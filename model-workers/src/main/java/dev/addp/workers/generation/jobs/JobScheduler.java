@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * Continuous batching across jobs. Every step, the images already running keep their place; free
@@ -17,11 +18,16 @@ import java.util.Map;
 public final class JobScheduler {
   private final int capacity;
   private final long agingMs;
+  private final LongSupplier nanoClock;
   private final Map<String, Job> jobs = new LinkedHashMap<>();
 
-  public JobScheduler(int capacity, long agingMs) {
+  public JobScheduler(int capacity, long agingMs) { this(capacity, agingMs, System::nanoTime); }
+
+  /** @param nanoClock what "now" is for aging: {@link System#nanoTime} except in tests, which move time themselves */
+  public JobScheduler(int capacity, long agingMs, LongSupplier nanoClock) {
     this.capacity = capacity;
     this.agingMs = agingMs;
+    this.nanoClock = nanoClock;
   }
 
   public void add(Job job) { jobs.put(job.id(), job); }
@@ -40,7 +46,7 @@ public final class JobScheduler {
     for (Job j : jobs.values()) for (ImageTrack t : j.tracks()) if (!t.done()) running++;
     int free = capacity - running;
     if (free > 0) {
-      long now = System.nanoTime();
+      long now = nanoClock.getAsLong();
       List<Job> waiting = new ArrayList<>();
       for (Job j : jobs.values()) if (j.remainingToAdmit() > 0) waiting.add(j);
       waiting.sort(Comparator.comparingDouble((Job j) -> -effectivePriority(j, now)).thenComparingLong(Job::queuedAtNanos));

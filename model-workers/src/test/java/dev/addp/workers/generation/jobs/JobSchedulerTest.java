@@ -10,6 +10,8 @@ import dev.addp.workers.generation.Schedule;
 import dev.addp.workers.model.ZooFixtures;
 import dev.addp.workers.onnx.Device;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,7 +32,12 @@ class JobSchedulerTest {
   static void close() throws Exception { model.close(); }
 
   private static Job job(String id, int count, int priority, long offset) {
-    return new Job(new JobSpec(id, count, new LoopSettings(4, Schedule.COSINE, 1, 6), 1, priority, null, 0, 0), TP, offset, 1);
+    return job(id, count, priority, offset, System.nanoTime());
+  }
+
+  private static Job job(String id, int count, int priority, long offset, long queuedAtNanos) {
+    return new Job(new JobSpec(id, count, new LoopSettings(4, Schedule.COSINE, 1, 6), 1, priority, null, 0, 0), TP, offset, 1,
+        queuedAtNanos);
   }
 
   @Test
@@ -57,13 +64,31 @@ class JobSchedulerTest {
 
   @Test
   void waitingRaisesPrioritySoNoJobStarves() throws Exception {
-    JobScheduler s = new JobScheduler(8, 10);
-    Job old = job("old", 1, 0, 0);
+    AtomicLong clock = new AtomicLong(1_000_000_000L);
+    JobScheduler s = new JobScheduler(1, 10, clock::get);
+    Job old = job("old", 1, 0, 0, clock.get());
     s.add(old);
-    Thread.sleep(120); // 12 aging periods: effective priority 12
-    Job urgent = job("urgent", 1, 5, 1);
+    clock.addAndGet(TimeUnit.MILLISECONDS.toNanos(120)); // 12 aging periods: effective priority 12
+    Job urgent = job("urgent", 1, 5, 1, clock.get());
     s.add(urgent);
-    long now = System.nanoTime();
-    assertThat(s.effectivePriority(old, now)).isGreaterThan(s.effectivePriority(urgent, now));
+    assertThat(s.effectivePriority(old, clock.get())).isEqualTo(12.0);
+    assertThat(s.effectivePriority(urgent, clock.get())).isEqualTo(5.0);
+    s.nextBatch(loop); // one free place: it goes to the job that has waited, despite its lower priority
+    assertThat(old.admitted()).isEqualTo(1);
+    assertThat(urgent.admitted()).isZero();
+  }
+
+  @Test
+  void withoutWaitingTheHigherPriorityGoesFirst() throws Exception {
+    AtomicLong clock = new AtomicLong(1_000_000_000L);
+    JobScheduler s = new JobScheduler(1, 10, clock::get);
+    Job old = job("old", 1, 0, 0, clock.get());
+    s.add(old);
+    clock.addAndGet(TimeUnit.MILLISECONDS.toNanos(40)); // 4 aging periods: still below 5
+    Job urgent = job("urgent", 1, 5, 1, clock.get());
+    s.add(urgent);
+    s.nextBatch(loop);
+    assertThat(urgent.admitted()).isEqualTo(1);
+    assertThat(old.admitted()).isZero();
   }
 }
