@@ -17,6 +17,7 @@ import java.util.List;
 public final class RoleRunner implements AutoCloseable {
   private final List<AutoCloseable> running = new ArrayList<>();
   private final java.util.Map<Role, java.util.function.BooleanSupplier> health = new java.util.EnumMap<>(Role.class);
+  private final java.util.Map<Role, java.util.function.Supplier<String>> reasons = new java.util.EnumMap<>(Role.class);
   private final List<StreamsRunner> streams = new ArrayList<>();
   private RecognitionService recognition;
   private GenerationService generation;
@@ -47,11 +48,13 @@ public final class RoleRunner implements AutoCloseable {
         recognition = RecognitionService.start(config);
         running.add(recognition);
         health.put(role, recognition::isAlive);
+        reasons.put(role, recognition::failure);
       }
       case GENERATION -> {
         generation = GenerationService.start(config);
         running.add(generation);
         health.put(role, generation::isAlive);
+        reasons.put(role, generation::failure);
       }
       case CONNECT -> running.add(InProcessConnect.start(config));
       case STATUS -> {
@@ -70,6 +73,13 @@ public final class RoleRunner implements AutoCloseable {
   /** Roles whose worker thread or stream threads have died (an orchestrator should restart the process). */
   public List<Role> failed() {
     return health.entrySet().stream().filter(e -> !e.getValue().getAsBoolean()).map(java.util.Map.Entry::getKey).toList();
+  }
+
+  /** Why a failed role stopped, in one line (its fatal error), or a generic line when it did not say. */
+  public String reason(Role role) {
+    java.util.function.Supplier<String> r = reasons.get(role);
+    String why = r == null ? null : r.get();
+    return why == null ? "its threads stopped (see the log above)" : why;
   }
 
   /** Waits until every started role is consuming (used before timing anything). */

@@ -15,6 +15,10 @@ import dev.addp.schemas.registry.RegistryUnavailableException;
 import dev.addp.schemas.wire.WireFormatException;
 import dev.addp.workers.generation.GenerationLoop;
 import dev.addp.workers.generation.ImageTrack;
+import dev.addp.workers.lifecycle.FaultCounts;
+import dev.addp.workers.lifecycle.FaultSettings;
+import dev.addp.workers.lifecycle.Rewind;
+import dev.addp.workers.lifecycle.WorkerRole;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -24,34 +28,25 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Generation jobs over Kafka: requests → (continuous batching across jobs, one loop step at a time)
- * → progress events and, when a job is done, all its images plus its SUCCEEDED event.
- *
- * <p>Exactly once: a job's results and terminal event are written in one transaction together with
- * the request offsets, and a request offset is committed only once every job before it in its
- * partition has ended. A worker that dies mid-job leaves that job uncommitted; the worker that takes
- * over the partition reads the job history, skips jobs that already ended, and reruns the rest as a
- * new attempt with the same seeds, hence the same images.
+ * The generation worker's role in its {@link dev.addp.workers.lifecycle.WorkerLifecycle}: requests →
+ * (continuous batching across jobs, one loop step at a time) → progress events and, when a job is
+ * done, all its images plus its SUCCEEDED event. See {@link GenerationWorker} for the guarantees.
  */
-public final class GenerationWorker implements Runnable, AutoCloseable {
+final class GenerationRole implements WorkerRole {
   private static final Logger log = LoggerFactory.getLogger(GenerationWorker.class);
+  private static final Duration HISTORY_TIMEOUT = Duration.ofSeconds(60);
 
-  /** How long a partition waits before a request is read again after the schema registry failed to answer. */
-  private static final Duration REGISTRY_BACKOFF = Duration.ofSeconds(1);
   private final KafkaClients clients;
   private final Topics topics;
   private final AvroSerdes serdes;
@@ -59,6 +54,8 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
   private final JobScheduler scheduler;
   private final JobHistory history;
   private final DeadLetters deadLetters;
+  private final FaultSettings faults;
+  private final FaultCounts faultCounts;
   private final String workerId;
   private final long commitIntervalMs;
   private final OrtSession.RunOptions runOptions;
@@ -66,12 +63,10 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
   private final List<ProducerRecord<byte[], byte[]>> outbox = new ArrayList<>();
   private final Map<TopicPartition, TreeSet<Long>> openOffsets = new HashMap<>();
   private final Map<TopicPartition, Long> nextOffsets = new HashMap<>();
-  private final CountDownLatch assigned = new CountDownLatch(1);
   private volatile Set<String> inFlight = Set.of();
   private final AtomicBoolean terminateRequested = new AtomicBoolean();
-  private volatile boolean running = true;
   private CancelWatcher cancels;
-  private KafkaConsumer<byte[], byte[]> consumer;
+  private Consumer<byte[], byte[]> consumer;
   private TransactionalOutput output;
   private boolean mustCommit;
   private boolean offsetsDirty;
@@ -83,81 +78,102 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
   private long commitNanos;
   private long loopNanos;
 
-  public GenerationWorker(KafkaClients clients, AvroSerdes serdes, GenerationLoop loop, String workerId, long agingMs,
-                          long commitIntervalMs) throws OrtException {
+  GenerationRole(KafkaClients clients, AvroSerdes serdes, GenerationLoop loop, String workerId, long agingMs,
+                 long commitIntervalMs, FaultSettings faults, FaultCounts faultCounts) throws OrtException {
+    this.faultCounts = faultCounts;
     this.clients = clients;
     this.topics = Topics.from(clients.config());
     this.serdes = serdes;
     this.loop = loop;
     this.scheduler = new JobScheduler(loop.maxBatch(), agingMs);
     this.history = new JobHistory(clients, serdes);
-    this.deadLetters = new DeadLetters("generation", workerId, DeadLetters.DEFAULT_MAX_ORIGINAL_BYTES);
+    this.faults = faults;
+    this.deadLetters = faults.deadLetters("generation", workerId);
     this.workerId = workerId;
     this.commitIntervalMs = commitIntervalMs;
     this.runOptions = new OrtSession.RunOptions();
     this.records = new JobRecords(topics, serdes, loop.model().lineage(), loop.model().imageShape(), workerId);
   }
 
-  public boolean awaitAssignment(Duration timeout) throws InterruptedException {
-    return assigned.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  @Override
+  public void open(Consumer<byte[], byte[]> consumer, TransactionalOutput output) {
+    this.consumer = consumer;
+    this.output = output;
+    cancels = new CancelWatcher(clients, serdes, this::onCancel).start();
+    log.info("generation worker {} running {} {} on {}, batch {}", workerId, loop.model().lineage().getName(),
+        loop.model().lineage().getVersion(), loop.model().provider(), loop.maxBatch());
   }
 
   @Override
-  public void run() {
-    try {
-      cancels = new CancelWatcher(clients, serdes, this::onCancel).start();
-      consumer = clients.transactionalInputConsumer(topics.prefix() + "generation-workers", workerId, 64);
-      output = new TransactionalOutput(clients.transactionalProducer(topics.prefix() + "generation-" + workerId));
-      consumer.subscribe(List.of(topics.generationRequests()), new Rebalance());
-      log.info("generation worker {} running {} {} on {}, batch {}", workerId, loop.model().lineage().getName(),
-          loop.model().lineage().getVersion(), loop.model().provider(), loop.maxBatch());
-      while (running) {
-        resumeAfterRegistryBackoff();
-        try {
-          Set<TopicPartition> retry = new HashSet<>();
-          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(scheduler.isEmpty() ? 100 : 0))) {
-            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-            if (!retry.contains(tp) && !accept(r)) {
-              consumer.seek(tp, r.offset()); // read it again once the registry answers; later records wait behind it
-              retry.add(tp);
-            }
-          }
-          if (!retry.isEmpty()) {
-            consumer.pause(retry);
-            pausedUntilNanos = System.nanoTime() + REGISTRY_BACKOFF.toNanos();
-          }
-        } catch (WakeupException e) {
-          continue;
-        }
-        long t0 = System.nanoTime();
-        endCancelledAndExpired();
-        List<ImageTrack> batch = scheduler.nextBatch(loop);
-        if (!batch.isEmpty()) {
-          step(batch);
-          steps++;
-          stepImages += batch.size();
-        }
-        long t1 = System.nanoTime();
-        maybeCommit();
-        commitNanos += System.nanoTime() - t1;
-        if (!batch.isEmpty()) loopNanos += System.nanoTime() - t0;
+  public long pollTimeoutMs() { return scheduler.isEmpty() ? 100 : 0; }
+
+  @Override
+  public void handle(ConsumerRecords<byte[], byte[]> polled) {
+    resumeAfterRegistryBackoff();
+    Set<TopicPartition> retry = new HashSet<>();
+    for (ConsumerRecord<byte[], byte[]> r : polled) {
+      TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+      if (!retry.contains(tp) && !accept(r)) {
+        consumer.seek(tp, r.offset()); // read it again once the registry answers; later records wait behind it
+        retry.add(tp);
       }
-      log.info("generation worker {}: {} steps, mean batch {}, model {} ms, commits {} ms, busy loop {} ms", workerId, steps,
-          steps == 0 ? 0 : stepImages / steps, modelNanos / 1_000_000, commitNanos / 1_000_000, loopNanos / 1_000_000);
-      commit();
-    } catch (RuntimeException | OrtException e) {
-      log.error("generation worker {} failed", workerId, e);
-      throw e instanceof RuntimeException re ? re : new IllegalStateException(e);
-    } finally {
-      closeQuietly();
     }
+    if (!retry.isEmpty()) {
+      faultCounts.registryPauses.incrementAndGet();
+      consumer.pause(retry);
+      pausedUntilNanos = System.nanoTime() + faults.registryBackoff().toNanos();
+    }
+    long t0 = System.nanoTime();
+    endCancelledAndExpired();
+    List<ImageTrack> batch = scheduler.nextBatch(loop);
+    if (!batch.isEmpty()) {
+      try {
+        step(batch);
+      } catch (OrtException e) {
+        throw new IllegalStateException("the generation model failed: " + e.getMessage(), e);
+      }
+      steps++;
+      stepImages += batch.size();
+    }
+    long t1 = System.nanoTime();
+    maybeCommit();
+    commitNanos += System.nanoTime() - t1;
+    if (!batch.isEmpty()) loopNanos += System.nanoTime() - t0;
+  }
+
+  /**
+   * Everything since the last commit is forgotten: jobs not ended in a committed transaction run
+   * again when their requests are read again (same seeds, same images); the history is re-read.
+   */
+  @Override
+  public void rewindToLastCommit() {
+    outbox.clear();
+    for (Job job : scheduler.jobs()) scheduler.remove(job.id());
+    openOffsets.clear();
+    nextOffsets.clear();
+    mustCommit = false;
+    offsetsDirty = false;
+    consumer.resume(consumer.paused());
+    pausedUntilNanos = 0;
+    history.refresh(HISTORY_TIMEOUT);
+    Rewind.toLastCommit(consumer);
   }
 
   @Override
-  public void close() {
-    running = false;
-    KafkaConsumer<byte[], byte[]> c = consumer;
-    if (c != null) c.wakeup();
+  public void drain() {
+    log.info("generation worker {}: {} steps, mean batch {}, model {} ms, commits {} ms, busy loop {} ms", workerId, steps,
+        steps == 0 ? 0 : stepImages / steps, modelNanos / 1_000_000, commitNanos / 1_000_000, loopNanos / 1_000_000);
+    commit();
+  }
+
+  @Override
+  public void release() {
+    try {
+      if (cancels != null) cancels.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    runOptions.close();
   }
 
   private void resumeAfterRegistryBackoff() {
@@ -175,7 +191,7 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
       request = serdes.generationRequest().deserialize(r.topic(), r.value());
       if (request == null) throw new WireFormatException(ErrorType.NOT_WIRE_FORMAT, "null value (tombstone)", null);
     } catch (RegistryUnavailableException e) {
-      log.warn("schema registry unavailable, retrying {}@{} in {} s: {}", tp, r.offset(), REGISTRY_BACKOFF.toSeconds(), e.getMessage());
+      log.warn("schema registry unavailable, retrying {}@{} in {} ms: {}", tp, r.offset(), faults.registryBackoff().toMillis(), e.getMessage());
       return false;
     } catch (WireFormatException e) {
       nextOffsets.put(tp, r.offset() + 1);
@@ -313,7 +329,7 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
       if (next != null) offsets.put(tp, new OffsetAndMetadata(next));
     }
     if (outbox.isEmpty() && offsets.isEmpty()) return;
-    output.commit(outbox, offsets, consumer.groupMetadata()); // a failure stops the worker: its jobs rerun elsewhere
+    output.commit(outbox, offsets, consumer.groupMetadata()); // a failure: the lifecycle rewinds to the last commit and retries
     outbox.clear();
     mustCommit = false;
     offsetsDirty = false;
@@ -334,58 +350,33 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
 
   private void emit(GenerationEvent e) { outbox.add(records.record(e)); }
 
-  private void closeQuietly() {
-    try {
-      if (cancels != null) cancels.close();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    // The consumer first: leaving the group revokes its partitions, and revocation commits through the producer.
-    try {
-      if (consumer != null) consumer.close(Duration.ofSeconds(5));
-    } catch (RuntimeException e) {
-      log.debug("consumer close: {}", e.toString());
-    }
-    try {
-      if (output != null) output.close();
-    } catch (RuntimeException e) {
-      log.debug("producer close: {}", e.toString());
-    }
-    runOptions.close();
+  // Before partitions leave: commit what this worker finished, then forget their jobs (the next
+  // owner reruns the unfinished ones). After partitions arrive: read the job history.
+
+  @Override
+  public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+    if (partitions.isEmpty()) return;
+    log.info("generation worker {} hands over {}", workerId, partitions);
+    commit();
+    forget(partitions);
   }
 
-  /**
-   * Before partitions leave: commit what this worker finished, then forget their jobs (the next
-   * owner reruns the unfinished ones). After partitions arrive: read the job history.
-   */
-  private final class Rebalance implements ConsumerRebalanceListener {
-    @Override
-    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-      if (partitions.isEmpty()) return;
-      log.info("generation worker {} hands over {}", workerId, partitions);
-      commit();
-      forget(partitions);
-    }
+  @Override
+  public void onPartitionsLost(Collection<TopicPartition> partitions) {
+    outbox.clear();
+    forget(partitions);
+  }
 
-    @Override
-    public void onPartitionsLost(Collection<TopicPartition> partitions) {
-      outbox.clear();
-      forget(partitions);
-    }
+  @Override
+  public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+    if (partitions.isEmpty()) return;
+    commit(); // what this worker ended on the partitions it keeps is then in the history it re-reads
+    history.refresh(HISTORY_TIMEOUT);
+  }
 
-    @Override
-    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-      log.info("generation worker {} assigned {}", workerId, partitions);
-      if (partitions.isEmpty()) return;
-      commit(); // what this worker ended on the partitions it keeps is then in the history it re-reads
-      history.refresh(Duration.ofSeconds(60));
-      if (!partitions.isEmpty()) assigned.countDown();
-    }
-
-    private void forget(Collection<TopicPartition> partitions) {
-      for (Job job : scheduler.jobs()) if (partitions.contains(job.partition())) scheduler.remove(job.id());
-      partitions.forEach(openOffsets::remove);
-      partitions.forEach(nextOffsets::remove);
-    }
+  private void forget(Collection<TopicPartition> partitions) {
+    for (Job job : scheduler.jobs()) if (partitions.contains(job.partition())) scheduler.remove(job.id());
+    partitions.forEach(openOffsets::remove);
+    partitions.forEach(nextOffsets::remove);
   }
 }
