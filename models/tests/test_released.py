@@ -3,6 +3,7 @@ tests build random models in the released key layout. Full-size ViT-B/16 and ViT
 with ADDP_SLOW_TESTS=1 (minutes, several GB of RAM and temp disk)."""
 import json
 import os
+import pickle
 import tempfile
 import unittest
 
@@ -30,6 +31,41 @@ def released_layout(model, predictor_keys=True):
         sd["token_predictor.token_emb.position_ids"] = torch.arange(n1)[None]
         sd["token_predictor.blocks.0.attn.qkv.weight"] = torch.zeros(3 * D, D)
     return {"model": sd}
+
+
+class _WritesAFile:
+    """Unpickling this calls open(path, "w"): what a crafted checkpoint would do, harmlessly."""
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+class UntrustedCheckpointTest(unittest.TestCase):
+    def test_a_checkpoint_that_runs_code_is_refused_without_running_it(self):
+        m = tiny_addp(seed=3)
+        with tempfile.TemporaryDirectory() as tmp:
+            marker = os.path.join(tmp, "ran")
+            path = os.path.join(tmp, "evil.pth")
+            ck = released_layout(m)
+            ck["extra"] = _WritesAFile(marker)
+            torch.save(ck, path)
+            for load in (lambda: released.load_addp(path, m.config), lambda: released.read_checkpoint(path)):
+                with self.assertRaises(pickle.UnpicklingError) as err:
+                    load()
+                self.assertIn("evil.pth", str(err.exception))
+                self.assertFalse(os.path.exists(marker), "the payload ran")
+            # the payload is real: torch's default (unsafe) loader runs it
+            torch.load(path, map_location="cpu")["extra"].close()
+            self.assertTrue(os.path.exists(marker))
+
+    def test_weights_only_still_reads_the_released_layout(self):
+        m = tiny_addp(seed=4)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "ckpt.pth")
+            torch.save(released_layout(m), path)
+            self.assertIn("model", released.read_checkpoint(path))
 
 
 class ReleasedLayoutTest(unittest.TestCase):

@@ -47,6 +47,8 @@ final class ServeCommand implements Callable<Integer> {
     }));
     try (RoleRunner runner = RoleRunner.start(roles, config)) {
       System.err.println("serving " + roles + " with " + config);
+      System.err.println("metrics " + runner.operations().url() + "/metrics, health /health, ready /ready"
+          + (runner.status() == null ? "" : "; console http://" + config.get("status.http.host", "127.0.0.1") + ":" + runner.status().port() + "/console/"));
       while (!stop.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
         List<Role> failed = runner.failed();
         if (!failed.isEmpty()) {

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.connect.cli.ConnectStandalone;
@@ -28,7 +29,11 @@ public final class InProcessConnect implements AutoCloseable {
 
   public static InProcessConnect start(AddpConfig config) throws Exception {
     Map<String, String> worker = new HashMap<>();
-    config.kafkaPassThrough().forEach((k, v) -> worker.put(k, String.valueOf(v)));
+    // A Connect worker's own clients read the top-level settings, but its task producers, consumers and
+    // admins read only producer.*, consumer.* and admin.*: the login goes to all four.
+    config.kafkaPassThrough().forEach((k, v) -> {
+      for (String prefix : List.of("", "producer.", "consumer.", "admin.")) worker.put(prefix + k, String.valueOf(v));
+    });
     worker.put("bootstrap.servers", config.require(AddpConfig.BOOTSTRAP_SERVERS));
     worker.put("key.converter", "org.apache.kafka.connect.storage.StringConverter");
     worker.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
@@ -40,14 +45,17 @@ public final class InProcessConnect implements AutoCloseable {
     Connect<StandaloneHerder> connect = new ConnectStandalone().startConnect(worker);
     try {
       FutureCallback<Herder.Created<ConnectorInfo>> created = new FutureCallback<>();
-      connect.herder().putConnectorConfig("image-folder", Map.of(
+      Map<String, String> connector = new HashMap<>(Map.of(
           "name", "image-folder",
           "connector.class", ImageFolderSourceConnector.class.getName(),
           "tasks.max", "1",
           "folder", config.require("connect.image.folder"),
           "topic", Topics.from(config).imagesRaw(),
           "dataset", config.get("connect.dataset", ""),
-          "registry.url", config.require(AddpConfig.REGISTRY_URL)), false, created);
+          "registry.url", config.require(AddpConfig.REGISTRY_URL)));
+      String registryLogin = config.get(AddpConfig.REGISTRY_BASIC_AUTH, "");
+      if (!registryLogin.isBlank()) connector.put(AddpConfig.REGISTRY_BASIC_AUTH, registryLogin);
+      connect.herder().putConnectorConfig("image-folder", connector, false, created);
       created.get(30, TimeUnit.SECONDS);
       return new InProcessConnect(connect);
     } catch (Exception e) {

@@ -6,6 +6,7 @@ import dev.addp.avro.RecognitionResult;
 import dev.addp.avro.Task;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.kafka.AvroSerdes;
+import dev.addp.platform.kafka.ClientIds;
 import dev.addp.platform.kafka.KafkaClients;
 import dev.addp.platform.kafka.Topics;
 import java.nio.ByteBuffer;
@@ -14,7 +15,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.IntFunction;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -28,6 +28,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * every outcome back (results and dead letters, read_committed), timing each request.
  */
 public final class RecognitionRoundTrip {
+  /** Names this client's consumer groups ({@link ClientIds#clientGroup}) and its entry in {@code addp acls}. */
+  public static final String CLIENT = "submit";
+
   /** Everything that came back, by request id. */
   public record Outcome(Map<String, RecognitionResult> results, Map<String, DeadLetter> deadLetters,
                         Map<String, Long> latencyMs, long firstSendMs, long lastOutcomeMs) {
@@ -67,7 +70,7 @@ public final class RecognitionRoundTrip {
     Map<String, RecognitionResult> results = new HashMap<>();
     Map<String, DeadLetter> deadLetters = new HashMap<>();
     Map<String, Long> latency = new HashMap<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = clients.readCommittedConsumer("roundtrip-" + UUID.randomUUID());
+    try (KafkaConsumer<byte[], byte[]> consumer = clients.readCommittedConsumer(ClientIds.from(config).clientGroup(CLIENT));
          KafkaProducer<byte[], byte[]> producer = clients.producer();
          ProgressBar bar = progress ? new ProgressBarBuilder().setTaskName("recognise").setInitialMax(count).build() : null) {
       consumer.subscribe(List.of(topics.recognitionResults(), topics.deadLetters()));

@@ -7,6 +7,7 @@ import dev.addp.avro.RecognitionResult;
 import dev.addp.avro.RecognitionTimings;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.DeadLetters;
+import dev.addp.platform.kafka.ClientIds;
 import dev.addp.platform.kafka.KafkaClients;
 import dev.addp.platform.kafka.Topics;
 import dev.addp.platform.kafka.TransactionalOutput;
@@ -111,10 +112,10 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
   @Override
   public void run() {
     // Group and transactional ids carry the topic prefix, so separate deployments on one cluster never meet.
-    String group = topics.prefix() + "recognition-workers";
+    String group = ClientIds.from(clients.config()).recognitionGroup();
     consumer = clients.transactionalInputConsumer(group, workerId, policy.maxInFlight());
     try {
-      output = new TransactionalOutput(clients.transactionalProducer(topics.prefix() + "recognition-" + workerId));
+      output = new TransactionalOutput(clients.transactionalProducer(ClientIds.from(clients.config()).recognitionTransactionalId(workerId)));
       consumer.subscribe(List.of(topics.recognitionRequests()), new Rebalance());
       log.info("recognition worker {} running {} {} on {}", workerId, classifier.lineage().getName(),
           classifier.lineage().getVersion(), classifier.provider());

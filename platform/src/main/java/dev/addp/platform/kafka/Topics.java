@@ -50,10 +50,17 @@ public record Topics(String prefix, List<String> routedModels) {
   public String generationResults() { return prefix + "generation.results"; }
   /** Compacted, like the events topic: the latest cancel command per job id. */
   public String generationControl() { return prefix + "generation.control"; }
+  /** Compacted: each dataset's latest manifest (what the client is sending), keyed by dataset id. */
+  public String datasets() { return prefix + "datasets"; }
+  /** Compacted: each dataset's progress on every change, keyed by dataset id. */
+  public String datasetProgress() { return prefix + "dataset.progress"; }
+  /** One record per dataset, when every image of its manifest is accounted for. */
+  public String datasetCompletions() { return prefix + "dataset.completions"; }
 
   public List<String> all() {
     List<String> all = new ArrayList<>(List.of(imagesRaw(), recognitionRequests(), recognitionResults(), deadLetters(),
-        generationRequests(), generationEvents(), generationResults(), generationControl()));
+        generationRequests(), generationEvents(), generationResults(), generationControl(), datasets(), datasetProgress(),
+        datasetCompletions()));
     for (String model : routedModels) all.add(recognitionRequestsFor(model));
     return List.copyOf(all);
   }
@@ -63,7 +70,8 @@ public record Topics(String prefix, List<String> routedModels) {
     List<NewTopic> topics = new ArrayList<>();
     for (String name : all()) {
       NewTopic t = new NewTopic(name, partitions, replicationFactor);
-      if (name.equals(generationControl()) || name.equals(generationEvents())) {
+      if (name.equals(generationControl()) || name.equals(generationEvents()) || name.equals(datasets())
+          || name.equals(datasetProgress())) {
         t.configs(Map.of("cleanup.policy", "compact", "max.message.bytes", String.valueOf(MAX_MESSAGE_BYTES)));
       } else {
         t.configs(Map.of("max.message.bytes", String.valueOf(MAX_MESSAGE_BYTES)));

@@ -8,6 +8,7 @@ import dev.addp.platform.image.ImageProbe;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.DeadLetters;
 import dev.addp.platform.kafka.Topics;
+import dev.addp.processors.metrics.IngestMetrics;
 import java.nio.file.Paths;
 import java.util.Arrays;
 import java.util.List;
@@ -36,6 +37,10 @@ public final class IngestTopology {
   private IngestTopology() { }
 
   public static Topology build(AddpConfig config, AvroSerdes serdes) {
+    return build(config, serdes, new IngestMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+  }
+
+  public static Topology build(AddpConfig config, AvroSerdes serdes, IngestMetrics metrics) {
     Topics topics = Topics.from(config);
     ImageLimits limits = ImageLimits.from(config);
     List<java.nio.file.Path> uriRoots = Arrays.stream(config.get("image.uri.roots", "").split(","))
@@ -50,11 +55,13 @@ public final class IngestTopology {
         .processValues(() -> new ImageRequestValidator(serdes.imageRequest(), source, probe, deadLetters), Named.as("validate"))
         .split(Named.as("route-"))
         .branch((key, outcome) -> outcome.isAccepted(), Branched.withConsumer(accepted -> accepted
+            .peek((key, outcome) -> metrics.accepted(), Named.as("count-accepted"))
             .mapValues(IngestOutcome::request, Named.as("request"))
             .to((key, request, context) -> topics.recognitionRequestsFor(request.getModel()),
                 Produced.<byte[], ImageRequest>with(Serdes.ByteArray(), serdes.imageRequest())),
             "accepted"))
         .defaultBranch(Branched.withConsumer(rejected -> rejected
+            .peek((key, outcome) -> metrics.deadLettered(outcome.deadLetter().getErrorType().toString()), Named.as("count-rejected"))
             .mapValues(IngestOutcome::deadLetter, Named.as("dead-letter"))
             .to(topics.deadLetters(), Produced.<byte[], DeadLetter>with(Serdes.ByteArray(), serdes.deadLetter())),
             "rejected"));

@@ -8,6 +8,7 @@ import dev.addp.avro.GenerationRequest;
 import dev.addp.avro.JobState;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.DeadLetters;
+import dev.addp.platform.kafka.ClientIds;
 import dev.addp.platform.kafka.KafkaClients;
 import dev.addp.platform.kafka.Topics;
 import dev.addp.platform.kafka.TransactionalOutput;
@@ -106,8 +107,8 @@ public final class GenerationWorker implements Runnable, AutoCloseable {
   public void run() {
     try {
       cancels = new CancelWatcher(clients, serdes, this::onCancel).start();
-      consumer = clients.transactionalInputConsumer(topics.prefix() + "generation-workers", workerId, 64);
-      output = new TransactionalOutput(clients.transactionalProducer(topics.prefix() + "generation-" + workerId));
+      consumer = clients.transactionalInputConsumer(ClientIds.from(clients.config()).generationGroup(), workerId, 64);
+      output = new TransactionalOutput(clients.transactionalProducer(ClientIds.from(clients.config()).generationTransactionalId(workerId)));
       consumer.subscribe(List.of(topics.generationRequests()), new Rebalance());
       log.info("generation worker {} running {} {} on {}, batch {}", workerId, loop.model().lineage().getName(),
           loop.model().lineage().getVersion(), loop.model().provider(), loop.maxBatch());

@@ -1,0 +1,23 @@
+package dev.addp.app.roles;
+
+import dev.addp.platform.config.AddpConfig;
+import dev.addp.platform.kafka.Topics;
+import dev.addp.processors.ingest.IngestTopology;
+import dev.addp.processors.status.JobStatusTopology;
+import java.util.List;
+
+/** The consumer groups of the service (worker groups and Kafka Streams application ids), whose lag is measured. */
+final class ServiceGroups {
+  private ServiceGroups() { }
+
+  /** The recognition workers' group, as the worker names it. */
+  static String recognition(Topics topics) { return topics.prefix() + "recognition-workers"; }
+
+  /** The generation workers' group, as the worker names it. */
+  static String generation(Topics topics) { return topics.prefix() + "generation-workers"; }
+
+  static List<String> all(AddpConfig config) {
+    Topics topics = Topics.from(config);
+    return List.of(IngestTopology.applicationId(config), recognition(topics), generation(topics), JobStatusTopology.applicationId(config));
+  }
+}
