@@ -48,7 +48,7 @@ public final class RoleRunner implements AutoCloseable {
     this.metrics = Metrics.from(config);
     running.add(metrics);
     KafkaClients plain = new KafkaClients(config);
-    this.lag = new ConsumerGroupLag(metrics, plain::admin, () -> plain.readCommittedConsumer("unused-lag-peek"));
+    this.lag = new ConsumerGroupLag(metrics, plain::admin, () -> plain.groupFreeReader("lag-peek"));
     running.add(lag);
     this.server = new MetricsServer(metrics, checks, config.get(MetricsServer.HOST, "0.0.0.0"),
         config.getInt(MetricsServer.PORT, MetricsServer.DEFAULT_PORT));

@@ -1,5 +1,6 @@
 package dev.addp.workers.lifecycle;
 
+import dev.addp.platform.kafka.ClientIds;
 import dev.addp.platform.kafka.TransactionalOutput;
 import java.time.Duration;
 import java.util.Collection;
@@ -49,8 +50,9 @@ public final class WorkerLifecycle implements Runnable, AutoCloseable {
     this.workerId = workerId;
     this.clients = clients;
     this.topic = topic;
-    this.groupId = prefix + name + "-workers";
-    this.transactionalId = prefix + name + "-" + workerId;
+    ClientIds ids = new ClientIds(prefix); // the same names `addp acls` grants
+    this.groupId = ids.workerGroup(name);
+    this.transactionalId = ids.workerTransactionalId(name, workerId);
     this.maxPollRecords = maxPollRecords;
     this.faults = faults;
     this.role = role;
