@@ -159,6 +159,8 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
     }
     int left = pending.size() + open.stream().mapToInt(b -> b.records().size()).sum();
     if (left > 0) log.warn("{} records left uncommitted at shutdown; they will be processed again", left);
+    log.info("recognition worker {} stopping: {} results, {} dead letters, reading paused {} times, at most {} records held",
+        workerId, stats.results.get(), stats.deadLetters.get(), stats.pauses.get(), stats.peakHeld.get());
     abandonOpen(List.of(), false);
   }
 
@@ -338,9 +340,14 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
   }
 
   private void applyBackpressure() {
+    stats.peakHeld.accumulateAndGet(pending.size() + open.stream().mapToInt(b -> b.records().size()).sum(), Math::max);
     if (!paused && policy.shouldPause(pending.size())) {
       consumer.pause(consumer.assignment());
       paused = true;
+      if (stats.pauses.incrementAndGet() == 1) {
+        log.info("recognition worker {} paused reading at {} waiting records (the in-flight limit); it resumes below half of it",
+            workerId, pending.size());
+      }
     } else if (paused && policy.shouldResume(pending.size())) {
       consumer.resume(consumer.paused());
       paused = false;
