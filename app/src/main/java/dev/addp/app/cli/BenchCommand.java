@@ -33,7 +33,8 @@ import picocli.CommandLine.Option;
 
 /** Benchmarks, each printing a ratio measured side by side in one run. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-    subcommands = {BenchCommand.Recognition.class, BenchCommand.Generation.class})
+    subcommands = {BenchCommand.Recognition.class, BenchCommand.Generation.class, dev.addp.app.bench.OverloadBench.class,
+        dev.addp.app.bench.SoakBench.class})
 final class BenchCommand {
 
   @Command(name = "recognition", mixinStandardHelpOptions = true,

@@ -46,7 +46,7 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
     BatchInference inference = new BatchInference(classifier, policy.maxBatch(), topics, serdes,
         faults.deadLetters("recognition", workerId), workerId, stats);
     BatchAssembler assembler = new BatchAssembler(new RecordPreparer(serdes.imageRequest(), decoder, classifier), decodePool, policy);
-    Role role = new Role(assembler, new OrderedCommitter(inference, stats), policy, classifier, workerId);
+    Role role = new Role(assembler, new OrderedCommitter(inference, stats), policy, classifier, workerId, stats);
     this.lifecycle = new WorkerLifecycle("recognition", workerId, WorkerClients.of(clients), topics.prefix(), topics.recognitionRequests(),
         policy.maxInFlight(), faults, faultCounts, role);
   }
@@ -80,11 +80,14 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
     private final BatchPolicy policy;
     private final Classifier classifier;
     private final String workerId;
+    private final WorkerStats stats;
     private Consumer<byte[], byte[]> consumer;
     private TransactionalOutput output;
     private boolean paused;
 
-    Role(BatchAssembler assembler, OrderedCommitter committer, BatchPolicy policy, Classifier classifier, String workerId) {
+    Role(BatchAssembler assembler, OrderedCommitter committer, BatchPolicy policy, Classifier classifier, String workerId,
+         WorkerStats stats) {
+      this.stats = stats;
       this.assembler = assembler;
       this.committer = committer;
       this.policy = policy;
@@ -130,6 +133,8 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
       }
       int left = assembler.size() + committer.openRecords();
       if (left > 0) log.warn("{} records left uncommitted at shutdown; they will be processed again", left);
+      log.info("recognition worker {} stopping: {} results, {} dead letters, reading paused {} times, at most {} records held",
+          workerId, stats.results.get(), stats.deadLetters.get(), stats.pauses.get(), stats.peakHeld.get());
       committer.abandonAll();
     }
 
@@ -137,9 +142,14 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
     public void release() { committer.close(); }
 
     private void applyBackpressure() {
+      stats.peakHeld.accumulateAndGet(assembler.size() + committer.openRecords(), Math::max);
       if (!paused && policy.shouldPause(assembler.size())) {
         consumer.pause(consumer.assignment());
         paused = true;
+        if (stats.pauses.incrementAndGet() == 1) {
+          log.info("recognition worker {} paused reading at {} waiting records (the in-flight limit); it resumes below half of it",
+              workerId, assembler.size());
+        }
       } else if (paused && policy.shouldResume(assembler.size())) {
         consumer.resume(consumer.paused());
         paused = false;
