@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.connect.cli.ConnectStandalone;
@@ -35,7 +36,11 @@ public final class InProcessConnect implements AutoCloseable {
 
   public static InProcessConnect start(AddpConfig config) throws Exception {
     Map<String, String> worker = new HashMap<>();
-    config.kafkaPassThrough().forEach((k, v) -> worker.put(k, String.valueOf(v)));
+    // A Connect worker's own clients read the top-level settings, but its task producers, consumers and
+    // admins read only producer.*, consumer.* and admin.*: the login goes to all four.
+    config.kafkaPassThrough().forEach((k, v) -> {
+      for (String prefix : List.of("", "producer.", "consumer.", "admin.")) worker.put(prefix + k, String.valueOf(v));
+    });
     worker.put("bootstrap.servers", config.require(AddpConfig.BOOTSTRAP_SERVERS));
     worker.put("key.converter", "org.apache.kafka.connect.storage.StringConverter");
     worker.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
@@ -52,9 +57,12 @@ public final class InProcessConnect implements AutoCloseable {
     }
     Connect<StandaloneHerder> connect = new ConnectStandalone().startConnect(worker);
     try {
+      String registryLogin = config.get(AddpConfig.REGISTRY_BASIC_AUTH, "");
       for (Map.Entry<String, Map<String, String>> c : connectors.entrySet()) {
+        Map<String, String> connector = new HashMap<>(c.getValue());
+        if (!registryLogin.isBlank()) connector.put(AddpConfig.REGISTRY_BASIC_AUTH, registryLogin); // every connector talks to the registry
         FutureCallback<Herder.Created<ConnectorInfo>> created = new FutureCallback<>();
-        connect.herder().putConnectorConfig(c.getKey(), c.getValue(), false, created);
+        connect.herder().putConnectorConfig(c.getKey(), connector, false, created);
         created.get(30, TimeUnit.SECONDS);
       }
       return new InProcessConnect(connect);

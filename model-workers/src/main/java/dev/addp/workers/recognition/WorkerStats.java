@@ -9,6 +9,9 @@ public final class WorkerStats {
   public final AtomicLong batches = new AtomicLong();
   public final AtomicLong inferenceNanos = new AtomicLong();
   public final AtomicLong abortedTransactions = new AtomicLong();
+  /** Times reading paused at the in-flight limit, and the most records held at once (waiting + in the model). */
+  public final AtomicLong pauses = new AtomicLong();
+  public final AtomicLong peakHeld = new AtomicLong();
 
   public double meanBatchSize() {
     long b = batches.get();

@@ -43,6 +43,9 @@ public final class JobStatusServer implements AutoCloseable {
 
   public int port() { return server.getAddress().getPort(); }
 
+  /** Serves more pages on this server's port (the web console). */
+  public void route(String path, com.sun.net.httpserver.HttpHandler handler) { server.createContext(path, handler); }
+
   private void jobs(HttpExchange ex) throws IOException {
     if (!"GET".equals(ex.getRequestMethod())) {
       send(ex, 405, "text/plain", "GET only".getBytes(StandardCharsets.UTF_8));
