@@ -140,9 +140,11 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
       if (!paused && policy.shouldPause(assembler.size())) {
         consumer.pause(consumer.assignment());
         paused = true;
+        committer.stats().metrics.paused(consumer.paused().size());
       } else if (paused && policy.shouldResume(assembler.size())) {
         consumer.resume(consumer.paused());
         paused = false;
+        committer.stats().metrics.paused(0);
       }
     }
 
