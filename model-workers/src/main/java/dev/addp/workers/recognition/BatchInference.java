@@ -65,6 +65,7 @@ final class BatchInference {
       }
       long nanos = System.nanoTime() - t0;
       stats.inferenceNanos.addAndGet(nanos);
+      stats.metrics.modelRun(nanos);
       inferenceMs = nanos / 1e6;
     }
     List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(prepared.size());
@@ -72,6 +73,7 @@ final class BatchInference {
       ConsumerRecord<byte[], byte[]> in = batch.get(i).record();
       if (prepared.get(i) instanceof Prepared.Ready ready && logits[i] != null) {
         RecognitionResult result = result(ready, logits[i], in, batchStartMs, inferenceMs, readyIdx.size());
+        stats.metrics.timed(result.getTimings().getQueueMs(), result.getTimings().getDecodeMs());
         out.add(new ProducerRecord<>(topics.recognitionResults(), in.key(),
             serdes.recognitionResult().serialize(topics.recognitionResults(), result)));
       } else {

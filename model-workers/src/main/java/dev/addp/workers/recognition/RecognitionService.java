@@ -5,6 +5,8 @@ import dev.addp.platform.image.ImageLimits;
 import dev.addp.platform.image.ImageProbe;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.KafkaClients;
+import dev.addp.platform.metrics.Metrics;
+import dev.addp.workers.metrics.RecognitionMetrics;
 import dev.addp.workers.onnx.Device;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -31,7 +33,10 @@ public final class RecognitionService implements AutoCloseable {
     this.thread = new Thread(worker, "recognition-worker");
   }
 
-  public static RecognitionService start(AddpConfig config) throws Exception {
+  public static RecognitionService start(AddpConfig config) throws Exception { return start(config, null); }
+
+  /** As {@link #start(AddpConfig)}, reporting to {@code metrics} (its Kafka clients' own metrics too) when given. */
+  public static RecognitionService start(AddpConfig config, Metrics metrics) throws Exception {
     Path modelDir = Paths.get(config.get("model.dir", DEFAULT_MODEL_DIR));
     Device device = Device.valueOf(config.get("model.device", "auto").toUpperCase(Locale.ROOT));
     int cores = Runtime.getRuntime().availableProcessors();
@@ -43,8 +48,12 @@ public final class RecognitionService implements AutoCloseable {
       return t;
     });
     String workerId = config.get(AddpConfig.WORKER_ID, "worker-" + UUID.randomUUID().toString().substring(0, 8));
-    RecognitionWorker worker = new RecognitionWorker(new KafkaClients(config), AvroSerdes.from(config), classifier,
+    RecognitionWorker worker = new RecognitionWorker(new KafkaClients(config, metrics), AvroSerdes.from(config), classifier,
         BatchPolicy.from(config), new ImageDecoder(new ImageProbe(ImageLimits.from(config))), workerId, pool);
+    if (metrics != null) {
+      worker.stats().metrics = new RecognitionMetrics(metrics.registry(), classifier.lineage(),
+          dev.addp.platform.kafka.Topics.from(config).prefix() + "recognition-workers");
+    }
     RecognitionService service = new RecognitionService(classifier, pool, worker);
     service.thread.start();
     return service;
