@@ -150,11 +150,11 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
           log.info("recognition worker {} paused reading at {} waiting records (the in-flight limit); it resumes below half of it",
               workerId, assembler.size());
         }
-        committer.stats().metrics.paused(consumer.paused().size());
+        stats.metrics.paused(consumer.paused().size());
       } else if (paused && policy.shouldResume(assembler.size())) {
         consumer.resume(consumer.paused());
         paused = false;
-        committer.stats().metrics.paused(0);
+        stats.metrics.paused(0);
       }
     }
 
