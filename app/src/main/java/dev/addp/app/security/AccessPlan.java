@@ -52,14 +52,18 @@ public final class AccessPlan {
     Topics t = Topics.from(config);
     ClientIds ids = ClientIds.from(config);
     return switch (client) {
-      case "ingest" -> streamsApp(IngestTopology.applicationId(config), false,
-          Grant.topic(t.imagesRaw(), READ), Grant.topic(t.recognitionRequests(), WRITE), Grant.topic(t.deadLetters(), WRITE));
-      case "recognition" -> List.of(
+      case "ingest" -> streamsApp(IngestTopology.applicationId(config), false, concat(List.of(
+          Grant.topic(t.imagesRaw(), READ), Grant.topic(t.recognitionRequests(), WRITE), Grant.topic(t.deadLetters(), WRITE)),
+          t.routedModels().stream().map(m -> Grant.topic(t.recognitionRequestsFor(m), WRITE)).toList()).toArray(Grant[]::new));
+      case "recognition" -> concat(List.of(
           Grant.topic(t.recognitionRequests(), READ),
           Grant.topic(t.recognitionResults(), WRITE),
           Grant.topic(t.deadLetters(), WRITE),
           Grant.group(ids.recognitionGroup()),
-          Grant.transactionalIdsStartingWith(ids.recognitionTransactionalIdPrefix()));
+          Grant.transactionalIdsStartingWith(ids.recognitionTransactionalIdPrefix())),
+          // a routed model's workers read its own topic as their own group
+          t.routedModels().stream().flatMap(m -> java.util.stream.Stream.of(Grant.topic(t.recognitionRequestsFor(m), READ),
+              Grant.group(ids.recognitionGroupFor(m)))).toList());
       case "generation" -> List.of(
           Grant.topic(t.generationRequests(), READ),
           Grant.topic(t.generationControl(), READ), // cancel commands
@@ -99,5 +103,11 @@ public final class AccessPlan {
     g.add(Grant.group(applicationId));
     g.add(Grant.transactionalIdsStartingWith(applicationId + "-"));
     return g;
+  }
+
+  private static List<Grant> concat(List<Grant> a, List<Grant> b) {
+    List<Grant> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
   }
 }

@@ -5,6 +5,7 @@ import dev.addp.avro.ErrorType;
 import dev.addp.avro.ImageRequest;
 import dev.addp.avro.RecognitionResult;
 import dev.addp.avro.RecognitionTimings;
+import dev.addp.avro.Task;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.DeadLetters;
 import dev.addp.platform.kafka.ClientIds;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +40,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * recognition requests → (decode in parallel) → batch → classifier → results + dead letters, with
+ * recognition requests → (decode in parallel) → batch → the model (one run, the heads the batch needs) → results + dead letters, with
  * the consumed offsets committed in the same Kafka transaction as the records they produced.
  *
  * <p>Three stages overlap: a pool decodes and preprocesses the records already polled; one
@@ -60,7 +62,8 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
   private final Topics topics;
   private final AvroSerdes serdes;
   private final RecordPreparer preparer;
-  private final Classifier classifier;
+  private final RecognitionModel model;
+  private final RecognitionDecoder decoder;
   private final BatchPolicy policy;
   private final DeadLetters deadLetters;
   private final String workerId;
@@ -82,19 +85,20 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
   /** Records taken for the model, what decoding made of them, and the output records once the model ran. */
   private record Batch(List<Pending> records, List<Prepared> prepared, Future<List<ProducerRecord<byte[], byte[]>>> output) { }
 
-  public RecognitionWorker(KafkaClients clients, AvroSerdes serdes, Classifier classifier, BatchPolicy policy,
+  public RecognitionWorker(KafkaClients clients, AvroSerdes serdes, RecognitionModel model, BatchPolicy policy,
                            ImageDecoder decoder, String workerId, ExecutorService decodePool) {
     this.clients = clients;
     this.topics = Topics.from(clients.config());
     this.serdes = serdes;
-    this.preparer = new RecordPreparer(serdes.imageRequest(), decoder, classifier);
-    this.classifier = classifier;
+    this.preparer = new RecordPreparer(serdes.imageRequest(), decoder, model);
+    this.model = model;
+    this.decoder = new RecognitionDecoder(model.manifest(), model.spec());
     this.policy = policy;
     this.workerId = workerId;
     this.decodePool = decodePool;
     this.deadLetters = new DeadLetters("recognition", workerId,
         clients.config().getInt("deadletter.max.original.bytes", DeadLetters.DEFAULT_MAX_ORIGINAL_BYTES));
-    this.batchInput = new float[policy.maxBatch() * classifier.preprocessor().inputLength()];
+    this.batchInput = new float[policy.maxBatch() * model.preprocessor().inputLength()];
     this.inference = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "recognition-inference");
       t.setDaemon(true);
@@ -112,13 +116,18 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
   @Override
   public void run() {
     // Group and transactional ids carry the topic prefix, so separate deployments on one cluster never meet.
-    String group = ClientIds.from(clients.config()).recognitionGroup();
+    // a routed model's workers read its own requests topic, as their own group
+    String name = model.lineage().getName();
+    boolean routed = topics.routedModels().contains(name);
+    String requests = topics.recognitionRequestsFor(name);
+    ClientIds ids = ClientIds.from(clients.config());
+    String group = routed ? ids.recognitionGroupFor(name) : ids.recognitionGroup();
     consumer = clients.transactionalInputConsumer(group, workerId, policy.maxInFlight());
     try {
       output = new TransactionalOutput(clients.transactionalProducer(ClientIds.from(clients.config()).recognitionTransactionalId(workerId)));
-      consumer.subscribe(List.of(topics.recognitionRequests()), new Rebalance());
-      log.info("recognition worker {} running {} {} on {}", workerId, classifier.lineage().getName(),
-          classifier.lineage().getVersion(), classifier.provider());
+      consumer.subscribe(List.of(requests), new Rebalance());
+      log.info("recognition worker {} running {} {} ({}) on {}, reading {}", workerId, name,
+          model.lineage().getVersion(), model.tasks(), model.provider(), requests);
       while (running) {
         long timeout = policy.pollTimeoutMs(pending.size(), oldestWaitedMs());
         if (!open.isEmpty()) timeout = Math.min(timeout, OPEN_BATCH_POLL_MS);
@@ -241,24 +250,31 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
 
   /** Runs the model on the batch's ready records and builds every output record, in input order. */
   private List<ProducerRecord<byte[], byte[]>> infer(List<Pending> batch, List<Prepared> prepared, long batchStartMs) {
-    int len = classifier.preprocessor().inputLength();
+    int len = model.preprocessor().inputLength();
     List<Integer> readyIdx = new ArrayList<>();
+    EnumSet<Task> tasks = EnumSet.noneOf(Task.class);
     for (int i = 0; i < prepared.size(); i++) {
       if (prepared.get(i) instanceof Prepared.Ready ready) {
         System.arraycopy(ready.input(), 0, batchInput, readyIdx.size() * len, len);
         readyIdx.add(i);
+        tasks.addAll(ready.request().getTasks());
       }
     }
-    float[][] logits = new float[prepared.size()][];
+    // one model run for the batch, whatever mix of tasks its requests ask for: record i is image slot[i] of outputs[i]
+    RecognitionModel.Outputs[] outputs = new RecognitionModel.Outputs[prepared.size()];
+    int[] slot = new int[prepared.size()];
     double inferenceMs = 0;
     if (!readyIdx.isEmpty()) {
       long t0 = System.nanoTime();
       try {
-        float[][] l = classifier.run(batchInput, readyIdx.size()).logits();
-        for (int j = 0; j < readyIdx.size(); j++) logits[readyIdx.get(j)] = l[j];
+        RecognitionModel.Outputs o = model.run(batchInput, readyIdx.size(), tasks);
+        for (int j = 0; j < readyIdx.size(); j++) {
+          outputs[readyIdx.get(j)] = o;
+          slot[readyIdx.get(j)] = j;
+        }
       } catch (Exception e) {
         log.warn("batch of {} failed in the model ({}); retrying one by one", readyIdx.size(), e.toString());
-        for (int i : readyIdx) logits[i] = runAlone((Prepared.Ready) prepared.get(i), prepared, i);
+        for (int i : readyIdx) outputs[i] = runAlone((Prepared.Ready) prepared.get(i), prepared, i);
       }
       long nanos = System.nanoTime() - t0;
       stats.inferenceNanos.addAndGet(nanos);
@@ -268,8 +284,15 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
     for (int i = 0; i < prepared.size(); i++) {
       ConsumerRecord<byte[], byte[]> in = batch.get(i).record();
       Prepared p = prepared.get(i);
-      if (p instanceof Prepared.Ready ready && logits[i] != null) {
-        RecognitionResult result = result(ready, logits[i], in, batchStartMs, inferenceMs, readyIdx.size());
+      RecognitionResult result = null;
+      if (p instanceof Prepared.Ready ready && outputs[i] != null) {
+        try {
+          result = result(ready, outputs[i], slot[i], in, batchStartMs, inferenceMs, readyIdx.size());
+        } catch (RuntimeException e) {
+          prepared.set(i, new Prepared.Rejected(ErrorType.MODEL_ERROR, e, ready.request().getRequestId()));
+        }
+      }
+      if (result != null) {
         out.add(new ProducerRecord<>(topics.recognitionResults(), in.key(),
             serdes.recognitionResult().serialize(topics.recognitionResults(), result)));
       } else {
@@ -283,27 +306,28 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
   }
 
   /** A record the batch run failed on, run alone; if it fails again it becomes a MODEL_ERROR dead letter. */
-  private float[] runAlone(Prepared.Ready ready, List<Prepared> prepared, int i) {
+  private RecognitionModel.Outputs runAlone(Prepared.Ready ready, List<Prepared> prepared, int i) {
     try {
-      return classifier.run(ready.input(), 1).logits()[0];
+      return model.run(ready.input(), 1, EnumSet.copyOf(ready.request().getTasks()));
     } catch (Exception e) {
       prepared.set(i, new Prepared.Rejected(ErrorType.MODEL_ERROR, e, ready.request().getRequestId()));
       return null;
     }
   }
 
-  private RecognitionResult result(Prepared.Ready ready, float[] logits, ConsumerRecord<byte[], byte[]> in,
+  /** Image {@code j} of the run's outputs → the result record, with what the request's tasks ask for. */
+  private RecognitionResult result(Prepared.Ready ready, RecognitionModel.Outputs outputs, int j, ConsumerRecord<byte[], byte[]> in,
                                    long batchStartMs, double inferenceMs, int batchSize) {
     ImageRequest req = ready.request();
+    RecognitionDecoder.Decoded d = decoder.decode(outputs, j, req, ready.info().getWidth(), ready.info().getHeight());
     return RecognitionResult.newBuilder()
         .setRequestId(req.getRequestId())
         .setDataset(req.getDataset())
-        .setModel(classifier.lineage())
+        .setModel(model.lineage())
         .setImage(ready.info())
-        .setClassifications(classifier.topK(logits, req.getTopK()).stream()
-            .filter(c -> c.getScore() >= req.getScoreThreshold()).toList())
-        .setBoxes(List.of())
-        .setMasks(List.of())
+        .setClassifications(d.classifications())
+        .setBoxes(d.boxes())
+        .setMasks(d.masks())
         .setTimings(new RecognitionTimings((double) Math.max(0, batchStartMs - in.timestamp()), ready.decodeMs(), inferenceMs, batchSize))
         .setWorkerId(workerId)
         .setAttributes(req.getAttributes())

@@ -14,6 +14,9 @@ public record ClientIds(String prefix) {
 
   public String recognitionGroup() { return prefix + "recognition-workers"; }
 
+  /** The group of the workers serving a routed model ({@link Topics#routedModels}) from its own requests topic. */
+  public String recognitionGroupFor(String routedModel) { return recognitionGroup() + "." + routedModel; }
+
   /** Every recognition worker's transactional id starts with this; {@link #recognitionTransactionalId} adds the worker id. */
   public String recognitionTransactionalIdPrefix() { return prefix + "recognition-"; }
 
