@@ -84,6 +84,7 @@ def export_released(addp_model, classifier, out_dir, size, labels=None, golden=F
     if traces:
         export.write_traces(addp_model, out_dir, gen, seeds=(0,), batch=1)
     n_cls = classifier.config["num_classes"] if classifier is not None else 0
+    recognition = {"recognition": export.CLASSIFIER_RECOGNITION} if classifier is not None else {}
     export.write_manifest(out_dir, {
         "name": f"addp-vit-{size[0]}16",
         "version": "released",
@@ -92,6 +93,7 @@ def export_released(addp_model, classifier, out_dir, size, labels=None, golden=F
         "graphs": graphs,
         "preprocess": {"mode": "resize_center_crop", "size": 256, "interpolation": "bicubic",
                        "channels": "rgb", "range": [0, 1]},
+        **recognition,
         "labels": labels or [str(i) for i in range(n_cls)],
         "tokens": {"grid": [16, 16], "count": 256, "codebook_size": 1024},
         "generation": gen,

@@ -9,7 +9,7 @@ import unittest
 
 import torch
 
-from helpers import tiny_addp
+from helpers import tiny_addp, tiny_classifier
 from test_export import check_graph_io
 from addp import export, released
 from addp.addp import ADDP
@@ -89,6 +89,16 @@ class ReleasedLayoutTest(unittest.TestCase):
         with self.assertRaises(RuntimeError):
             released.load_addp(ck, m.config)
 
+    def test_manifest_recognition_block(self):
+        m = tiny_addp(seed=1)
+        with tempfile.TemporaryDirectory() as tmp:
+            released.export_released(m, tiny_classifier(m), tmp, "base")
+            with open(os.path.join(tmp, "manifest.json")) as f:
+                self.assertEqual(json.load(f)["recognition"], export.CLASSIFIER_RECOGNITION)
+            released.export_released(m, None, tmp, "base")
+            with open(os.path.join(tmp, "manifest.json")) as f:
+                self.assertNotIn("recognition", json.load(f))
+
     def test_released_key_names(self):
         keys = set(ADDP(dict(released.addp_config("base"), depth=1, dec_depth=1)).state_dict())
         for k in ("vqgan.quantize.embedding.weight", "vqgan.decoder.up.4.block.1.conv2.weight",
@@ -125,6 +135,7 @@ class FullSizeExportTest(unittest.TestCase):
             for name, spec in manifest["graphs"].items():
                 check_graph_io(self, os.path.join(out, spec["file"]), spec)
             self.assertEqual(manifest["tokens"], {"grid": [16, 16], "count": 256, "codebook_size": 1024})
+            self.assertEqual(manifest["recognition"], export.CLASSIFIER_RECOGNITION)
 
     def test_base(self):
         self.export_size("base", golden=True)

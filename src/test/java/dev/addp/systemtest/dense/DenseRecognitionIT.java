@@ -171,7 +171,7 @@ class DenseRecognitionIT {
     // the command line says it in one line, without a stack trace, and exits
     try (WorkerProcess serve = WorkerProcess.start("recognition", config.with("model.dir", badKind.toString()))) {
       assertThat(serve.awaitExit(Duration.ofSeconds(120))).as("exit code; log:\n%s", serve.log()).hasValue(2);
-      assertThat(serve.log()).contains("addp serve: cannot serve model " + dense.name())
+      assertThat(serve.log()).contains("addp serve: model " + dense.name())
           .contains("recognition.heads.segmentation.kind is 'panoptic'; allowed: one of [semantic]").doesNotContain("\tat ");
     }
   }

@@ -68,6 +68,11 @@ public final class RecognitionService implements AutoCloseable {
     }
   }
 
+  public dev.addp.workers.lifecycle.FaultCounts faultCounts() { return worker.faultCounts(); }
+
+  /** Why the worker stopped on its own (a fatal error), or null while it runs. */
+  public String failure() { return worker.failure(); }
+
   public void awaitReady(java.time.Duration timeout) throws InterruptedException {
     if (!worker.awaitAssignment(timeout)) throw new IllegalStateException("recognition worker got no partitions within " + timeout);
   }

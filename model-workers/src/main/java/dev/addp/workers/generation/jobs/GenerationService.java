@@ -52,6 +52,11 @@ public final class GenerationService implements AutoCloseable {
     }
   }
 
+  public dev.addp.workers.lifecycle.FaultCounts faultCounts() { return worker.faultCounts(); }
+
+  /** Why the worker stopped on its own (a fatal error), or null while it runs. */
+  public String failure() { return worker.failure(); }
+
   public void awaitReady(Duration timeout) throws InterruptedException {
     if (!worker.awaitAssignment(timeout)) throw new IllegalStateException("generation worker got no partitions within " + timeout);
   }
