@@ -72,6 +72,8 @@ public final class AccessPlan {
             Grant.topic(t.deadLetters(), WRITE),
             Grant.group(ids.recognitionGroup()),
             Grant.transactionalIdsStartingWith(ids.recognitionTransactionalIdPrefix())));
+        // a routed model's workers read its own topic as their own group
+        t.routedModels().forEach(model -> g.add(Grant.group(ids.recognitionGroupFor(model))));
         yield g;
       }
       case "generation" -> List.of(

@@ -20,14 +20,14 @@ import java.util.concurrent.TimeUnit;
 public final class RecognitionService implements AutoCloseable {
   public static final String DEFAULT_MODEL_DIR = "models/zoo/addp-fmnist";
 
-  private final Classifier classifier;
+  private final RecognitionModel model;
   private final ExecutorService decodePool;
   private final RecognitionWorker worker;
   private final Thread thread;
   private boolean closed;
 
-  private RecognitionService(Classifier classifier, ExecutorService decodePool, RecognitionWorker worker) {
-    this.classifier = classifier;
+  private RecognitionService(RecognitionModel model, ExecutorService decodePool, RecognitionWorker worker) {
+    this.model = model;
     this.decodePool = decodePool;
     this.worker = worker;
     this.thread = new Thread(worker, "recognition-worker");
@@ -40,7 +40,8 @@ public final class RecognitionService implements AutoCloseable {
     Path modelDir = Paths.get(config.get("model.dir", DEFAULT_MODEL_DIR));
     Device device = Device.valueOf(config.get("model.device", "auto").toUpperCase(Locale.ROOT));
     int cores = Runtime.getRuntime().availableProcessors();
-    Classifier classifier = new Classifier(modelDir, device, config.getInt("model.intra.op.threads", cores));
+    // validated against the session here: a model the workers cannot serve as its manifest says stops start-up
+    RecognitionModel model = new RecognitionModel(modelDir, device, config.getInt("model.intra.op.threads", cores));
     int decodeThreads = config.getInt("recognition.decode.threads", Math.max(1, cores / 2));
     ExecutorService pool = Executors.newFixedThreadPool(decodeThreads, r -> {
       Thread t = new Thread(r, "recognition-decode");
@@ -48,18 +49,18 @@ public final class RecognitionService implements AutoCloseable {
       return t;
     });
     String workerId = config.get(AddpConfig.WORKER_ID, "worker-" + UUID.randomUUID().toString().substring(0, 8));
-    RecognitionWorker worker = new RecognitionWorker(new KafkaClients(config, metrics), AvroSerdes.from(config), classifier,
+    RecognitionWorker worker = new RecognitionWorker(new KafkaClients(config, metrics), AvroSerdes.from(config), model,
         BatchPolicy.from(config), new ImageDecoder(new ImageProbe(ImageLimits.from(config))), workerId, pool);
     if (metrics != null) {
-      worker.stats().metrics = new RecognitionMetrics(metrics.registry(), classifier.lineage(),
-          dev.addp.platform.kafka.Topics.from(config).prefix() + "recognition-workers");
+      worker.stats().metrics = new RecognitionMetrics(metrics.registry(), model.lineage(), worker.groupId());
     }
-    RecognitionService service = new RecognitionService(classifier, pool, worker);
+    RecognitionService service = new RecognitionService(model, pool, worker);
     service.thread.start();
     return service;
   }
 
-  public Classifier classifier() { return classifier; }
+  /** The model this worker serves, with its run counters. */
+  public RecognitionModel model() { return model; }
 
   public WorkerStats stats() { return worker.stats(); }
 
@@ -91,6 +92,6 @@ public final class RecognitionService implements AutoCloseable {
     worker.close();
     thread.join(TimeUnit.SECONDS.toMillis(60));
     decodePool.shutdownNow();
-    classifier.close();
+    model.close();
   }
 }
