@@ -80,7 +80,7 @@ class SecureClusterIT {
   private static final String NO_ACLS = "no-acls";
   private static final Duration READY = Duration.ofSeconds(120);
 
-  @TempDir Path tmp;
+  @TempDir static Path tmp;
   private EmbeddedStack stack;
   private BrokerSecurity security;
   private BasicAuthProxy registry;

@@ -25,12 +25,10 @@ final class AclsCommand implements Callable<Integer> {
     @Option(names = "--apply", required = true, description = "create them with an Admin client (log in as an admin: kafka.* settings)") boolean apply;
   }
 
-  enum Format { table, kafka_acls }
-
   @ArgGroup(exclusive = true, multiplicity = "1") Action action;
 
-  @Option(names = "--format", description = "table (default) or kafka_acls (kafka-acls.sh command lines)")
-  Format format = Format.table;
+  @Option(names = "--format", description = "table (default) or kafka-acls (kafka-acls.sh command lines)")
+  String format = "table";
 
   @Option(names = "--client", split = ",", description = "only these clients (default: all of ingest, recognition, generation, status, "
       + "connect, submit, generate, cancel, create-topics)")
@@ -48,8 +46,12 @@ final class AclsCommand implements Callable<Integer> {
       System.err.println("addp acls: " + e.getMessage());
       return 2;
     }
+    if (!format.equals("table") && !format.equals("kafka-acls")) {
+      System.err.println("addp acls: --format is table or kafka-acls, not '" + format + "'");
+      return 2;
+    }
     if (action.print) {
-      System.out.print(format == Format.table ? AclText.table(plan)
+      System.out.print(format.equals("table") ? AclText.table(plan)
           : AclText.kafkaAclsScript(plan, config.get(AddpConfig.BOOTSTRAP_SERVERS, "BROKER:9092")));
       return 0;
     }

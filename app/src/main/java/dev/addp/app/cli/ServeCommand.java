@@ -52,7 +52,8 @@ final class ServeCommand implements Callable<Integer> {
       while (!stop.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
         List<Role> failed = runner.failed();
         if (!failed.isEmpty()) {
-          System.err.println("role(s) " + failed + " stopped working; exiting so that the process can be restarted");
+          for (Role role : failed) System.err.println("role " + role.name().toLowerCase(java.util.Locale.ROOT) + " stopped: " + runner.reason(role));
+          System.err.println("exiting with status 1 so that the process can be restarted");
           return 1;
         }
       }

@@ -34,6 +34,7 @@ import java.util.function.BooleanSupplier;
 public final class RoleRunner implements AutoCloseable {
   private final List<AutoCloseable> running = new ArrayList<>();
   private final Map<Role, BooleanSupplier> health = new EnumMap<>(Role.class);
+  private final Map<Role, java.util.function.Supplier<String>> reasons = new EnumMap<>(Role.class);
   private final List<StreamsRunner> streams = new ArrayList<>();
   private final Metrics metrics;
   private final HealthChecks checks = new HealthChecks();
@@ -47,7 +48,7 @@ public final class RoleRunner implements AutoCloseable {
     this.metrics = Metrics.from(config);
     running.add(metrics);
     KafkaClients plain = new KafkaClients(config);
-    this.lag = new ConsumerGroupLag(metrics, plain::admin, () -> plain.readCommittedConsumer("unused-lag-peek"));
+    this.lag = new ConsumerGroupLag(metrics, plain::admin, () -> plain.groupFreeReader("lag-peek"));
     running.add(lag);
     this.server = new MetricsServer(metrics, checks, config.get(MetricsServer.HOST, "0.0.0.0"),
         config.getInt(MetricsServer.PORT, MetricsServer.DEFAULT_PORT));
@@ -82,18 +83,20 @@ public final class RoleRunner implements AutoCloseable {
         health.put(role, ingest::isRunning);
       }
       case RECOGNITION -> {
-        recognition = RecognitionService.start(config);
+        recognition = RecognitionService.start(config, metrics);
         running.add(recognition);
         health.put(role, recognition::isAlive);
         checks.ready(name + " partitions assigned, model loaded", recognition::isReady);
         lag.watch(ServiceGroups.recognition(topics));
+        reasons.put(role, recognition::failure);
       }
       case GENERATION -> {
-        generation = GenerationService.start(config);
+        generation = GenerationService.start(config, metrics);
         running.add(generation);
         health.put(role, generation::isAlive);
         checks.ready(name + " partitions assigned, model loaded", generation::isReady);
         lag.watch(ServiceGroups.generation(topics));
+        reasons.put(role, generation::failure);
       }
       case CONNECT -> running.add(InProcessConnect.start(config));
       case STATUS -> {
@@ -125,6 +128,13 @@ public final class RoleRunner implements AutoCloseable {
   /** Roles whose worker thread or stream threads have died (an orchestrator should restart the process). */
   public List<Role> failed() {
     return health.entrySet().stream().filter(e -> !e.getValue().getAsBoolean()).map(Map.Entry::getKey).toList();
+  }
+
+  /** Why a failed role stopped, in one line (its fatal error), or a generic line when it did not say. */
+  public String reason(Role role) {
+    java.util.function.Supplier<String> r = reasons.get(role);
+    String why = r == null ? null : r.get();
+    return why == null ? "its threads stopped (see the log above)" : why;
   }
 
   /** Waits until every started role is consuming (used before timing anything). */

@@ -13,6 +13,7 @@ import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.Topics;
 import dev.addp.processors.InMemoryRegistry;
 import dev.addp.schemas.registry.RegistryUnavailableException;
+import dev.addp.schemas.registry.SchemaRegistryClient;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import javax.imageio.ImageIO;
+import org.apache.avro.Schema;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
@@ -200,9 +202,14 @@ class IngestTopologyTest {
 
   @Test
   void anUnreachableRegistryIsNotAReasonTheRecordFailsAndIsRetried() throws IOException {
-    // serialized by another client, so this topology's serde has not seen the schema id yet
-    byte[] value = AvroSerdes.from(AddpConfig.of(Map.of(AddpConfig.REGISTRY_URL, registry.url())))
-        .imageRequest().serialize(topics.imagesRaw(), request("later", encode("png", 4, 4)));
+    // the topology has written both its outputs once, so it knows their ids and needs the registry
+    // only for what follows: a request from a newer producer, under a schema id it has not seen
+    send("ok", request("ok", encode("png", 4, 4)));
+    send("bad", request("bad", new byte[0]));
+    assertThat(accepted.readValue().getRequestId()).isEqualTo("ok");
+    assertThat(dead.readValue().getErrorType()).isEqualTo(ErrorType.EMPTY_IMAGE);
+    byte[] value = fromANewerProducer(request("later", encode("png", 4, 4)));
+
     registry.setDown(true);
     assertThatThrownBy(() -> raw.pipeInput("later".getBytes(StandardCharsets.UTF_8), value))
         .hasRootCauseInstanceOf(RegistryUnavailableException.class);
@@ -211,6 +218,24 @@ class IngestTopologyTest {
     registry.setDown(false);
     raw.pipeInput("later".getBytes(StandardCharsets.UTF_8), value); // what Streams does after the task restarts
     assertThat(accepted.readValue().getRequestId()).isEqualTo("later");
+    assertThat(dead.isEmpty()).isTrue();
+  }
+
+  /**
+   * The request in the wire format of a producer whose ImageRequest schema has one more field at
+   * the end (BACKWARD compatible, so its own registry id): the same Avro body plus that field.
+   */
+  private byte[] fromANewerProducer(ImageRequest request) {
+    Schema current = ImageRequest.getClassSchema();
+    List<Schema.Field> fields = new java.util.ArrayList<>();
+    for (Schema.Field f : current.getFields()) fields.add(new Schema.Field(f, f.schema()));
+    fields.add(new Schema.Field("added_later", Schema.create(Schema.Type.INT), "a field this reader does not know", 0));
+    Schema newer = Schema.createRecord(current.getName(), current.getDoc(), current.getNamespace(), false, fields);
+    int id = new SchemaRegistryClient(registry.url()).register(topics.imagesRaw() + "-value", newer);
+    byte[] known = serdes.imageRequest().serialize(topics.imagesRaw(), request);
+    ByteBuffer out = ByteBuffer.allocate(known.length + 1);
+    out.put((byte) 0).putInt(id).put(known, 5, known.length - 5).put((byte) 0); // int 0, zig-zag encoded
+    return out.array();
   }
 
   @ParameterizedTest
