@@ -36,9 +36,51 @@ import picocli.CommandLine.Option;
 
 /** Benchmarks, each printing a ratio measured side by side in one run. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-    subcommands = {BenchCommand.Recognition.class, BenchCommand.Generation.class, dev.addp.app.bench.OverloadBench.class,
-        dev.addp.app.bench.SoakBench.class})
+    subcommands = {BenchCommand.Recognition.class, BenchCommand.Generation.class, BenchCommand.History.class,
+        dev.addp.app.bench.OverloadBench.class, dev.addp.app.bench.SoakBench.class})
 final class BenchCommand {
+  @Command(name = "history", mixinStandardHelpOptions = true,
+      description = "Seconds a generation worker spends learning which jobs ended when it takes over request partitions, with N "
+          + "finished jobs in the topics: the whole events topic read from the start (the former way) against the job-state "
+          + "topic's assigned partitions; writes <out>/bench.json.")
+  static final class History implements Callable<Integer> {
+    @Option(names = "--out", defaultValue = "out/bench-history")
+    Path out;
+
+    @Option(names = "--jobs", defaultValue = "100000", description = "finished jobs written first (default: ${DEFAULT-VALUE})")
+    int jobs;
+
+    @Option(names = "--progress-events", defaultValue = "8", description = "RUNNING events per job (default: ${DEFAULT-VALUE})")
+    int progress;
+
+    @Option(names = "--partitions", defaultValue = "4")
+    int partitions;
+
+    @Override
+    public Integer call() throws Exception {
+      Map<String, Object> bench = new LinkedHashMap<>();
+      // large producer batches: the fill is a million small records, not what is measured
+      AddpConfig base = AddpConfig.of(Map.of("kafka.batch.size", "524288", "kafka.linger.ms", "20"));
+      try (EmbeddedStack stack = EmbeddedStack.start(base, partitions)) {
+        dev.addp.app.run.JobHistoryBench b = new dev.addp.app.run.JobHistoryBench(stack.config());
+        long t0 = System.nanoTime();
+        b.fill(jobs, progress, partitions);
+        bench.put("fill_seconds", (System.nanoTime() - t0) / 1e9);
+        b.readWholeEventsTopic(); // warm-up: JIT, page cache, the registry's answers
+        bench.put("before_whole_events_topic", b.readWholeEventsTopic());
+        bench.put("after_one_partition", b.loadJobHistory(List.of(0), jobs, partitions));
+        bench.put("after_all_partitions", b.loadJobHistory(java.util.stream.IntStream.range(0, partitions).boxed().toList(), jobs, partitions));
+      }
+      bench.put("jobs", jobs);
+      bench.put("progress_events_per_job", progress);
+      bench.put("partitions", partitions);
+      Files.createDirectories(out);
+      DemoCommand.JSON.writeValue(out.resolve("bench.json").toFile(), bench);
+      System.out.println(DemoCommand.JSON.writeValueAsString(bench));
+      return 0;
+    }
+  }
+
 
   @Command(name = "recognition", mixinStandardHelpOptions = true,
       description = "Raw ONNX Runtime throughput of the recognition graph (--tasks: the heads run) versus end-to-end throughput through the embedded "

@@ -79,7 +79,8 @@ public final class AccessPlan {
       case "generation" -> List.of(
           Grant.topic(t.generationRequests(), READ),
           Grant.topic(t.generationControl(), READ), // cancel commands
-          Grant.topic(t.generationEvents(), READ, WRITE), // READ: the job history of partitions taken over
+          Grant.topic(t.generationEvents(), WRITE),
+          Grant.topic(t.generationJobs(), READ, WRITE), // READ: the job states of request partitions taken over
           Grant.topic(t.generationResults(), WRITE),
           Grant.topic(t.deadLetters(), WRITE),
           Grant.group(ids.generationGroup()),

@@ -164,7 +164,8 @@ final class GenerationRole implements WorkerRole {
     offsetsDirty = false;
     consumer.resume(consumer.paused());
     pausedUntilNanos = 0;
-    history.refresh(HISTORY_TIMEOUT);
+    history.forget(consumer.assignment());
+    history.load(consumer.assignment(), HISTORY_TIMEOUT);
     Rewind.toLastCommit(consumer);
   }
 
@@ -224,8 +225,9 @@ final class GenerationRole implements WorkerRole {
     try {
       spec = JobSpec.of(request, loop.model().manifest());
     } catch (InvalidJobException e) {
-      emit(records.event(jobId, JobState.FAILED, attempt, 0, 0, request.getCount()).setErrorType(e.type()).setReason(e.getMessage()).build());
-      history.record(jobId, true, attempt);
+      emitState(records.event(jobId, JobState.FAILED, attempt, 0, 0, request.getCount()).setErrorType(e.type()).setReason(e.getMessage())
+          .build(), tp.partition());
+      history.record(tp.partition(), jobId, true, attempt);
       metrics.invalid(e.type());
       mustCommit = true;
       return true;
@@ -234,8 +236,9 @@ final class GenerationRole implements WorkerRole {
     openOffsets.computeIfAbsent(tp, k -> new TreeSet<>()).add(r.offset());
     scheduler.add(job);
     metrics.jobQueued();
-    history.record(jobId, false, attempt);
-    emit(records.event(job, JobState.QUEUED).setReason(attempt > 1 ? "restarted after a worker failure (attempt " + attempt + ")" : null).build());
+    history.record(tp.partition(), jobId, false, attempt);
+    emitState(records.event(job, JobState.QUEUED).setReason(attempt > 1 ? "restarted after a worker failure (attempt " + attempt + ")" : null)
+        .build(), tp.partition());
     return true;
   }
 
@@ -318,12 +321,12 @@ final class GenerationRole implements WorkerRole {
 
   /** Ends a job: its terminal event, its offset released, and a commit right after this step. */
   private void end(Job job, GenerationEvent terminal) {
-    emit(terminal);
+    emitState(terminal, job.partition().partition());
     metrics.jobEnded(terminal.getState(), terminal.getErrorType(), job.spec().count(), job.spec().submittedAtMs());
     scheduler.remove(job.id());
     TreeSet<Long> open = openOffsets.get(job.partition());
     if (open != null) open.remove(job.offset());
-    history.record(job.id(), true, job.attempt());
+    history.record(job.partition().partition(), job.id(), true, job.attempt());
     mustCommit = true;
   }
 
@@ -366,6 +369,12 @@ final class GenerationRole implements WorkerRole {
 
   private void emit(GenerationEvent e) { outbox.add(records.record(e)); }
 
+  /** An event that changes what the job history knows (queued with an attempt, or ended): also to the job-state topic. */
+  private void emitState(GenerationEvent e, int requestPartition) {
+    emit(e);
+    outbox.add(records.state(e, requestPartition));
+  }
+
   // Before partitions leave: commit what this worker finished, then forget their jobs (the next
   // owner reruns the unfinished ones). After partitions arrive: read the job history.
 
@@ -375,19 +384,21 @@ final class GenerationRole implements WorkerRole {
     log.info("generation worker {} hands over {}", workerId, partitions);
     commit();
     forget(partitions);
+    history.forget(partitions);
   }
 
   @Override
   public void onPartitionsLost(Collection<TopicPartition> partitions) {
     outbox.clear();
     forget(partitions);
+    history.forget(partitions);
   }
 
   @Override
   public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
     if (partitions.isEmpty()) return;
-    commit(); // what this worker ended on the partitions it keeps is then in the history it re-reads
-    history.refresh(HISTORY_TIMEOUT);
+    commit(); // what this worker decided on the partitions it keeps is committed before it reads the new ones
+    history.load(partitions, HISTORY_TIMEOUT); // only the partitions that arrived: what it knows of the others stays
   }
 
   private void forget(Collection<TopicPartition> partitions) {
