@@ -53,6 +53,7 @@ public final class DenseDemo {
       for (int i = 0; i < Math.min(OVERLAY_CELLS, n); i++) cells.add(new Overlays.Item(scenes.image(i), o.results().get(id(i))));
       if (!cells.isEmpty()) Overlays.write(cells, 6, 4, out.resolve("overlays.png"));
       figures.put("dense_images", n);
+      figures.put("overlays_min_box_score", Overlays.MIN_DRAWN_SCORE);
       figures.put("dense_results", o.results().size());
       figures.put("dense_dead_letters", o.deadLetters().size());
       figures.put("det_ap50", score.ap50());

@@ -19,7 +19,8 @@ import javax.imageio.ImageIO;
 
 /**
  * A grid of images with what came back drawn on them: the per-class masks tinted in their class's
- * colour, the boxes outlined in it with "label score" above. One colour per class id.
+ * colour, the boxes scoring at least {@link #MIN_DRAWN_SCORE} outlined in it with "label score"
+ * above. One colour per class id.
  */
 public final class Overlays {
   /** One image and its result. */
@@ -29,6 +30,11 @@ public final class Overlays {
       new Color(0xE6194B), new Color(0x3CB44B), new Color(0xFFE119), new Color(0x4363D8), new Color(0xF58231),
       new Color(0x911EB4), new Color(0x46F0F0), new Color(0xF032E6), new Color(0xBCF60C), new Color(0xFABEBE)};
   private static final float TINT = 0.45f;
+  /**
+   * Boxes drawn: the results keep every peak above the manifest's minimum score (low, for AP), and
+   * drawing all of them hides the confident ones; the picture shows those scoring at least this.
+   */
+  public static final float MIN_DRAWN_SCORE = 0.3f;
 
   private Overlays() { }
 
@@ -80,6 +86,7 @@ public final class Overlays {
     g.setStroke(new BasicStroke(1.5f));
     if (r != null) {
       for (Box b : r.getBoxes()) {
+        if (b.getScore() < MIN_DRAWN_SCORE) continue;
         Color c = colour(b.getLabelId());
         int bx = Math.round(b.getX() * scale);
         int by = Math.round(b.getY() * scale);
