@@ -82,6 +82,8 @@ class AnnotateFolderIT {
     FolderSubmission submission = new FolderSubmission(folder.root(), "mixed", List.of(Task.CLASSIFY), System.err);
     submission.scan();
     WorkerProcess[] worker = {WorkerProcess.start("connect", connect)};
+    // the sink must be running before the images go, or its first write may already hold them all
+    worker[0].awaitLog("COCO export task started", Duration.ofMinutes(3));
     AtomicInteger imagesAtKill = new AtomicInteger(-1);
     CompletableFuture<Void> crash = CompletableFuture.runAsync(() -> {
       try {
@@ -152,14 +154,16 @@ class AnnotateFolderIT {
     MixedFolder folder = MixedFolder.generate(tmp.resolve("resume"), 6);
     Path coco = tmp.resolve("out").resolve("resume.coco.json");
     String[] args = {"annotate", folder.root().toString(), "--out", coco.toString(), "--timeout", "PT5M"};
-    try (CliProcess first = CliProcess.start(config, args)) {
+    // this test is about resuming; on a loaded two-core machine a live broker can take over 10 s to answer a fresh client
+    AddpConfig cli = config.with("client.connect.timeout.ms", "60000");
+    try (CliProcess first = CliProcess.start(cli, args)) {
       Awaitility.await("first images exported").atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(100))
           .until(() -> annotatedIn(coco).size() > 0 || !first.isAlive());
       assertThat(first.isAlive()).as("still running when interrupted:\n" + first.output()).isTrue();
       first.kill();
     }
     int before = annotatedIn(coco).size();
-    try (CliProcess again = CliProcess.start(config, args)) {
+    try (CliProcess again = CliProcess.start(cli, args)) {
       assertThat(again.await(Duration.ofMinutes(8))).as(again.output()).isZero();
       assertThat(again.output()).contains("resuming: " + before + " images already annotated");
     }

@@ -17,27 +17,29 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
 
 /** Checks, within seconds, that the configured broker and registry answer, so a client never waits in silence. */
 public final class ClusterCheck {
-  static final Duration WAIT = Duration.ofSeconds(5);
+  /** How long to wait for an answer before saying the broker or registry cannot be reached. */
+  public static final String TIMEOUT_MS = "client.connect.timeout.ms";
 
   private ClusterCheck() { }
 
   public static void brokerAndRegistry(AddpConfig config) {
-    broker(config);
-    registry(config);
+    Duration wait = Duration.ofMillis(config.getLong(TIMEOUT_MS, 10_000));
+    broker(config, wait);
+    registry(config, wait);
   }
 
-  static void broker(AddpConfig config) {
+  static void broker(AddpConfig config, Duration wait) {
     String servers = config.require(AddpConfig.BOOTSTRAP_SERVERS);
     Map<String, Object> p = new KafkaClients(config).common();
-    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) WAIT.toMillis());
-    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) WAIT.toMillis());
-    p.put(org.apache.kafka.clients.CommonClientConfigs.SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS_CONFIG, (int) WAIT.toMillis());
+    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) wait.toMillis());
+    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) wait.toMillis());
+    p.put(org.apache.kafka.clients.CommonClientConfigs.SOCKET_CONNECTION_SETUP_TIMEOUT_MAX_MS_CONFIG, (int) wait.toMillis());
     try (Admin admin = Admin.create(p)) {
-      admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) WAIT.toMillis())).nodes()
-          .get(WAIT.toMillis() + 1000, TimeUnit.MILLISECONDS);
+      admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) wait.toMillis())).nodes()
+          .get(wait.toMillis() + 1000, TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
       Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-      throw new CliException("cannot reach Kafka at " + servers + " within " + WAIT.toSeconds() + " s ("
+      throw new CliException("cannot reach Kafka at " + servers + " within " + wait.toSeconds() + " s ("
           + cause.getClass().getSimpleName() + ")");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -47,11 +49,11 @@ public final class ClusterCheck {
     }
   }
 
-  static void registry(AddpConfig config) {
+  static void registry(AddpConfig config, Duration wait) {
     String url = config.require(AddpConfig.REGISTRY_URL);
     try {
-      HttpResponse<Void> r = HttpClient.newBuilder().connectTimeout(WAIT).build().send(
-          HttpRequest.newBuilder(URI.create(url.replaceAll("/+$", "") + "/subjects")).timeout(WAIT).GET().build(),
+      HttpResponse<Void> r = HttpClient.newBuilder().connectTimeout(wait).build().send(
+          HttpRequest.newBuilder(URI.create(url.replaceAll("/+$", "") + "/subjects")).timeout(wait).GET().build(),
           HttpResponse.BodyHandlers.discarding());
       if (r.statusCode() / 100 != 2) {
         throw new CliException("the schema registry at " + url + " answers HTTP " + r.statusCode() + " to GET /subjects: is the URL right?");

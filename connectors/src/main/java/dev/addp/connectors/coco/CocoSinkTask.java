@@ -49,6 +49,7 @@ public final class CocoSinkTask extends SinkTask {
     only = new LinkedHashSet<>(c.getList(CocoSinkConfig.DATASETS));
     labels = readLabels(c.getString(CocoSinkConfig.LABELS_MANIFEST));
     serde = AvroWireSerde.of(new SchemaRegistryClient(c.getString(CocoSinkConfig.REGISTRY_URL)), RecognitionResult.class);
+    log.info("COCO export task started: {} into {}", only.isEmpty() ? "every dataset" : only, outputDir);
   }
 
   private static List<String> readLabels(String manifest) {
