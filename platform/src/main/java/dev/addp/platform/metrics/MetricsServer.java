@@ -46,8 +46,9 @@ public final class MetricsServer implements AutoCloseable {
   public String url() { return "http://" + hostForUrl() + ":" + port(); }
 
   private String hostForUrl() {
-    String h = server.getAddress().getHostString();
-    return h.equals("0.0.0.0") ? "127.0.0.1" : h;
+    java.net.InetAddress a = server.getAddress().getAddress();
+    if (a.isAnyLocalAddress()) return "127.0.0.1"; // bound to every interface: the loopback one works here
+    return a instanceof java.net.Inet6Address ? "[" + a.getHostAddress() + "]" : a.getHostAddress();
   }
 
   private static void answer(HttpExchange ex, List<String> failing, String what) throws IOException {
