@@ -213,6 +213,7 @@ class Run:
             "graphs": graphs,
             "preprocess": {"mode": "pad", "content_size": 28, "size": 32, "fill": 0.0,
                            "interpolation": "bilinear", "channels": "rgb", "range": [0, 1]},
+            "recognition": export.CLASSIFIER_RECOGNITION,
             "labels": data.LABELS,
             "tokens": {"grid": [8, 8], "count": addp_model.n_tokens, "codebook_size": K},
             "generation": GENERATION,

@@ -15,22 +15,23 @@ LABELS = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
 
 
 def read_idx(path):
-    """Parse a (gzipped) IDX file into a uint8 array; magic 2051 = images, 2049 = labels."""
+    """Parse a (gzipped) uint8 IDX file into an array: magic 0x0800 + number of dimensions
+    (2049 = labels [n], 2051 = images [n,rows,cols], 2052 = [n,h,w,c] scenes)."""
     with gzip.open(path, "rb") as f:
         raw = f.read()
-    magic, n = int.from_bytes(raw[0:4], "big"), int.from_bytes(raw[4:8], "big")
-    if magic == 2051:
-        rows, cols = int.from_bytes(raw[8:12], "big"), int.from_bytes(raw[12:16], "big")
-        return np.frombuffer(raw, np.uint8, offset=16).reshape(n, rows, cols)
-    if magic == 2049:
-        return np.frombuffer(raw, np.uint8, offset=8)
-    raise ValueError(f"{path}: unknown IDX magic {magic}")
+    magic = int.from_bytes(raw[0:4], "big")
+    ndim = magic - 0x0800
+    if not 1 <= ndim <= 4:
+        raise ValueError(f"{path}: unknown IDX magic {magic}")
+    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
+    return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
 def write_idx(path, array):
-    """Write uint8 images [n,rows,cols] or labels [n] as a gzipped IDX file (mtime 0: reproducible)."""
+    """Write a uint8 array of 1-4 dimensions (labels [n], images [n,rows,cols], scenes [n,h,w,c])
+    as a gzipped IDX file, magic 0x0800 + ndim (mtime 0: reproducible)."""
     array = np.ascontiguousarray(array, dtype=np.uint8)
-    header = (2051 if array.ndim == 3 else 2049).to_bytes(4, "big")
+    header = (0x0800 + array.ndim).to_bytes(4, "big")
     header += b"".join(int(d).to_bytes(4, "big") for d in array.shape)
     with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as f:
         f.write(header + array.tobytes())

@@ -24,6 +24,9 @@ import torch.nn as nn
 from . import generate
 
 OPSET = 17
+# the manifest's "recognition" block of a model whose only head is the softmax classifier graph
+CLASSIFIER_RECOGNITION = {"graph": "classifier", "input": "pixels",
+                          "heads": {"classification": {"kind": "softmax", "output": "logits"}}}
 ORT_ARTIFACT = "com.microsoft.onnxruntime:onnxruntime:1.24.2"
 TOOLS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools")
 

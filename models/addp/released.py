@@ -13,6 +13,7 @@ weights."""
 import argparse
 import json
 import os
+import pickle
 
 import torch
 
@@ -36,6 +37,15 @@ def classifier_config(size, num_classes=1000):
                 tokenizer_norm=False, **SIZES[size])
 
 
+def read_checkpoint(path):
+    """A third-party file is untrusted: unpickle tensors and plain containers only (torch's
+    weights_only loader), so a crafted checkpoint cannot run code while it is read."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        raise pickle.UnpicklingError(f"{path} holds more than tensors and plain containers; not loaded: {e}") from None
+
+
 def _state(ckpt):
     sd = ckpt["model"] if isinstance(ckpt, dict) and "model" in ckpt else ckpt
     return {k: v for k, v in sd.items() if torch.is_tensor(v)}
@@ -45,7 +55,7 @@ def load_addp(ckpt, config):
     """ckpt: path or loaded object; config: addp_config(size). Every key must be used or explicitly ignored, and every
     parameter of the model must be present with the right shape (strict load)."""
     if isinstance(ckpt, str):
-        ckpt = torch.load(ckpt, map_location="cpu")
+        ckpt = read_checkpoint(ckpt)
     sd = {k: v for k, v in _state(ckpt).items()
           if k not in IGNORED_KEYS and not k.startswith(IGNORED_PREFIXES)}
     model = ADDP(config)
@@ -55,7 +65,7 @@ def load_addp(ckpt, config):
 
 def load_classifier(ckpt, size):
     if isinstance(ckpt, str):
-        ckpt = torch.load(ckpt, map_location="cpu")
+        ckpt = read_checkpoint(ckpt)
     sd = _state(ckpt)
     model = ViTClassifier(classifier_config(size, sd["head.weight"].shape[0]))
     model.load_state_dict(sd, strict=True)
@@ -74,6 +84,7 @@ def export_released(addp_model, classifier, out_dir, size, labels=None, golden=F
     if traces:
         export.write_traces(addp_model, out_dir, gen, seeds=(0,), batch=1)
     n_cls = classifier.config["num_classes"] if classifier is not None else 0
+    recognition = {"recognition": export.CLASSIFIER_RECOGNITION} if classifier is not None else {}
     export.write_manifest(out_dir, {
         "name": f"addp-vit-{size[0]}16",
         "version": "released",
@@ -82,6 +93,7 @@ def export_released(addp_model, classifier, out_dir, size, labels=None, golden=F
         "graphs": graphs,
         "preprocess": {"mode": "resize_center_crop", "size": 256, "interpolation": "bicubic",
                        "channels": "rgb", "range": [0, 1]},
+        **recognition,
         "labels": labels or [str(i) for i in range(n_cls)],
         "tokens": {"grid": [16, 16], "count": 256, "codebook_size": 1024},
         "generation": gen,

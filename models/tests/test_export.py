@@ -83,5 +83,18 @@ class ExportTest(unittest.TestCase):
         self.assertTrue(np.allclose(img.reshape(2, -1).sum(1), st["image_sum"], rtol=1e-5))
 
 
+
+class CommittedManifestRecognitionTest(unittest.TestCase):
+    def test_classifier_model_names_its_recognition_head(self):
+        path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                            "zoo", "addp-fmnist", "manifest.json")
+        with open(path) as f:
+            manifest = json.load(f)
+        self.assertEqual(manifest["recognition"], export.CLASSIFIER_RECOGNITION)
+        head = manifest["recognition"]["heads"]["classification"]
+        outputs = [o["name"] for o in manifest["graphs"][manifest["recognition"]["graph"]]["outputs"]]
+        self.assertIn(head["output"], outputs)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -3,12 +3,13 @@ tests build random models in the released key layout. Full-size ViT-B/16 and ViT
 with ADDP_SLOW_TESTS=1 (minutes, several GB of RAM and temp disk)."""
 import json
 import os
+import pickle
 import tempfile
 import unittest
 
 import torch
 
-from helpers import tiny_addp
+from helpers import tiny_addp, tiny_classifier
 from test_export import check_graph_io
 from addp import export, released
 from addp.addp import ADDP
@@ -32,6 +33,41 @@ def released_layout(model, predictor_keys=True):
     return {"model": sd}
 
 
+class _WritesAFile:
+    """Unpickling this calls open(path, "w"): what a crafted checkpoint would do, harmlessly."""
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+class UntrustedCheckpointTest(unittest.TestCase):
+    def test_a_checkpoint_that_runs_code_is_refused_without_running_it(self):
+        m = tiny_addp(seed=3)
+        with tempfile.TemporaryDirectory() as tmp:
+            marker = os.path.join(tmp, "ran")
+            path = os.path.join(tmp, "evil.pth")
+            ck = released_layout(m)
+            ck["extra"] = _WritesAFile(marker)
+            torch.save(ck, path)
+            for load in (lambda: released.load_addp(path, m.config), lambda: released.read_checkpoint(path)):
+                with self.assertRaises(pickle.UnpicklingError) as err:
+                    load()
+                self.assertIn("evil.pth", str(err.exception))
+                self.assertFalse(os.path.exists(marker), "the payload ran")
+            # the payload is real: torch's default (unsafe) loader runs it
+            torch.load(path, map_location="cpu")["extra"].close()
+            self.assertTrue(os.path.exists(marker))
+
+    def test_weights_only_still_reads_the_released_layout(self):
+        m = tiny_addp(seed=4)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "ckpt.pth")
+            torch.save(released_layout(m), path)
+            self.assertIn("model", released.read_checkpoint(path))
+
+
 class ReleasedLayoutTest(unittest.TestCase):
     def test_roundtrip_small(self):
         m = tiny_addp(seed=3)
@@ -52,6 +88,16 @@ class ReleasedLayoutTest(unittest.TestCase):
         del ck["model"]["decoder_pos_mask_embed"]
         with self.assertRaises(RuntimeError):
             released.load_addp(ck, m.config)
+
+    def test_manifest_recognition_block(self):
+        m = tiny_addp(seed=1)
+        with tempfile.TemporaryDirectory() as tmp:
+            released.export_released(m, tiny_classifier(m), tmp, "base")
+            with open(os.path.join(tmp, "manifest.json")) as f:
+                self.assertEqual(json.load(f)["recognition"], export.CLASSIFIER_RECOGNITION)
+            released.export_released(m, None, tmp, "base")
+            with open(os.path.join(tmp, "manifest.json")) as f:
+                self.assertNotIn("recognition", json.load(f))
 
     def test_released_key_names(self):
         keys = set(ADDP(dict(released.addp_config("base"), depth=1, dec_depth=1)).state_dict())
@@ -89,6 +135,7 @@ class FullSizeExportTest(unittest.TestCase):
             for name, spec in manifest["graphs"].items():
                 check_graph_io(self, os.path.join(out, spec["file"]), spec)
             self.assertEqual(manifest["tokens"], {"grid": [16, 16], "count": 256, "codebook_size": 1024})
+            self.assertEqual(manifest["recognition"], export.CLASSIFIER_RECOGNITION)
 
     def test_base(self):
         self.export_size("base", golden=True)

@@ -50,14 +50,14 @@ public abstract class IngestDeadLetterContract {
     badImages.put("truncated-png", BadImages.truncated(png));
     badImages.put("truncated-jpeg", BadImages.truncated(jpeg));
     badImages.put("huge-png-header", BadImages.pngHeaderOnly(50_000, 50_000));
-    badImages.put("tiff", BadImages.tiff());
+    badImages.put("psd", BadImages.psd());
     Map<String, ErrorType> expected = new LinkedHashMap<>();
     expected.put("zero-bytes", ErrorType.EMPTY_IMAGE);
     expected.put("random-bytes", ErrorType.UNKNOWN_FORMAT);
     expected.put("truncated-png", ErrorType.TRUNCATED_IMAGE);
     expected.put("truncated-jpeg", ErrorType.TRUNCATED_IMAGE);
     expected.put("huge-png-header", ErrorType.TOO_MANY_PIXELS);
-    expected.put("tiff", ErrorType.UNSUPPORTED_FORMAT);
+    expected.put("psd", ErrorType.UNSUPPORTED_FORMAT);
     expected.put("unknown-schema-id", ErrorType.UNKNOWN_SCHEMA_ID);
     expected.put("not-avro", ErrorType.NOT_WIRE_FORMAT);
     expected.put("wrong-schema", ErrorType.SCHEMA_MISMATCH);
@@ -113,6 +113,9 @@ public abstract class IngestDeadLetterContract {
         assertThat(d.getOriginalValue()).as("original bytes kept for " + key).isNotNull();
       });
       assertThat(deadByKey.get("truncated-png").getRequestId()).isEqualTo("truncated-png");
+      // unreadable values: the request id comes from the record key
+      assertThat(deadByKey.get("not-avro").getRequestId()).isEqualTo("not-avro");
+      assertThat(deadByKey.get("unknown-schema-id").getRequestId()).isEqualTo("unknown-schema-id");
       assertThat(ingest.isRunning()).as("ingest keeps running after bad input").isTrue();
     }
   }

@@ -50,6 +50,12 @@ public final class BadImages {
         .putInt(13).put(ihdr.array()).putInt((int) crc.getValue()).array();
   }
 
-  /** A small valid TIFF: a real image in a format the service does not accept. */
+  /** A small valid TIFF (decoded by the TwelveMonkeys plugin). */
   public static byte[] tiff() { return encode(grey(8, 8, 1), "tiff"); }
+
+  /** A Photoshop file signature and header: a real format the service does not accept. */
+  public static byte[] psd() {
+    return ByteBuffer.allocate(26).put(new byte[] {'8', 'B', 'P', 'S'}).putShort((short) 1).put(new byte[6]).putShort((short) 3)
+        .putInt(8).putInt(8).putShort((short) 8).putShort((short) 3).array();
+  }
 }

@@ -8,5 +8,11 @@ public final class TestModels {
 
   public static Path modelDir() { return Path.of(System.getProperty("addp.model.dir", "models/zoo/addp-fmnist")); }
 
+  /** The dense model (boxes and masks), beside the classifier; override with -Daddp.dense.model.dir. */
+  public static Path denseModelDir() { return Path.of(System.getProperty("addp.dense.model.dir", "models/zoo/addp-fmnist-dense")); }
+
+  /** The dense test scenes the Python export evaluated; override with -Daddp.scenes.dir. */
+  public static Path scenesDir() { return Path.of(System.getProperty("addp.scenes.dir", "models/zoo/scenes-test")); }
+
   public static Path sampleDir() { return Path.of(System.getProperty("addp.sample.dir", "models/zoo/fashion-mnist-test")); }
 }

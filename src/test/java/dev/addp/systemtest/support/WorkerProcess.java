@@ -42,6 +42,12 @@ public final class WorkerProcess implements AutoCloseable {
 
   public boolean isAlive() { return process.isAlive(); }
 
+  /** Waits for the process to exit by itself; its exit code, or empty if it still runs after the timeout. */
+  public java.util.OptionalInt awaitExit(java.time.Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? java.util.OptionalInt.of(process.exitValue())
+        : java.util.OptionalInt.empty();
+  }
+
   /** Waits until the process has logged the text (fails at once if it exits first). */
   public void awaitLog(String text, java.time.Duration timeout) {
     try {

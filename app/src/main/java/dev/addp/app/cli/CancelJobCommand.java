@@ -15,10 +15,8 @@ final class CancelJobCommand implements Callable<Integer> {
   @Mixin ConnectionOptions connection = new ConnectionOptions();
 
   @Override
-  public Integer call() {
-    try (GenerationClient client = new GenerationClient(connection.load())) {
-      client.cancel(jobId, reason);
-    }
+  public Integer call() throws Exception {
+    GenerationClient.sendCancel(connection.load(), jobId, reason);
     System.err.println("cancel sent for " + jobId);
     return 0;
   }

@@ -63,12 +63,15 @@ final class DemoCommand implements Callable<Integer> {
     List<byte[]> pngs = new ArrayList<>(n);
     for (int i = 0; i < n; i++) pngs.add(data.png(i));
     AddpConfig base = AddpConfig.of(Map.of("model.dir", model.toString(), "recognition.batch.size", String.valueOf(batchSize),
-        AddpConfig.WORKER_ID, "demo-worker", "status.http.port", "0"));
+        AddpConfig.WORKER_ID, "demo-worker", "status.http.port", String.valueOf(consolePort),
+        "metrics.http.port", String.valueOf(metricsPort)));
     System.err.println("starting the embedded stack (KRaft broker, schema registry) ...");
     Map<String, Object> summary = new LinkedHashMap<>();
     try (EmbeddedStack stack = EmbeddedStack.start(base, partitions);
          RoleRunner roles = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION, Role.GENERATION, Role.STATUS), stack.config())) {
       roles.awaitReady(Duration.ofSeconds(60));
+      System.err.printf("console http://127.0.0.1:%d/console/  metrics %s/metrics  (health %s/health, ready %s/ready)%n",
+          roles.status().port(), roles.operations().url(), roles.operations().url(), roles.operations().url());
       System.err.printf("broker %s, registry %s; sending %d images%n", stack.config().get(AddpConfig.BOOTSTRAP_SERVERS, ""),
           stack.config().get(AddpConfig.REGISTRY_URL, ""), n);
       RecognitionRoundTrip.Outcome o = new RecognitionRoundTrip(stack.config()).run("fashion-mnist-test", n,
@@ -129,11 +132,38 @@ final class DemoCommand implements Callable<Integer> {
       summary.put("partitions", partitions);
       summary.putAll(generate(stack.config(), roles));
       summary.put("batch_size", batchSize);
+      summary.put("console_url", "http://127.0.0.1:" + roles.status().port() + "/console/");
+      summary.put("metrics_url", roles.operations().url() + "/metrics");
+      if (keepRunning) {
+        JSON.writeValue(out.resolve("summary.json").toFile(), summary);
+        keepRunning(roles);
+      }
     }
     JSON.writeValue(out.resolve("summary.json").toFile(), summary);
     System.out.println(JSON.writeValueAsString(summary));
     System.err.println("wrote " + out.resolve("summary.json") + ", results.jsonl, predictions.png, generated.png");
     return 0;
+  }
+
+  /** Keeps the stack up for a look at the console until the process is stopped (Ctrl-C). */
+  private static void keepRunning(RoleRunner roles) throws InterruptedException {
+    java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stop.countDown();
+      try {
+        stopped.await(30, java.util.concurrent.TimeUnit.SECONDS); // let the stack shut down cleanly
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }));
+    System.err.printf("demo done; the stack keeps running: console http://127.0.0.1:%d/console/  metrics %s/metrics  (Ctrl-C stops it)%n",
+        roles.status().port(), roles.operations().url());
+    try {
+      stop.await();
+    } finally {
+      stopped.countDown();
+    }
   }
 
   /** One generation job through Kafka: a contact sheet of its images and its figures for the summary. */
@@ -164,6 +194,15 @@ final class DemoCommand implements Callable<Integer> {
     g.put("generation_ips", o.results().size() / seconds);
     return g;
   }
+
+  @Option(names = "--keep-running", description = "keep the embedded stack (and its console) up after the demo, until Ctrl-C")
+  boolean keepRunning;
+
+  @Option(names = "--console-port", defaultValue = "0", description = "port of the status service and console (default: a free one)")
+  int consolePort;
+
+  @Option(names = "--metrics-port", defaultValue = "0", description = "port of /metrics, /health, /ready (default: a free one)")
+  int metricsPort;
 
   @Option(names = "--generate", defaultValue = "64", description = "images to generate (default: ${DEFAULT-VALUE})")
   int generateCount;

@@ -47,10 +47,13 @@ final class ServeCommand implements Callable<Integer> {
     }));
     try (RoleRunner runner = RoleRunner.start(roles, config)) {
       System.err.println("serving " + roles + " with " + config);
+      System.err.println("metrics " + runner.operations().url() + "/metrics, health /health, ready /ready"
+          + (runner.status() == null ? "" : "; console http://" + config.get("status.http.host", "127.0.0.1") + ":" + runner.status().port() + "/console/"));
       while (!stop.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
         List<Role> failed = runner.failed();
         if (!failed.isEmpty()) {
-          System.err.println("role(s) " + failed + " stopped working; exiting so that the process can be restarted");
+          for (Role role : failed) System.err.println("role " + role.name().toLowerCase(java.util.Locale.ROOT) + " stopped: " + runner.reason(role));
+          System.err.println("exiting with status 1 so that the process can be restarted");
           return 1;
         }
       }

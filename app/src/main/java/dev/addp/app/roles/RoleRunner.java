@@ -3,29 +3,67 @@ package dev.addp.app.roles;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.KafkaClients;
+import dev.addp.platform.kafka.ServiceSubjects;
+import dev.addp.platform.kafka.Topics;
+import dev.addp.platform.metrics.ConsumerGroupLag;
+import dev.addp.platform.metrics.HealthChecks;
+import dev.addp.platform.metrics.Metrics;
+import dev.addp.platform.metrics.MetricsServer;
+import dev.addp.platform.metrics.RegistryReachable;
+import dev.addp.processors.console.Console;
 import dev.addp.processors.ingest.IngestTopology;
+import dev.addp.processors.metrics.IngestMetrics;
 import dev.addp.processors.status.JobStatusServer;
 import dev.addp.processors.status.JobStatusTopology;
 import dev.addp.processors.streams.StreamsRunner;
 import dev.addp.workers.generation.jobs.GenerationService;
 import dev.addp.workers.recognition.RecognitionService;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
 
-/** Starts roles against the configured Kafka and registry; closing stops them in reverse order. */
+/**
+ * Starts roles against the configured Kafka and registry; closing stops them in reverse order.
+ * Every process gets one operations port ({@link MetricsServer}: {@code /metrics}, {@code /health},
+ * {@code /ready}) that all its roles report to.
+ */
 public final class RoleRunner implements AutoCloseable {
   private final List<AutoCloseable> running = new ArrayList<>();
-  private final java.util.Map<Role, java.util.function.BooleanSupplier> health = new java.util.EnumMap<>(Role.class);
+  private final Map<Role, BooleanSupplier> health = new EnumMap<>(Role.class);
+  private final Map<Role, java.util.function.Supplier<String>> reasons = new EnumMap<>(Role.class);
   private final List<StreamsRunner> streams = new ArrayList<>();
+  private final Metrics metrics;
+  private final HealthChecks checks = new HealthChecks();
+  private final ConsumerGroupLag lag;
+  private final MetricsServer server;
   private RecognitionService recognition;
   private GenerationService generation;
   private JobStatusServer status;
 
+  private RoleRunner(AddpConfig config) throws Exception {
+    this.metrics = Metrics.from(config);
+    running.add(metrics);
+    KafkaClients plain = new KafkaClients(config);
+    this.lag = new ConsumerGroupLag(metrics, plain::admin, () -> plain.groupFreeReader("lag-peek"));
+    running.add(lag);
+    this.server = new MetricsServer(metrics, checks, config.get(MetricsServer.HOST, "0.0.0.0"),
+        config.getInt(MetricsServer.PORT, MetricsServer.DEFAULT_PORT));
+    running.add(server);
+    checks.ready("registry", new RegistryReachable(config));
+  }
+
   public static RoleRunner start(Collection<Role> roles, AddpConfig config) throws Exception {
-    RoleRunner runner = new RoleRunner();
+    RoleRunner runner = new RoleRunner(config);
     try {
+      if (config.getBoolean(AddpConfig.REGISTRY_AUTO_REGISTER, true)) {
+        ServiceSubjects.registerAll(AvroSerdes.from(config).registry(), Topics.from(config));
+      }
       for (Role role : roles) runner.startOne(role, config);
+      runner.lag.start(Duration.ofMillis(config.getLong(ConsumerGroupLag.INTERVAL, 5000)));
       return runner;
     } catch (Exception e) {
       runner.close();
@@ -34,46 +72,73 @@ public final class RoleRunner implements AutoCloseable {
   }
 
   private void startOne(Role role, AddpConfig config) throws Exception {
-    KafkaClients clients = new KafkaClients(config);
+    KafkaClients clients = new KafkaClients(config, metrics);
+    Topics topics = Topics.from(config);
+    String name = role.name().toLowerCase(java.util.Locale.ROOT);
     switch (role) {
       case INGEST -> {
-        StreamsRunner ingest = new StreamsRunner(IngestTopology.build(config, AvroSerdes.from(config)),
-            clients.streams(IngestTopology.applicationId(config))).start();
-        streams.add(ingest);
-        running.add(ingest);
+        StreamsRunner ingest = streams(IngestTopology.build(config, AvroSerdes.from(config), new IngestMetrics(metrics.registry())), clients,
+            IngestTopology.applicationId(config), name);
+        lag.watch(IngestTopology.applicationId(config));
         health.put(role, ingest::isRunning);
       }
       case RECOGNITION -> {
         recognition = RecognitionService.start(config);
         running.add(recognition);
         health.put(role, recognition::isAlive);
+        checks.ready(name + " partitions assigned, model loaded", recognition::isReady);
+        lag.watch(ServiceGroups.recognition(topics));
+        reasons.put(role, recognition::failure);
       }
       case GENERATION -> {
         generation = GenerationService.start(config);
         running.add(generation);
         health.put(role, generation::isAlive);
+        checks.ready(name + " partitions assigned, model loaded", generation::isReady);
+        lag.watch(ServiceGroups.generation(topics));
+        reasons.put(role, generation::failure);
       }
       case CONNECT -> running.add(InProcessConnect.start(config));
       case STATUS -> {
-        StreamsRunner table = new StreamsRunner(JobStatusTopology.build(config, AvroSerdes.from(config)),
-            clients.streams(JobStatusTopology.applicationId(config))).start();
-        streams.add(table);
-        running.add(table);
+        StreamsRunner table = streams(JobStatusTopology.build(config, AvroSerdes.from(config)), clients,
+            JobStatusTopology.applicationId(config), name);
         health.put(role, table::isRunning);
         status = new JobStatusServer(table.streams(), config.get("status.http.host", "127.0.0.1"),
             config.getInt("status.http.port", 8088));
         running.add(status);
+        // the operator's view: the status process watches every group of the service
+        ServiceGroups.all(config).forEach(lag::watch);
+        running.add(new Console(clients, AvroSerdes.from(config), lag).mount(status));
       }
     }
+    BooleanSupplier alive = health.get(role);
+    if (alive != null) checks.live(name, alive);
+  }
+
+  private StreamsRunner streams(org.apache.kafka.streams.Topology topology, KafkaClients clients, String applicationId, String name) {
+    StreamsRunner s = new StreamsRunner(topology, clients.streams(applicationId));
+    metrics.bind(s.streams());
+    s.start();
+    streams.add(s);
+    running.add(s);
+    checks.ready(name + " streams running", () -> s.streams().state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING);
+    return s;
   }
 
   /** Roles whose worker thread or stream threads have died (an orchestrator should restart the process). */
   public List<Role> failed() {
-    return health.entrySet().stream().filter(e -> !e.getValue().getAsBoolean()).map(java.util.Map.Entry::getKey).toList();
+    return health.entrySet().stream().filter(e -> !e.getValue().getAsBoolean()).map(Map.Entry::getKey).toList();
+  }
+
+  /** Why a failed role stopped, in one line (its fatal error), or a generic line when it did not say. */
+  public String reason(Role role) {
+    java.util.function.Supplier<String> r = reasons.get(role);
+    String why = r == null ? null : r.get();
+    return why == null ? "its threads stopped (see the log above)" : why;
   }
 
   /** Waits until every started role is consuming (used before timing anything). */
-  public void awaitReady(java.time.Duration timeout) throws InterruptedException {
+  public void awaitReady(Duration timeout) throws InterruptedException {
     for (StreamsRunner s : streams) s.awaitRunning(timeout);
     if (recognition != null) recognition.awaitReady(timeout);
     if (generation != null) generation.awaitReady(timeout);
@@ -82,11 +147,20 @@ public final class RoleRunner implements AutoCloseable {
   /** The generation worker, when this runner started one. */
   public GenerationService generation() { return generation; }
 
-  /** The job-status HTTP server, when this runner started one. */
+  /** The job-status HTTP server (and console), when this runner started one. */
   public JobStatusServer status() { return status; }
 
   /** The recognition worker, when this runner started one. */
   public RecognitionService recognition() { return recognition; }
+
+  /** The process's metrics (every role records into them). */
+  public Metrics metrics() { return metrics; }
+
+  /** The consumer-lag monitor of the groups this process runs (all of them with the status role). */
+  public ConsumerGroupLag lag() { return lag; }
+
+  /** The operations port: /metrics, /health, /ready. */
+  public MetricsServer operations() { return server; }
 
   @Override
   public void close() throws Exception {

@@ -6,6 +6,7 @@ import dev.addp.avro.GenerationRequest;
 import dev.addp.avro.GenerationResult;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.kafka.AvroSerdes;
+import dev.addp.platform.kafka.ClientIds;
 import dev.addp.platform.kafka.KafkaClients;
 import dev.addp.platform.kafka.Topics;
 import dev.addp.schemas.JobStates;
@@ -16,7 +17,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -25,6 +25,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /** Submits generation jobs and follows them to their end, as a client of the topics. */
 public final class GenerationClient implements AutoCloseable {
+  /** Names this client's consumer groups ({@link ClientIds#clientGroup}) and its entry in {@code addp acls}. */
+  public static final String CLIENT = "generate";
+
   /** Everything a finished job produced. */
   public record JobOutcome(String jobId, List<GenerationEvent> events, List<GenerationResult> results) {
     public GenerationEvent last() { return events.get(events.size() - 1); }
@@ -40,7 +43,7 @@ public final class GenerationClient implements AutoCloseable {
     this.topics = Topics.from(config);
     this.serdes = AvroSerdes.from(config);
     this.producer = clients.producer();
-    this.consumer = clients.readCommittedConsumer("generation-client-" + UUID.randomUUID());
+    this.consumer = clients.readCommittedConsumer(ClientIds.from(config).clientGroup(CLIENT));
     consumer.subscribe(List.of(topics.generationEvents(), topics.generationResults()));
     RecognitionRoundTrip.awaitAssignment(consumer);
   }
@@ -57,9 +60,23 @@ public final class GenerationClient implements AutoCloseable {
   }
 
   public void cancel(String jobId, String reason) {
-    producer.send(new ProducerRecord<>(topics.generationControl(), key(jobId),
-        serdes.cancelCommand().serialize(topics.generationControl(), new CancelCommand(jobId, reason, System.currentTimeMillis()))));
+    producer.send(cancelRecord(topics, serdes, jobId, reason));
     producer.flush();
+  }
+
+  /**
+   * Sends one cancel command and waits for the broker's acknowledgement, without following any
+   * topic: the `cancel` client needs write access to the control topic only.
+   */
+  public static void sendCancel(AddpConfig config, String jobId, String reason) throws Exception {
+    try (KafkaProducer<byte[], byte[]> p = new KafkaClients(config).producer()) {
+      p.send(cancelRecord(Topics.from(config), AvroSerdes.from(config), jobId, reason)).get();
+    }
+  }
+
+  private static ProducerRecord<byte[], byte[]> cancelRecord(Topics topics, AvroSerdes serdes, String jobId, String reason) {
+    return new ProducerRecord<>(topics.generationControl(), key(jobId),
+        serdes.cancelCommand().serialize(topics.generationControl(), new CancelCommand(jobId, reason, System.currentTimeMillis())));
   }
 
   /**

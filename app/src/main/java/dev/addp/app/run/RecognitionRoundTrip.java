@@ -6,6 +6,7 @@ import dev.addp.avro.RecognitionResult;
 import dev.addp.avro.Task;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.kafka.AvroSerdes;
+import dev.addp.platform.kafka.ClientIds;
 import dev.addp.platform.kafka.KafkaClients;
 import dev.addp.platform.kafka.Topics;
 import java.nio.ByteBuffer;
@@ -14,7 +15,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.IntFunction;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -28,6 +28,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * every outcome back (results and dead letters, read_committed), timing each request.
  */
 public final class RecognitionRoundTrip {
+  /** Names this client's consumer groups ({@link ClientIds#clientGroup}) and its entry in {@code addp acls}. */
+  public static final String CLIENT = "submit";
+
   /** Everything that came back, by request id. */
   public record Outcome(Map<String, RecognitionResult> results, Map<String, DeadLetter> deadLetters,
                         Map<String, Long> latencyMs, long firstSendMs, long lastOutcomeMs) {
@@ -47,8 +50,10 @@ public final class RecognitionRoundTrip {
     this.topics = Topics.from(config);
   }
 
-  /** One image to send: its request id, encoded bytes and client attributes. */
-  public record Item(String id, byte[] image, Map<String, String> attributes) { }
+  /** One image to send: its request id, encoded bytes, client attributes, the model (null = default) and the tasks. */
+  public record Item(String id, byte[] image, Map<String, String> attributes, String model, List<Task> tasks) {
+    public Item(String id, byte[] image, Map<String, String> attributes) { this(id, image, attributes, null, List.of(Task.CLASSIFY)); }
+  }
 
   /**
    * Sends {@code count} images, then waits until every one has a result or a dead letter, or the
@@ -65,7 +70,7 @@ public final class RecognitionRoundTrip {
     Map<String, RecognitionResult> results = new HashMap<>();
     Map<String, DeadLetter> deadLetters = new HashMap<>();
     Map<String, Long> latency = new HashMap<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = clients.readCommittedConsumer("roundtrip-" + UUID.randomUUID());
+    try (KafkaConsumer<byte[], byte[]> consumer = clients.readCommittedConsumer(ClientIds.from(config).clientGroup(CLIENT));
          KafkaProducer<byte[], byte[]> producer = clients.producer();
          ProgressBar bar = progress ? new ProgressBarBuilder().setTaskName("recognise").setInitialMax(count).build() : null) {
       consumer.subscribe(List.of(topics.recognitionResults(), topics.deadLetters()));
@@ -76,7 +81,7 @@ public final class RecognitionRoundTrip {
         String id = item.id();
         long now = System.currentTimeMillis();
         ImageRequest req = ImageRequest.newBuilder().setRequestId(id).setDataset(dataset)
-            .setImageBytes(ByteBuffer.wrap(item.image())).setTasks(List.of(Task.CLASSIFY)).setTopK(3)
+            .setImageBytes(ByteBuffer.wrap(item.image())).setTasks(item.tasks()).setModel(item.model()).setTopK(3)
             .setSubmittedAtMs(now).setAttributes(item.attributes()).build();
         sentAt.put(id, now);
         producer.send(new ProducerRecord<>(topics.imagesRaw(), id.getBytes(StandardCharsets.UTF_8),

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -43,7 +44,9 @@ public final class ImageFolderSourceTask extends SourceTask {
     pollIntervalMs = c.getLong(ImageFolderConfig.POLL_INTERVAL_MS);
     batchSize = c.getInt(ImageFolderConfig.BATCH_SIZE);
     maxInlineBytes = c.getLong(ImageFolderConfig.MAX_BYTES);
-    serde = AvroWireSerde.of(new SchemaRegistryClient(c.getString(ImageFolderConfig.REGISTRY_URL)), ImageRequest.class);
+    org.apache.kafka.common.config.types.Password login = c.getPassword(ImageFolderConfig.REGISTRY_BASIC_AUTH);
+    serde = AvroWireSerde.of(new SchemaRegistryClient(c.getString(ImageFolderConfig.REGISTRY_URL),
+        login == null ? null : login.value(), Duration.ofSeconds(10)), ImageRequest.class);
   }
 
   @Override

@@ -22,7 +22,7 @@ import java.util.Map;
  */
 public record ModelManifest(String name, String version, String description, Map<String, GraphSpec> graphs,
                             PreprocessSpec preprocess, List<String> labels, TokenSpec tokens,
-                            GenerationDefaults generation, JsonNode metrics) {
+                            GenerationDefaults generation, JsonNode metrics, RecognitionSpec recognition) {
   private static final ObjectMapper JSON = new ObjectMapper()
       .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -41,6 +41,9 @@ public record ModelManifest(String name, String version, String description, Map
     if (g == null) throw new IllegalArgumentException("model " + name + " " + version + " has no '" + key + "' graph");
     return g;
   }
+
+  /** The recognition block, or {@link RecognitionSpec#legacy} when the manifest predates it. */
+  public RecognitionSpec recognitionSpec() { return recognition != null ? recognition : RecognitionSpec.legacy(this); }
 
   public boolean hasGraph(String key) { return graphs != null && graphs.containsKey(key); }
 

@@ -1,38 +1,25 @@
 package dev.addp.workers.recognition;
 
-import dev.addp.avro.DeadLetter;
-import dev.addp.avro.ErrorType;
-import dev.addp.avro.ImageRequest;
-import dev.addp.avro.RecognitionResult;
-import dev.addp.avro.RecognitionTimings;
 import dev.addp.platform.kafka.AvroSerdes;
-import dev.addp.platform.kafka.DeadLetters;
 import dev.addp.platform.kafka.KafkaClients;
 import dev.addp.platform.kafka.Topics;
 import dev.addp.platform.kafka.TransactionalOutput;
-import dev.addp.schemas.registry.RegistryUnavailableException;
+import dev.addp.workers.lifecycle.FaultCounts;
+import dev.addp.workers.lifecycle.FaultSettings;
+import dev.addp.workers.lifecycle.Rewind;
+import dev.addp.workers.lifecycle.WorkerClients;
+import dev.addp.workers.lifecycle.WorkerLifecycle;
+import dev.addp.workers.lifecycle.WorkerRole;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
-import org.apache.kafka.common.errors.ProducerFencedException;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,390 +27,158 @@ import org.slf4j.LoggerFactory;
  * recognition requests → (decode in parallel) → batch → classifier → results + dead letters, with
  * the consumed offsets committed in the same Kafka transaction as the records they produced.
  *
- * <p>Three stages overlap: a pool decodes and preprocesses the records already polled; one
- * inference thread runs the model and builds the output records; the polling thread forms batches
- * and commits the finished ones, in order, while the model works on the next batch (a commit is a
- * few broker round trips, and the model would otherwise sit idle through them). A crash before a
- * commit leaves the batch uncommitted and it is processed again; a commit never covers a record
- * without its result.
+ * <p>Three stages overlap: the {@link BatchAssembler} decodes on a pool and forms batches; the
+ * {@link BatchInference} runs the model and builds the output records on its own thread; the
+ * {@link OrderedCommitter} commits finished batches in order from the polling thread while the model
+ * works on the next one. A crash before a commit leaves the batch uncommitted and it is processed
+ * again; a commit never covers a record without its result. The loop, the fault policy and shutdown
+ * are the {@link WorkerLifecycle}'s.
  */
 public final class RecognitionWorker implements Runnable, AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(RecognitionWorker.class);
-  private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(20);
-  /** Batches between "taken for the model" and "committed": one in the model, one queued behind it. */
-  private static final int MAX_OPEN_BATCHES = 2;
-  /** Poll timeout while a batch is open, so a finished batch is committed without waiting out an idle poll. */
-  private static final long OPEN_BATCH_POLL_MS = 1;
-
-  private final KafkaClients clients;
-  private final Topics topics;
-  private final AvroSerdes serdes;
-  private final RecordPreparer preparer;
-  private final Classifier classifier;
-  private final BatchPolicy policy;
-  private final DeadLetters deadLetters;
-  private final String workerId;
-  private final ExecutorService decodePool;
+  private final WorkerLifecycle lifecycle;
   private final WorkerStats stats = new WorkerStats();
-  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
-  private final ArrayDeque<Batch> open = new ArrayDeque<>();
-  /** One thread: the model runs one batch at a time, and {@link #batchInput} belongs to it. */
-  private final ExecutorService inference;
-  private final float[] batchInput;
-  private volatile boolean running = true;
-  private volatile KafkaConsumer<byte[], byte[]> consumer;
-  private TransactionalOutput output;
-  private boolean paused;
-  private final java.util.concurrent.CountDownLatch assigned = new java.util.concurrent.CountDownLatch(1);
-
-  private record Pending(ConsumerRecord<byte[], byte[]> record, Future<Prepared> prepared, long arrivedNanos) { }
-
-  /** Records taken for the model, what decoding made of them, and the output records once the model ran. */
-  private record Batch(List<Pending> records, List<Prepared> prepared, Future<List<ProducerRecord<byte[], byte[]>>> output) { }
+  private final FaultCounts faultCounts = new FaultCounts();
 
   public RecognitionWorker(KafkaClients clients, AvroSerdes serdes, Classifier classifier, BatchPolicy policy,
                            ImageDecoder decoder, String workerId, ExecutorService decodePool) {
-    this.clients = clients;
-    this.topics = Topics.from(clients.config());
-    this.serdes = serdes;
-    this.preparer = new RecordPreparer(serdes.imageRequest(), decoder, classifier);
-    this.classifier = classifier;
-    this.policy = policy;
-    this.workerId = workerId;
-    this.decodePool = decodePool;
-    this.deadLetters = new DeadLetters("recognition", workerId,
-        clients.config().getInt("deadletter.max.original.bytes", DeadLetters.DEFAULT_MAX_ORIGINAL_BYTES));
-    this.batchInput = new float[policy.maxBatch() * classifier.preprocessor().inputLength()];
-    this.inference = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "recognition-inference");
-      t.setDaemon(true);
-      return t;
-    });
+    Topics topics = Topics.from(clients.config());
+    FaultSettings faults = FaultSettings.from(clients.config());
+    BatchInference inference = new BatchInference(classifier, policy.maxBatch(), topics, serdes,
+        faults.deadLetters("recognition", workerId), workerId, stats);
+    BatchAssembler assembler = new BatchAssembler(new RecordPreparer(serdes.imageRequest(), decoder, classifier), decodePool, policy);
+    Role role = new Role(assembler, new OrderedCommitter(inference, stats), policy, classifier, workerId, stats);
+    this.lifecycle = new WorkerLifecycle("recognition", workerId, WorkerClients.of(clients), topics.prefix(), topics.recognitionRequests(),
+        policy.maxInFlight(), faults, faultCounts, role);
   }
 
   public WorkerStats stats() { return stats; }
 
+  public FaultCounts faultCounts() { return faultCounts; }
+
   /** Waits until the worker owns partitions (it has joined its consumer group). */
-  public boolean awaitAssignment(Duration timeout) throws InterruptedException {
-    return assigned.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-  }
+  public boolean awaitAssignment(Duration timeout) throws InterruptedException { return lifecycle.awaitAssignment(timeout); }
+
+  /** Why the worker stopped on its own (a fatal error), or null. */
+  public String failure() { return lifecycle.failure(); }
 
   @Override
-  public void run() {
-    // Group and transactional ids carry the topic prefix, so separate deployments on one cluster never meet.
-    String group = topics.prefix() + "recognition-workers";
-    consumer = clients.transactionalInputConsumer(group, workerId, policy.maxInFlight());
-    try {
-      output = new TransactionalOutput(clients.transactionalProducer(topics.prefix() + "recognition-" + workerId));
-      consumer.subscribe(List.of(topics.recognitionRequests()), new Rebalance());
-      log.info("recognition worker {} running {} {} on {}", workerId, classifier.lineage().getName(),
-          classifier.lineage().getVersion(), classifier.provider());
-      while (running) {
-        long timeout = policy.pollTimeoutMs(pending.size(), oldestWaitedMs());
-        if (!open.isEmpty()) timeout = Math.min(timeout, OPEN_BATCH_POLL_MS);
-        try {
-          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(timeout))) {
-            pending.add(new Pending(r, decodePool.submit(() -> preparer.prepare(r)), System.nanoTime()));
-          }
-        } catch (WakeupException e) {
-          continue; // close() was called; the loop condition decides
-        }
-        applyBackpressure();
-        while (open.size() < MAX_OPEN_BATCHES && policy.due(pending.size(), oldestWaitedMs())) startBatch();
-        commitFinished(open.size() >= MAX_OPEN_BATCHES);
-      }
-      drain();
-    } catch (ProducerFencedException | InvalidProducerEpochException e) {
-      log.error("recognition worker {} was fenced by a newer instance with the same id; stopping", workerId);
-    } catch (RuntimeException e) {
-      log.error("recognition worker {} failed", workerId, e);
-      throw e;
-    } finally {
-      closeQuietly();
-    }
-  }
+  public void run() { lifecycle.run(); }
 
   /** Stops polling, finishes the records already read (bounded), commits, and closes the clients. */
   @Override
-  public void close() {
-    running = false;
-    KafkaConsumer<byte[], byte[]> c = consumer;
-    if (c != null) c.wakeup();
-  }
+  public void close() { lifecycle.close(); }
 
-  private void drain() {
-    long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
-    while ((!pending.isEmpty() || !open.isEmpty()) && System.nanoTime() < deadline) {
-      if (!pending.isEmpty() && open.size() < MAX_OPEN_BATCHES) startBatch();
-      else commitFinished(true);
+  /** Polls into the assembler, starts due batches, commits finished ones; pauses at the in-flight limit. */
+  private static final class Role implements WorkerRole {
+    private static final Logger log = LoggerFactory.getLogger(RecognitionWorker.class);
+    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(20);
+    /** Poll timeout while a batch is open, so a finished batch is committed without waiting out an idle poll. */
+    private static final long OPEN_BATCH_POLL_MS = 1;
+
+    private final BatchAssembler assembler;
+    private final OrderedCommitter committer;
+    private final BatchPolicy policy;
+    private final Classifier classifier;
+    private final String workerId;
+    private final WorkerStats stats;
+    private Consumer<byte[], byte[]> consumer;
+    private TransactionalOutput output;
+    private boolean paused;
+
+    Role(BatchAssembler assembler, OrderedCommitter committer, BatchPolicy policy, Classifier classifier, String workerId,
+         WorkerStats stats) {
+      this.stats = stats;
+      this.assembler = assembler;
+      this.committer = committer;
+      this.policy = policy;
+      this.classifier = classifier;
+      this.workerId = workerId;
     }
-    int left = pending.size() + open.stream().mapToInt(b -> b.records().size()).sum();
-    if (left > 0) log.warn("{} records left uncommitted at shutdown; they will be processed again", left);
-    log.info("recognition worker {} stopping: {} results, {} dead letters, reading paused {} times, at most {} records held",
-        workerId, stats.results.get(), stats.deadLetters.get(), stats.pauses.get(), stats.peakHeld.get());
-    abandonOpen(List.of(), false);
-  }
 
-  /** Takes the next batch from the waiting records and queues it for the model. */
-  private void startBatch() {
-    List<Pending> records = new ArrayList<>();
-    while (records.size() < policy.maxBatch() && !pending.isEmpty()) records.add(pending.poll());
-    List<Prepared> prepared = new ArrayList<>(records.size());
-    for (Pending p : records) {
-      Prepared pr = await(p.prepared());
-      if (pr instanceof Prepared.Retry retry) {
-        log.warn("cannot process now, will retry: {}", retry.error().toString());
-        rewind(records, List.of());
-        sleep(1000);
-        return;
-      }
-      prepared.add(pr);
+    @Override
+    public void open(Consumer<byte[], byte[]> consumer, TransactionalOutput output) {
+      this.consumer = consumer;
+      this.output = output;
+      log.info("recognition worker {} running {} {} on {}", workerId, classifier.lineage().getName(),
+          classifier.lineage().getVersion(), classifier.provider());
     }
-    long batchStartMs = System.currentTimeMillis();
-    open.add(new Batch(records, prepared, inference.submit(() -> infer(records, prepared, batchStartMs))));
-  }
 
-  /**
-   * Commits the open batches whose output is ready, oldest first (offsets must advance in order);
-   * with {@code waitForOldest} it first waits for the oldest one. A batch that cannot be written
-   * or committed is re-read, with every open batch after it.
-   */
-  private void commitFinished(boolean waitForOldest) {
-    while (!open.isEmpty() && (waitForOldest || open.peek().output().isDone())) {
-      waitForOldest = false;
-      Batch batch = open.peek();
-      List<ProducerRecord<byte[], byte[]>> out;
-      try {
-        out = batch.output().get();
-      } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof RegistryUnavailableException)) throw asRuntime(e.getCause());
-        log.warn("cannot write results now, will retry: {}", e.getCause().toString());
-        abandonOpen(List.of(), true);
-        sleep(1000);
-        return;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        abandonOpen(List.of(), true);
-        return;
-      }
-      try {
-        output.commit(out, offsetsAfter(batch.records()), consumer.groupMetadata());
-      } catch (ProducerFencedException | InvalidProducerEpochException e) {
-        throw e;
-      } catch (KafkaException e) {
-        log.warn("transaction aborted, re-reading the batch: {}", e.toString());
-        stats.abortedTransactions.incrementAndGet();
-        abandonOpen(List.of(), true);
-        return;
-      }
-      open.poll();
-      for (Prepared p : batch.prepared()) {
-        if (p instanceof Prepared.Ready) stats.results.incrementAndGet();
-        else stats.deadLetters.incrementAndGet();
-      }
-      stats.batches.incrementAndGet();
+    @Override
+    public long pollTimeoutMs() {
+      long timeout = assembler.pollTimeoutMs();
+      return committer.isEmpty() ? timeout : Math.min(timeout, OPEN_BATCH_POLL_MS);
     }
-  }
 
-  /**
-   * Drops every open batch (a queued one never runs; one already in the model finishes on the
-   * inference thread and its output is discarded); with {@code reread}, seeks back so the records
-   * (and everything read after them) are read again, except on the {@code gone} partitions.
-   */
-  private void abandonOpen(Collection<TopicPartition> gone, boolean reread) {
-    List<Pending> records = new ArrayList<>();
-    for (Batch b : open) {
-      b.output().cancel(false);
-      records.addAll(b.records());
+    @Override
+    public void handle(ConsumerRecords<byte[], byte[]> records) {
+      for (ConsumerRecord<byte[], byte[]> r : records) assembler.add(r);
+      applyBackpressure();
+      while (!committer.isFull() && assembler.due()) committer.submit(assembler.take());
+      committer.commitFinished(output, consumer, committer.isFull());
     }
-    open.clear();
-    if (reread) rewind(records, gone);
-  }
 
-  /** Runs the model on the batch's ready records and builds every output record, in input order. */
-  private List<ProducerRecord<byte[], byte[]>> infer(List<Pending> batch, List<Prepared> prepared, long batchStartMs) {
-    int len = classifier.preprocessor().inputLength();
-    List<Integer> readyIdx = new ArrayList<>();
-    for (int i = 0; i < prepared.size(); i++) {
-      if (prepared.get(i) instanceof Prepared.Ready ready) {
-        System.arraycopy(ready.input(), 0, batchInput, readyIdx.size() * len, len);
-        readyIdx.add(i);
+    @Override
+    public void rewindToLastCommit() {
+      committer.abandonAll();
+      assembler.clear();
+      Rewind.toLastCommit(consumer);
+    }
+
+    @Override
+    public void drain() {
+      long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
+      while ((!assembler.isEmpty() || !committer.isEmpty()) && System.nanoTime() < deadline) {
+        if (!assembler.isEmpty() && !committer.isFull()) committer.submit(assembler.take());
+        else committer.commitFinished(output, consumer, true);
+      }
+      int left = assembler.size() + committer.openRecords();
+      if (left > 0) log.warn("{} records left uncommitted at shutdown; they will be processed again", left);
+      log.info("recognition worker {} stopping: {} results, {} dead letters, reading paused {} times, at most {} records held",
+          workerId, stats.results.get(), stats.deadLetters.get(), stats.pauses.get(), stats.peakHeld.get());
+      committer.abandonAll();
+    }
+
+    @Override
+    public void release() { committer.close(); }
+
+    private void applyBackpressure() {
+      stats.peakHeld.accumulateAndGet(assembler.size() + committer.openRecords(), Math::max);
+      if (!paused && policy.shouldPause(assembler.size())) {
+        consumer.pause(consumer.assignment());
+        paused = true;
+        if (stats.pauses.incrementAndGet() == 1) {
+          log.info("recognition worker {} paused reading at {} waiting records (the in-flight limit); it resumes below half of it",
+              workerId, assembler.size());
+        }
+      } else if (paused && policy.shouldResume(assembler.size())) {
+        consumer.resume(consumer.paused());
+        paused = false;
       }
     }
-    float[][] logits = new float[prepared.size()][];
-    double inferenceMs = 0;
-    if (!readyIdx.isEmpty()) {
-      long t0 = System.nanoTime();
-      try {
-        float[][] l = classifier.run(batchInput, readyIdx.size()).logits();
-        for (int j = 0; j < readyIdx.size(); j++) logits[readyIdx.get(j)] = l[j];
-      } catch (Exception e) {
-        log.warn("batch of {} failed in the model ({}); retrying one by one", readyIdx.size(), e.toString());
-        for (int i : readyIdx) logits[i] = runAlone((Prepared.Ready) prepared.get(i), prepared, i);
-      }
-      long nanos = System.nanoTime() - t0;
-      stats.inferenceNanos.addAndGet(nanos);
-      inferenceMs = nanos / 1e6;
-    }
-    List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(prepared.size());
-    for (int i = 0; i < prepared.size(); i++) {
-      ConsumerRecord<byte[], byte[]> in = batch.get(i).record();
-      Prepared p = prepared.get(i);
-      if (p instanceof Prepared.Ready ready && logits[i] != null) {
-        RecognitionResult result = result(ready, logits[i], in, batchStartMs, inferenceMs, readyIdx.size());
-        out.add(new ProducerRecord<>(topics.recognitionResults(), in.key(),
-            serdes.recognitionResult().serialize(topics.recognitionResults(), result)));
-      } else {
-        Prepared.Rejected rej = (Prepared.Rejected) prepared.get(i);
-        DeadLetter dl = deadLetters.of(rej.type(), rej.error(), in.topic(), in.partition(), in.offset(), in.timestamp(),
-            in.key(), in.value(), rej.requestId());
-        out.add(new ProducerRecord<>(topics.deadLetters(), in.key(), serdes.deadLetter().serialize(topics.deadLetters(), dl)));
-      }
-    }
-    return out;
-  }
 
-  /** A record the batch run failed on, run alone; if it fails again it becomes a MODEL_ERROR dead letter. */
-  private float[] runAlone(Prepared.Ready ready, List<Prepared> prepared, int i) {
-    try {
-      return classifier.run(ready.input(), 1).logits()[0];
-    } catch (Exception e) {
-      prepared.set(i, new Prepared.Rejected(ErrorType.MODEL_ERROR, e, ready.request().getRequestId()));
-      return null;
-    }
-  }
-
-  private RecognitionResult result(Prepared.Ready ready, float[] logits, ConsumerRecord<byte[], byte[]> in,
-                                   long batchStartMs, double inferenceMs, int batchSize) {
-    ImageRequest req = ready.request();
-    return RecognitionResult.newBuilder()
-        .setRequestId(req.getRequestId())
-        .setDataset(req.getDataset())
-        .setModel(classifier.lineage())
-        .setImage(ready.info())
-        .setClassifications(classifier.topK(logits, req.getTopK()).stream()
-            .filter(c -> c.getScore() >= req.getScoreThreshold()).toList())
-        .setBoxes(List.of())
-        .setMasks(List.of())
-        .setTimings(new RecognitionTimings((double) Math.max(0, batchStartMs - in.timestamp()), ready.decodeMs(), inferenceMs, batchSize))
-        .setWorkerId(workerId)
-        .setAttributes(req.getAttributes())
-        .setSubmittedAtMs(req.getSubmittedAtMs())
-        .setProducedAtMs(System.currentTimeMillis())
-        .build();
-  }
-
-  private static Map<TopicPartition, OffsetAndMetadata> offsetsAfter(List<Pending> batch) {
-    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    for (Pending p : batch) {
-      TopicPartition tp = new TopicPartition(p.record().topic(), p.record().partition());
-      offsets.merge(tp, new OffsetAndMetadata(p.record().offset() + 1), (a, b) -> a.offset() >= b.offset() ? a : b);
-    }
-    return offsets;
-  }
-
-  /**
-   * Forgets these records and everything read after them on the same partitions, and seeks back to
-   * read them again (except on the {@code gone} partitions, which this worker no longer owns).
-   */
-  private void rewind(List<Pending> records, Collection<TopicPartition> gone) {
-    Map<TopicPartition, Long> first = new HashMap<>();
-    for (Pending p : records) first.merge(tp(p), p.record().offset(), Math::min);
-    pending.removeIf(p -> {
-      if (!first.containsKey(tp(p))) return false;
-      first.merge(tp(p), p.record().offset(), Math::min);
-      return true;
-    });
-    first.forEach((tp, offset) -> {
-      if (!gone.contains(tp) && consumer.assignment().contains(tp)) consumer.seek(tp, offset);
-    });
-  }
-
-  private void applyBackpressure() {
-    stats.peakHeld.accumulateAndGet(pending.size() + open.stream().mapToInt(b -> b.records().size()).sum(), Math::max);
-    if (!paused && policy.shouldPause(pending.size())) {
-      consumer.pause(consumer.assignment());
-      paused = true;
-      if (stats.pauses.incrementAndGet() == 1) {
-        log.info("recognition worker {} paused reading at {} waiting records (the in-flight limit); it resumes below half of it",
-            workerId, pending.size());
-      }
-    } else if (paused && policy.shouldResume(pending.size())) {
-      consumer.resume(consumer.paused());
-      paused = false;
-    }
-  }
-
-  private long oldestWaitedMs() {
-    Pending head = pending.peek();
-    return head == null ? 0 : (System.nanoTime() - head.arrivedNanos()) / 1_000_000;
-  }
-
-  private static TopicPartition tp(Pending p) { return new TopicPartition(p.record().topic(), p.record().partition()); }
-
-  private static Prepared await(Future<Prepared> f) {
-    try {
-      return f.get();
-    } catch (ExecutionException e) {
-      return new Prepared.Rejected(ErrorType.INTERNAL, e.getCause(), null);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return new Prepared.Retry(e);
-    }
-  }
-
-  private static RuntimeException asRuntime(Throwable t) {
-    return t instanceof RuntimeException r ? r : new IllegalStateException(t);
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private void closeQuietly() {
-    inference.shutdownNow();
-    try {
-      if (!inference.awaitTermination(30, TimeUnit.SECONDS)) log.warn("the model is still running at shutdown");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    try {
-      if (output != null) output.close();
-    } catch (RuntimeException e) {
-      log.debug("producer close: {}", e.toString());
-    }
-    try {
-      if (consumer != null) consumer.close(Duration.ofSeconds(5));
-    } catch (RuntimeException e) {
-      log.debug("consumer close: {}", e.toString());
-    }
-  }
-
-  /** Drops what was read from partitions this worker no longer owns: their new owner reads them again. */
-  private final class Rebalance implements ConsumerRebalanceListener {
+    /** Before partitions leave: commit what the model already answered while the group still lets this worker commit. */
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-      // commit what the model already answered while the group still lets this worker commit
-      while (!open.isEmpty()) commitFinished(true);
-      pending.removeIf(p -> partitions.contains(tp(p)));
+      while (!committer.isEmpty()) committer.commitFinished(output, consumer, true);
+      assembler.drop(partitions);
     }
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-      if (!partitions.isEmpty()) log.info("recognition worker {} assigned {}", workerId, partitions);
       if (paused) consumer.pause(partitions);
-      if (!partitions.isEmpty()) assigned.countDown();
     }
 
+    /** The group moved on without this worker: it may no longer commit; the new owners re-read the lost partitions. */
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
-      // the group moved on without this worker: it may no longer commit; its new owners re-read
-      abandonOpen(partitions, true);
-      pending.removeIf(p -> partitions.contains(tp(p)));
+      List<PendingRecord> abandoned = committer.abandonAll();
+      assembler.drop(partitions);
+      Map<TopicPartition, Long> first = new HashMap<>();
+      for (PendingRecord p : abandoned) if (!partitions.contains(p.partition())) first.merge(p.partition(), p.record().offset(), Math::min);
+      assembler.dropFrom(first); // what was read after the abandoned batches is read again after them
+      first.forEach((tp, offset) -> {
+        if (consumer.assignment().contains(tp)) consumer.seek(tp, offset);
+      });
     }
   }
 }

@@ -22,6 +22,8 @@ public final class AddpConfig {
   public static final String REGISTRY_URL = "registry.url";
   public static final String REGISTRY_BASIC_AUTH = "registry.basic.auth.user.info";
   public static final String REGISTRY_AUTO_REGISTER = "registry.auto.register";
+  /** How long "no schema with this id" is believed before the registry is asked again. */
+  public static final String REGISTRY_UNKNOWN_ID_TTL_MS = "registry.unknown.id.ttl.ms";
   public static final String TOPIC_PREFIX = "topic.prefix";
   public static final String TOPIC_PARTITIONS = "topic.partitions";
   public static final String TOPIC_REPLICATION = "topic.replication.factor";

@@ -32,19 +32,29 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final int brokerPort;
   private final int controllerPort;
   private final KafkaRaftServer server;
+  /** Null in plain mode (PLAINTEXT listeners, no authorizer). */
+  private final BrokerSecurity security;
 
-  private EmbeddedKafka(Path logDir, boolean deleteOnClose, int brokerPort, int controllerPort, KafkaRaftServer server) {
+  private EmbeddedKafka(Path logDir, boolean deleteOnClose, int brokerPort, int controllerPort, KafkaRaftServer server,
+      BrokerSecurity security) {
     this.logDir = logDir;
     this.deleteOnClose = deleteOnClose;
     this.brokerPort = brokerPort;
     this.controllerPort = controllerPort;
     this.server = server;
+    this.security = security;
   }
 
   /** Formats a fresh temporary log directory and starts the broker. */
-  public static EmbeddedKafka start() {
+  public static EmbeddedKafka start() { return start(null); }
+
+  /**
+   * Formats a fresh temporary log directory and starts the broker; with {@code security}, in
+   * secure mode (SASL_SSL listeners, StandardAuthorizer: see {@link BrokerSecurity}).
+   */
+  public static EmbeddedKafka start(BrokerSecurity security) {
     try {
-      return start(Files.createTempDirectory("addp-kraft-"), true, FreePort.pick(), FreePort.pick());
+      return start(Files.createTempDirectory("addp-kraft-"), true, FreePort.pick(), FreePort.pick(), security);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -55,6 +65,10 @@ public final class EmbeddedKafka implements AutoCloseable {
    * that already holds a formatted log is reused, which is how a broker restart keeps its data.
    */
   public static EmbeddedKafka start(Path logDir, boolean deleteOnClose, int brokerPort, int controllerPort) {
+    return start(logDir, deleteOnClose, brokerPort, controllerPort, null);
+  }
+
+  static EmbeddedKafka start(Path logDir, boolean deleteOnClose, int brokerPort, int controllerPort, BrokerSecurity security) {
     Properties p = new Properties();
     p.put("process.roles", "broker,controller");
     p.put("node.id", "1");
@@ -79,6 +93,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     // The log cleaner allocates its dedupe buffer on the heap: 128 MiB by default, 2 MiB is plenty here.
     p.put("log.cleaner.dedupe.buffer.size", String.valueOf(2 * 1024 * 1024));
     p.put("auto.create.topics.enable", "false");
+    if (security != null) security.applyTo(p, brokerPort, controllerPort);
     KafkaConfig config = KafkaConfig.fromProps(p, false);
     try {
       if (isEmpty(logDir)) {
@@ -88,6 +103,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             .setControllerListenerName("CONTROLLER")
             .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
             .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
+            .setScramArguments(security == null ? List.of() : security.bootstrapCredentials())
             .run();
       }
       KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
@@ -97,10 +113,14 @@ public final class EmbeddedKafka implements AutoCloseable {
         shutdownQuietly(server);
         throw e;
       }
-      log.info("embedded Kafka broker on 127.0.0.1:{} (log dir {})", brokerPort, logDir);
-      return new EmbeddedKafka(logDir, deleteOnClose, brokerPort, controllerPort, server);
+      log.info("embedded Kafka broker on 127.0.0.1:{} ({}, log dir {})", brokerPort,
+          security == null ? "PLAINTEXT" : "SASL_SSL " + BrokerSecurity.MECHANISM + ", ACLs enforced", logDir);
+      return new EmbeddedKafka(logDir, deleteOnClose, brokerPort, controllerPort, server, security);
     } catch (Exception e) {
-      if (deleteOnClose) deleteRecursively(logDir);
+      if (deleteOnClose) {
+        deleteRecursively(logDir);
+        if (security != null) security.close();
+      }
       throw new IllegalStateException("embedded Kafka failed to start: " + e.getMessage(), e);
     }
   }
@@ -110,7 +130,10 @@ public final class EmbeddedKafka implements AutoCloseable {
   public int port() { return brokerPort; }
 
   /** A broker on the same log directory and ports as this (stopped) one: a restart that keeps every record. */
-  public EmbeddedKafka restart() { return start(logDir, deleteOnClose, brokerPort, controllerPort); }
+  public EmbeddedKafka restart() { return start(logDir, deleteOnClose, brokerPort, controllerPort, security); }
+
+  /** The generated credentials and certificate in secure mode; empty in plain mode. */
+  public java.util.Optional<BrokerSecurity> security() { return java.util.Optional.ofNullable(security); }
 
   /** Stops the broker but keeps its log directory, for {@link #restart()}. */
   public void stop() { shutdownQuietly(server); }
@@ -120,7 +143,10 @@ public final class EmbeddedKafka implements AutoCloseable {
   @Override
   public void close() {
     shutdownQuietly(server);
-    if (deleteOnClose) deleteRecursively(logDir);
+    if (deleteOnClose) {
+      deleteRecursively(logDir);
+      if (security != null) security.close();
+    }
   }
 
   private static void shutdownQuietly(KafkaRaftServer server) {

@@ -11,6 +11,8 @@ import org.apache.kafka.clients.admin.Admin;
  * with the service's topics created. Closing it stops both, also after a failed start.
  */
 public final class EmbeddedStack implements AutoCloseable {
+  private static final String METRICS_PORT = "metrics.http.port";
+
   private final EmbeddedKafka kafka;
   private final EmbeddedSchemaRegistry registry;
   private final AddpConfig config;
@@ -25,13 +27,36 @@ public final class EmbeddedStack implements AutoCloseable {
    * Starts broker and registry, creates the topics, and returns the configuration that points at
    * them (base settings are kept, connection settings replaced).
    */
-  public static EmbeddedStack start(AddpConfig base, int partitions) {
-    EmbeddedKafka kafka = EmbeddedKafka.start();
+  public static EmbeddedStack start(AddpConfig base, int partitions) { return start(base, partitions, null); }
+
+  /**
+   * As {@link #start(AddpConfig, int)}, with the broker in secure mode (SASL_SSL, SCRAM-SHA-512,
+   * StandardAuthorizer; see {@link BrokerSecurity}). The returned configuration logs in as the admin
+   * (super user); other users come from {@link BrokerSecurity#createUser} and
+   * {@link BrokerSecurity#asUser}, reached through {@code kafka().security()}.
+   */
+  public static EmbeddedStack startSecure(AddpConfig base, int partitions) {
+    return start(base, partitions, BrokerSecurity.generate());
+  }
+
+  private static EmbeddedStack start(AddpConfig base, int partitions, BrokerSecurity security) {
+    EmbeddedKafka kafka;
+    try {
+      kafka = EmbeddedKafka.start(security);
+    } catch (RuntimeException e) {
+      if (security != null) security.close();
+      throw e;
+    }
     EmbeddedSchemaRegistry registry = null;
     try {
       registry = EmbeddedSchemaRegistry.start();
       AddpConfig config = base.with(AddpConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers())
           .with(AddpConfig.REGISTRY_URL, registry.ccompatUrl());
+      // embedded processes pick free ports for their operations endpoint unless told otherwise
+      if (config.get(METRICS_PORT, null) == null) config = config.with(METRICS_PORT, "0");
+      if (security != null) {
+        for (Map.Entry<String, String> e : security.adminSettings().entrySet()) config = config.with(e.getKey(), e.getValue());
+      }
       try (Admin admin = new KafkaClients(config).admin()) {
         Topics.from(config).createAll(admin, partitions, (short) 1);
       }

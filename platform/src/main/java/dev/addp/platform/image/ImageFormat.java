@@ -7,7 +7,7 @@ import java.util.Optional;
 /** Image formats recognised by their magic bytes; only some are supported for decoding. */
 public enum ImageFormat {
   PNG("png", true), JPEG("jpeg", true), GIF("gif", true), BMP("bmp", true), WEBP("webp", true),
-  TIFF("tiff", false), PDF("pdf", false), ISO_BMFF("heif/avif", false), SVG("svg", false),
+  TIFF("tiff", true), PNM("pnm", true), PDF("pdf", false), ISO_BMFF("heif/avif", false), SVG("svg", false),
   PSD("psd", false), ICO("ico", false), JPEG2000("jpeg2000", false);
 
   private final String label;
@@ -30,6 +30,7 @@ public enum ImageFormat {
     if (startsWith(d, 0, 'B', 'M') && d.length >= 26) return Optional.of(BMP);
     if (startsWith(d, 0, 'R', 'I', 'F', 'F') && startsWith(d, 8, 'W', 'E', 'B', 'P')) return Optional.of(WEBP);
     if (startsWith(d, 0, 'I', 'I', 0x2A, 0x00) || startsWith(d, 0, 'M', 'M', 0x00, 0x2A)) return Optional.of(TIFF);
+    if (isNetpbm(d)) return Optional.of(PNM);
     if (startsWith(d, 0, '%', 'P', 'D', 'F')) return Optional.of(PDF);
     if (startsWith(d, 4, 'f', 't', 'y', 'p')) return Optional.of(ISO_BMFF);
     if (startsWith(d, 0, '8', 'B', 'P', 'S')) return Optional.of(PSD);
@@ -38,6 +39,16 @@ public enum ImageFormat {
     String head = new String(d, 0, Math.min(d.length, 256), StandardCharsets.ISO_8859_1).stripLeading();
     if (head.startsWith("<svg") || (head.startsWith("<?xml") && head.contains("<svg"))) return Optional.of(SVG);
     return Optional.empty();
+  }
+
+  /** PBM/PGM/PPM/PAM: "P1".."P7" followed by whitespace (the Netpbm magic numbers). */
+  private static boolean isNetpbm(byte[] d) {
+    return d.length >= 3 && d[0] == 'P' && d[1] >= '1' && d[1] <= '7' && Character.isWhitespace(d[2]);
+  }
+
+  /** Labels of the formats that decode, for messages. */
+  public static String supportedLabels() {
+    return String.join(", ", Arrays.stream(values()).filter(ImageFormat::supported).map(ImageFormat::label).toList());
   }
 
   private static boolean startsWith(byte[] d, int offset, int... sig) {

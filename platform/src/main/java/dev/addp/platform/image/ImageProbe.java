@@ -34,8 +34,15 @@ public final class ImageProbe {
     }
   }
 
-  /** An image that passed every check, with its reader positioned after the header, ready to decode. */
-  public record OpenedImage(ImageInfo info, ImageReader reader, ImageInputStream stream) implements AutoCloseable {
+  /**
+   * An image that passed every check, with its reader positioned after the header, ready to decode.
+   * {@code info} has the upright picture's width and height (EXIF orientation applied); the reader
+   * decodes the stored pixels, which {@link #readUpright} turns upright.
+   */
+  public record OpenedImage(ImageInfo info, ImageReader reader, ImageInputStream stream, Orientation orientation) implements AutoCloseable {
+    /** Decodes the first image and applies the EXIF orientation. */
+    public java.awt.image.BufferedImage readUpright() throws IOException { return orientation.apply(reader.read(0)); }
+
     @Override
     public void close() {
       reader.dispose();
@@ -58,7 +65,7 @@ public final class ImageProbe {
         "no known image signature in the first bytes (" + hex(data) + ")"));
     if (!format.supported()) {
       throw new ImageRejectedException(ErrorType.UNSUPPORTED_FORMAT,
-          format.label() + " images are not supported (supported: png, jpeg, gif, bmp, webp)");
+          format.label() + " images are not supported (supported: " + ImageFormat.supportedLabels() + ")");
     }
     ImageReader reader = readerFor(format);
     ImageInputStream in = null;
@@ -76,7 +83,10 @@ public final class ImageProbe {
         throw new ImageRejectedException(ErrorType.TRUNCATED_IMAGE,
             format.label() + " data of " + data.length + " bytes ends before the format's end marker");
       }
-      return new OpenedImage(new ImageInfo(format.label(), width, height, (long) data.length), reader, in);
+      Orientation orientation = Orientation.of(format, data);
+      ImageInfo info = orientation.swapsSides() ? new ImageInfo(format.label(), height, width, (long) data.length)
+          : new ImageInfo(format.label(), width, height, (long) data.length);
+      return new OpenedImage(info, reader, in, orientation);
     } catch (IOException | RuntimeException e) {
       reader.dispose();
       if (in != null) {

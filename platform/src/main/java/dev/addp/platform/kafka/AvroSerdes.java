@@ -8,15 +8,22 @@ import dev.addp.avro.GenerationResult;
 import dev.addp.avro.ImageRequest;
 import dev.addp.avro.RecognitionResult;
 import dev.addp.platform.config.AddpConfig;
+import dev.addp.schemas.registry.RegistryRetry;
 import dev.addp.schemas.registry.SchemaRegistryClient;
 import dev.addp.schemas.wire.AvroWireSerde;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.specific.SpecificRecord;
 
-/** One registry client and the wire-format serde of every record type, built from the configuration. */
+/**
+ * One registry client and the wire-format serde of every record type, built from the configuration.
+ * Each serde is built once and reused, so its schema-id and reader caches stay warm across records.
+ */
 public final class AvroSerdes {
   private final SchemaRegistryClient registry;
   private final boolean autoRegister;
+  private final Map<Class<?>, AvroWireSerde<?>> serdes = new ConcurrentHashMap<>();
 
   public AvroSerdes(SchemaRegistryClient registry, boolean autoRegister) {
     this.registry = registry;
@@ -25,13 +32,18 @@ public final class AvroSerdes {
 
   public static AvroSerdes from(AddpConfig config) {
     return new AvroSerdes(new SchemaRegistryClient(config.require(AddpConfig.REGISTRY_URL),
-        config.get(AddpConfig.REGISTRY_BASIC_AUTH, null), Duration.ofSeconds(10)),
+        config.get(AddpConfig.REGISTRY_BASIC_AUTH, null), Duration.ofSeconds(10), RegistryRetry.DEFAULT,
+        Duration.ofMillis(config.getLong(AddpConfig.REGISTRY_UNKNOWN_ID_TTL_MS, SchemaRegistryClient.DEFAULT_UNKNOWN_ID_TTL.toMillis())),
+        System::nanoTime),
         config.getBoolean(AddpConfig.REGISTRY_AUTO_REGISTER, true));
   }
 
   public SchemaRegistryClient registry() { return registry; }
 
-  public <T extends SpecificRecord> AvroWireSerde<T> of(Class<T> type) { return new AvroWireSerde<>(registry, type, autoRegister); }
+  @SuppressWarnings("unchecked")
+  public <T extends SpecificRecord> AvroWireSerde<T> of(Class<T> type) {
+    return (AvroWireSerde<T>) serdes.computeIfAbsent(type, t -> new AvroWireSerde<>(registry, type, autoRegister));
+  }
 
   public AvroWireSerde<ImageRequest> imageRequest() { return of(ImageRequest.class); }
   public AvroWireSerde<RecognitionResult> recognitionResult() { return of(RecognitionResult.class); }

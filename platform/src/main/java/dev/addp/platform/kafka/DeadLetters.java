@@ -4,6 +4,9 @@ import dev.addp.avro.DeadLetter;
 import dev.addp.avro.ErrorType;
 import dev.addp.avro.SourceCoordinates;
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 
 /** Builds dead-letter records: the typed reason plus the original coordinates and bytes. */
 public final class DeadLetters {
@@ -29,13 +32,28 @@ public final class DeadLetters {
         .setErrorClass(errorClass)
         .setMessage(message == null ? "" : message)
         .setSource(new SourceCoordinates(topic, partition, offset, timestampMs, key == null ? null : ByteBuffer.wrap(key)))
-        .setRequestId(requestId)
+        .setRequestId(requestId != null ? requestId : requestIdFromKey(key))
         .setAttempt(1)
         .setWorkerId(workerId)
         .setFailedAtMs(System.currentTimeMillis())
         .setOriginalValue(value != null && value.length <= maxOriginalBytes ? ByteBuffer.wrap(value) : null)
         .setOriginalSize(size)
         .build();
+  }
+
+  /**
+   * Request records are keyed by request id, so a record whose value could not be read at all still
+   * names its request through its key (when the key is printable UTF-8 text).
+   */
+  static String requestIdFromKey(byte[] key) {
+    if (key == null || key.length == 0) return null;
+    try {
+      String id = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(key)).toString();
+      return id.chars().allMatch(c -> c >= 0x20 && c != 0x7F) ? id : null;
+    } catch (CharacterCodingException e) {
+      return null;
+    }
   }
 
   public DeadLetter of(ErrorType type, Throwable error, String topic, int partition, long offset, long timestampMs,

@@ -1,6 +1,7 @@
 package dev.addp.platform.kafka;
 
 import dev.addp.platform.config.AddpConfig;
+import dev.addp.platform.metrics.Metrics;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -21,8 +22,18 @@ import org.apache.kafka.streams.StreamsConfig;
  */
 public final class KafkaClients {
   private final AddpConfig config;
+  private final Metrics metrics;
 
-  public KafkaClients(AddpConfig config) { this.config = config; }
+  public KafkaClients(AddpConfig config) { this(config, null); }
+
+  /** Clients whose own metrics are bound into {@code metrics} (the roles' clients; tools pass none). */
+  public KafkaClients(AddpConfig config, Metrics metrics) {
+    this.config = config;
+    this.metrics = metrics;
+  }
+
+  /** The metrics the roles' clients report to, or null. */
+  public Metrics metrics() { return metrics; }
 
   public AddpConfig config() { return config; }
 
@@ -53,13 +64,30 @@ public final class KafkaClients {
     p.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    return new KafkaConsumer<>(p);
+    return bound(new KafkaConsumer<>(p));
   }
 
   /** A plain read_committed consumer for tools and tests (auto-commit off, from the earliest offset). */
   public KafkaConsumer<byte[], byte[]> readCommittedConsumer(String groupId) {
     Map<String, Object> p = common();
     p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    return new KafkaConsumer<>(p);
+  }
+
+  /**
+   * A read_committed consumer in no consumer group, for readers that assign partitions and seek
+   * themselves and never commit: on a secured cluster it needs read access to its topics only, no
+   * group ACL.
+   */
+  public KafkaConsumer<byte[], byte[]> groupFreeReader(String clientId) {
+    Map<String, Object> p = common();
+    p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -79,7 +107,7 @@ public final class KafkaClients {
     // An abandoned transaction blocks read_committed readers until it times out; keep that short. Workers
     // open a transaction only to write finished work, never across a model run, so 10 s is ample.
     p.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
-    return new KafkaProducer<>(p);
+    return bound(new KafkaProducer<>(p));
   }
 
   /**
@@ -90,7 +118,17 @@ public final class KafkaClients {
   public KafkaProducer<byte[], byte[]> producer() {
     Map<String, Object> p = producerBase();
     p.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
-    return new KafkaProducer<>(p);
+    return bound(new KafkaProducer<>(p));
+  }
+
+  private <K, V> KafkaConsumer<K, V> bound(KafkaConsumer<K, V> c) {
+    if (metrics != null) metrics.bind(c);
+    return c;
+  }
+
+  private <K, V> KafkaProducer<K, V> bound(KafkaProducer<K, V> p) {
+    if (metrics != null) metrics.bind(p);
+    return p;
   }
 
   private Map<String, Object> producerBase() {

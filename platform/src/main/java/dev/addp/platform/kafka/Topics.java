@@ -9,12 +9,34 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 
-/** Names of the service's topics (one prefix for all of them) and their creation. */
-public record Topics(String prefix) {
+/**
+ * Names of the service's topics (one prefix for all of them) and their creation.
+ *
+ * <p>{@code routedModels} ({@value #ROUTED_MODELS}): models served by their own recognition
+ * workers. The ingest stage sends a request naming one of them to that model's requests topic;
+ * every other request goes to the shared one, whose workers serve the default model.
+ */
+public record Topics(String prefix, List<String> routedModels) {
   /** Records larger than this are refused by the topics (and clients are configured to match). */
   public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+  public static final String ROUTED_MODELS = "recognition.routed.models";
 
-  public static Topics from(AddpConfig config) { return new Topics(config.get(AddpConfig.TOPIC_PREFIX, "addp.")); }
+  public Topics(String prefix) { this(prefix, List.of()); }
+
+  public Topics {
+    routedModels = List.copyOf(routedModels);
+  }
+
+  public static Topics from(AddpConfig config) {
+    List<String> routed = java.util.Arrays.stream(config.get(ROUTED_MODELS, "").split(","))
+        .map(String::trim).filter(s -> !s.isEmpty()).toList();
+    return new Topics(config.get(AddpConfig.TOPIC_PREFIX, "addp."), routed);
+  }
+
+  /** Where requests for {@code model} (null = the default model) go: its own topic if routed, else the shared one. */
+  public String recognitionRequestsFor(String model) {
+    return model != null && routedModels.contains(model) ? prefix + "recognition.requests." + model : recognitionRequests();
+  }
 
   /** Raw image requests from clients and connectors. */
   public String imagesRaw() { return prefix + "images.raw"; }
@@ -28,10 +50,19 @@ public record Topics(String prefix) {
   public String generationResults() { return prefix + "generation.results"; }
   /** Compacted, like the events topic: the latest cancel command per job id. */
   public String generationControl() { return prefix + "generation.control"; }
+  /** Compacted: each dataset's latest manifest (what the client is sending), keyed by dataset id. */
+  public String datasets() { return prefix + "datasets"; }
+  /** Compacted: each dataset's progress on every change, keyed by dataset id. */
+  public String datasetProgress() { return prefix + "dataset.progress"; }
+  /** One record per dataset, when every image of its manifest is accounted for. */
+  public String datasetCompletions() { return prefix + "dataset.completions"; }
 
   public List<String> all() {
-    return List.of(imagesRaw(), recognitionRequests(), recognitionResults(), deadLetters(), generationRequests(),
-        generationEvents(), generationResults(), generationControl());
+    List<String> all = new ArrayList<>(List.of(imagesRaw(), recognitionRequests(), recognitionResults(), deadLetters(),
+        generationRequests(), generationEvents(), generationResults(), generationControl(), datasets(), datasetProgress(),
+        datasetCompletions()));
+    for (String model : routedModels) all.add(recognitionRequestsFor(model));
+    return List.copyOf(all);
   }
 
   /** Creates every topic that does not exist yet; existing topics are left as they are. */
@@ -39,7 +70,8 @@ public record Topics(String prefix) {
     List<NewTopic> topics = new ArrayList<>();
     for (String name : all()) {
       NewTopic t = new NewTopic(name, partitions, replicationFactor);
-      if (name.equals(generationControl()) || name.equals(generationEvents())) {
+      if (name.equals(generationControl()) || name.equals(generationEvents()) || name.equals(datasets())
+          || name.equals(datasetProgress())) {
         t.configs(Map.of("cleanup.policy", "compact", "max.message.bytes", String.valueOf(MAX_MESSAGE_BYTES)));
       } else {
         t.configs(Map.of("max.message.bytes", String.valueOf(MAX_MESSAGE_BYTES)));

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
@@ -17,9 +17,9 @@ import org.apache.kafka.common.errors.ProducerFencedException;
  * coordinator refuse the offsets of a worker that no longer owns the partitions.
  */
 public final class TransactionalOutput implements AutoCloseable {
-  private final KafkaProducer<byte[], byte[]> producer;
+  private final Producer<byte[], byte[]> producer;
 
-  public TransactionalOutput(KafkaProducer<byte[], byte[]> producer) {
+  public TransactionalOutput(Producer<byte[], byte[]> producer) {
     this.producer = producer;
     producer.initTransactions(); // fences an older instance with the same id and aborts what it left open
   }
@@ -40,7 +40,11 @@ public final class TransactionalOutput implements AutoCloseable {
     } catch (ProducerFencedException | InvalidProducerEpochException e) {
       throw e;
     } catch (KafkaException e) {
-      producer.abortTransaction();
+      try {
+        producer.abortTransaction();
+      } catch (KafkaException abortFailed) {
+        e.addSuppressed(abortFailed); // the first failure says why; the producer is unusable either way
+      }
       throw e;
     }
   }

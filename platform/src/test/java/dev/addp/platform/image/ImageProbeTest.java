@@ -41,7 +41,7 @@ class ImageProbeTest {
     expect(new byte[0], ErrorType.EMPTY_IMAGE);
     expect("hello world, not an image".getBytes(StandardCharsets.UTF_8), ErrorType.UNKNOWN_FORMAT);
     expect("%PDF-1.7 ...".getBytes(StandardCharsets.UTF_8), ErrorType.UNSUPPORTED_FORMAT);
-    expect(encode("tiff", 4, 4), ErrorType.UNSUPPORTED_FORMAT);
+    expect(new byte[] {'8', 'B', 'P', 'S', 0, 1, 0, 0, 0, 0, 0, 0}, ErrorType.UNSUPPORTED_FORMAT); // PSD
     expect(Arrays.copyOf(png, png.length - 10), ErrorType.TRUNCATED_IMAGE);
     expect(Arrays.copyOf(encode("jpeg", 40, 40), 200), ErrorType.TRUNCATED_IMAGE);
     expect(encode("png", 5000, 2), ErrorType.TOO_MANY_PIXELS);

@@ -22,6 +22,7 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  */
 final class ImageRequestValidator implements FixedKeyProcessor<byte[], byte[], IngestOutcome> {
   static final int MAX_TOP_K = 1000;
+  static final int MAX_DETECTIONS = 1000;
 
   private final AvroWireSerde<ImageRequest> serde;
   private final ImageSource source;
@@ -75,6 +76,13 @@ final class ImageRequestValidator implements FixedKeyProcessor<byte[], byte[], I
       throw new ImageRejectedException(ErrorType.INVALID_REQUEST, "top_k must be in 1.." + MAX_TOP_K + ", got " + r.getTopK());
     }
     if (r.getTasks().isEmpty()) throw new ImageRejectedException(ErrorType.INVALID_REQUEST, "tasks is empty");
+    if (r.getMaxDetections() < 0 || r.getMaxDetections() > MAX_DETECTIONS) {
+      throw new ImageRejectedException(ErrorType.INVALID_REQUEST, "max_detections must be in 0.." + MAX_DETECTIONS + " (0 = the model's), got "
+          + r.getMaxDetections());
+    }
+    if (!(r.getScoreThreshold() >= 0 && r.getScoreThreshold() <= 1)) {
+      throw new ImageRejectedException(ErrorType.INVALID_REQUEST, "score_threshold must be in [0, 1], got " + r.getScoreThreshold());
+    }
     if (r.getImageBytes() != null && r.getImageUri() != null) {
       throw new ImageRejectedException(ErrorType.INVALID_REQUEST, "set image_bytes or image_uri, not both");
     }

@@ -8,6 +8,7 @@ import dev.addp.platform.image.ImageProbe;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.DeadLetters;
 import dev.addp.platform.kafka.Topics;
+import dev.addp.processors.metrics.IngestMetrics;
 import java.nio.file.Paths;
 import java.util.Arrays;
 import java.util.List;
@@ -20,7 +21,8 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 
 /**
- * images.raw → validate → recognition requests, or → dead letters.
+ * images.raw → validate → recognition requests (the shared topic, or the requested model's own
+ * topic when it is routed: {@link Topics#recognitionRequestsFor}), or → dead letters.
  *
  * <p>The raw topic is read as bytes, not through an Avro serde, so that records which are not
  * readable requests become typed dead letters inside the topology instead of deserialization
@@ -35,6 +37,10 @@ public final class IngestTopology {
   private IngestTopology() { }
 
   public static Topology build(AddpConfig config, AvroSerdes serdes) {
+    return build(config, serdes, new IngestMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+  }
+
+  public static Topology build(AddpConfig config, AvroSerdes serdes, IngestMetrics metrics) {
     Topics topics = Topics.from(config);
     ImageLimits limits = ImageLimits.from(config);
     List<java.nio.file.Path> uriRoots = Arrays.stream(config.get("image.uri.roots", "").split(","))
@@ -49,10 +55,13 @@ public final class IngestTopology {
         .processValues(() -> new ImageRequestValidator(serdes.imageRequest(), source, probe, deadLetters), Named.as("validate"))
         .split(Named.as("route-"))
         .branch((key, outcome) -> outcome.isAccepted(), Branched.withConsumer(accepted -> accepted
+            .peek((key, outcome) -> metrics.accepted(), Named.as("count-accepted"))
             .mapValues(IngestOutcome::request, Named.as("request"))
-            .to(topics.recognitionRequests(), Produced.<byte[], ImageRequest>with(Serdes.ByteArray(), serdes.imageRequest())),
+            .to((key, request, context) -> topics.recognitionRequestsFor(request.getModel()),
+                Produced.<byte[], ImageRequest>with(Serdes.ByteArray(), serdes.imageRequest())),
             "accepted"))
         .defaultBranch(Branched.withConsumer(rejected -> rejected
+            .peek((key, outcome) -> metrics.deadLettered(outcome.deadLetter().getErrorType().toString()), Named.as("count-rejected"))
             .mapValues(IngestOutcome::deadLetter, Named.as("dead-letter"))
             .to(topics.deadLetters(), Produced.<byte[], DeadLetter>with(Serdes.ByteArray(), serdes.deadLetter())),
             "rejected"));

@@ -35,12 +35,16 @@ public final class JobStatusServer implements AutoCloseable {
     this.streams = streams;
     this.server = HttpServer.create(new InetSocketAddress(host, port), 0);
     server.createContext("/jobs", this::jobs);
+    server.createContext("/datasets", new dev.addp.processors.datasets.DatasetStatusHandler(streams));
     server.createContext("/health", ex -> send(ex, streams.state() == KafkaStreams.State.RUNNING ? 200 : 503,
         "text/plain", streams.state().toString().getBytes(StandardCharsets.UTF_8)));
     server.start();
   }
 
   public int port() { return server.getAddress().getPort(); }
+
+  /** Serves more pages on this server's port (the web console). */
+  public void route(String path, com.sun.net.httpserver.HttpHandler handler) { server.createContext(path, handler); }
 
   private void jobs(HttpExchange ex) throws IOException {
     if (!"GET".equals(ex.getRequestMethod())) {

@@ -14,6 +14,7 @@ import org.apache.kafka.streams.kstream.Materialized;
 /**
  * generation events → the job-status table: per job id, its latest event. A terminal state stays
  * unless a later attempt of the same job follows it, so a late progress event cannot revive a job.
+ * The same application also keeps the per-dataset progress table ({@code DatasetProgressTopology}).
  */
 public final class JobStatusTopology {
   public static final String STORE = "job-status";
@@ -30,6 +31,7 @@ public final class JobStatusTopology {
         .groupByKey()
         .reduce(JobStatusTopology::latest, Materialized.<String, GenerationEvent, org.apache.kafka.streams.state.KeyValueStore<
             org.apache.kafka.common.utils.Bytes, byte[]>>as(STORE).withKeySerde(Serdes.String()).withValueSerde(serdes.generationEvent()));
+    dev.addp.processors.datasets.DatasetProgressTopology.addTo(builder, Topics.from(config), dev.addp.processors.datasets.DatasetSerdes.from(serdes));
     return builder.build();
   }
 

@@ -3,6 +3,9 @@ package dev.addp.processors.streams;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
@@ -19,12 +22,20 @@ public final class StreamsRunner implements AutoCloseable {
   private static final Duration RETRY_PAUSE = Duration.ofSeconds(1);
 
   private final KafkaStreams streams;
+  private volatile Throwable failure;
 
   public StreamsRunner(Topology topology, Map<String, Object> settings) {
     Properties p = new Properties();
     p.putAll(settings);
     this.streams = new KafkaStreams(topology, p);
     streams.setUncaughtExceptionHandler(e -> {
+      Throwable fatal = fatalCause(e);
+      if (fatal != null) {
+        // a new thread would fail the same way, forever: stop, so that `addp serve` exits and says why
+        log.error("stream thread failed with {}: {}; stopping this Streams application", fatal.getClass().getSimpleName(), fatal.getMessage());
+        failure = fatal;
+        return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+      }
       log.error("stream thread failed; replacing it in {} ms: {}", RETRY_PAUSE.toMillis(), e.toString());
       try {
         Thread.sleep(RETRY_PAUSE.toMillis());
@@ -41,6 +52,17 @@ public final class StreamsRunner implements AutoCloseable {
   }
 
   public KafkaStreams streams() { return streams; }
+
+  /** The error no retry can cure that stopped the application (missing ACL, failed login, old broker), or null. */
+  public Throwable failure() { return failure; }
+
+  /** Authorization, authentication and unsupported-version errors, wherever Streams wrapped them. */
+  static Throwable fatalCause(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof AuthorizationException || t instanceof AuthenticationException || t instanceof UnsupportedVersionException) return t;
+    }
+    return null;
+  }
 
   public boolean isRunning() { return streams.state().isRunningOrRebalancing(); }
 

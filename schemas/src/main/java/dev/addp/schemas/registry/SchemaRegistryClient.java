@@ -10,10 +10,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import org.apache.avro.Schema;
 
 /**
@@ -22,29 +26,48 @@ import org.apache.avro.Schema;
  *
  * <p>Written by hand because Confluent's own client jars (io.confluent:kafka-schema-registry-client)
  * are not obtainable from our Maven mirror, and Apicurio's serdes speak only Apicurio's native API.
- * Ids and schemas are immutable in a registry, so both are cached for the life of the client.
+ * Ids and schemas are immutable in a registry, so both are cached for the life of the client (ids
+ * keyed by subject and schema fingerprint). Registration is idempotent under concurrency: a registry
+ * that answers 409 because another client registered the same schema a moment earlier is asked for
+ * the id instead. Calls that find the registry unavailable are retried with bounded back-off. "No
+ * such id" is remembered only briefly ({@code unknownIdTtl}): a producer may register a schema and
+ * send a record with its id at once, and a cached miss must not dead-letter its records for good.
  */
 public final class SchemaRegistryClient {
   private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
   private static final int MAX_CACHED_UNKNOWN_IDS = 10_000;
+  /** Rounds of register-then-lookup when a 409 races with a registration not yet visible to lookups. */
+  private static final int CONFLICT_ROUNDS = 3;
+  public static final Duration DEFAULT_UNKNOWN_ID_TTL = Duration.ofSeconds(5);
 
   private final String baseUrl;
   private final String authorization;
   private final HttpClient http;
   private final Duration requestTimeout;
   private final ObjectMapper json = new ObjectMapper();
-  private final Map<String, Integer> idBySubjectAndSchema = new ConcurrentHashMap<>();
+  private final RegistryRetry retry;
+  private final long unknownIdTtlNanos;
+  private final LongSupplier nanoClock;
+  private final Map<String, Integer> idBySubjectAndFingerprint = new ConcurrentHashMap<>();
   private final Map<Integer, Schema> schemaById = new ConcurrentHashMap<>();
-  /** Ids the registry said it does not know: hostile input must not turn into one HTTP call per record. */
-  private final Set<Integer> unknownIds = ConcurrentHashMap.newKeySet();
+  /** Ids the registry said it does not know, until when: hostile input must not turn into one HTTP call per record. */
+  private final Map<Integer, Long> unknownIdUntilNanos = new ConcurrentHashMap<>();
 
   public SchemaRegistryClient(String baseUrl) { this(baseUrl, null, Duration.ofSeconds(10)); }
+
+  public SchemaRegistryClient(String baseUrl, String basicAuthUserInfo, Duration requestTimeout) {
+    this(baseUrl, basicAuthUserInfo, requestTimeout, RegistryRetry.DEFAULT, DEFAULT_UNKNOWN_ID_TTL, System::nanoTime);
+  }
 
   /**
    * @param baseUrl e.g. {@code http://host:8081} or {@code http://host:8080/apis/ccompat/v7}
    * @param basicAuthUserInfo {@code user:password} or null
    */
-  public SchemaRegistryClient(String baseUrl, String basicAuthUserInfo, Duration requestTimeout) {
+  public SchemaRegistryClient(String baseUrl, String basicAuthUserInfo, Duration requestTimeout, RegistryRetry retry,
+                              Duration unknownIdTtl, LongSupplier nanoClock) {
+    this.retry = retry;
+    this.unknownIdTtlNanos = unknownIdTtl.toNanos();
+    this.nanoClock = nanoClock;
     this.baseUrl = baseUrl.replaceAll("/+$", "");
     this.authorization = basicAuthUserInfo == null || basicAuthUserInfo.isBlank() ? null
         : "Basic " + Base64.getEncoder().encodeToString(basicAuthUserInfo.getBytes(StandardCharsets.UTF_8));
@@ -54,31 +77,53 @@ public final class SchemaRegistryClient {
 
   public String baseUrl() { return baseUrl; }
 
-  /** Registers the schema under the subject (idempotent) and returns its global id. */
+  /** Registers the schema under the subject (idempotent, also when other clients register it concurrently) and returns its global id. */
   public int register(String subject, Schema schema) {
-    return idBySubjectAndSchema.computeIfAbsent(subject + '\0' + schema, k -> {
-      JsonNode r = send("POST", "/subjects/" + enc(subject) + "/versions", schemaBody(schema));
-      int id = r.get("id").asInt();
-      schemaById.putIfAbsent(id, schema);
-      return id;
-    });
+    return idBySubjectAndFingerprint.computeIfAbsent(key(subject, schema), k -> remember(registerOrFind(subject, schema), schema));
   }
 
   /** Finds the id of a schema already registered under the subject, without registering it. */
   public int lookup(String subject, Schema schema) {
-    return idBySubjectAndSchema.computeIfAbsent(subject + '\0' + schema, k -> {
-      JsonNode r = send("POST", "/subjects/" + enc(subject), schemaBody(schema));
-      int id = r.get("id").asInt();
-      schemaById.putIfAbsent(id, schema);
-      return id;
-    });
+    return idBySubjectAndFingerprint.computeIfAbsent(key(subject, schema), k -> remember(find(subject, schema), schema));
+  }
+
+  private int registerOrFind(String subject, Schema schema) {
+    SchemaRegistryException conflict = null;
+    for (int round = 0; round < CONFLICT_ROUNDS; round++) {
+      try {
+        return send("POST", "/subjects/" + enc(subject) + "/versions", schemaBody(schema)).get("id").asInt();
+      } catch (SchemaRegistryException e) {
+        if (e.httpStatus() != 409) throw e;
+        conflict = e; // someone else registered it first, or it is incompatible: the lookup tells which
+      }
+      try {
+        return find(subject, schema);
+      } catch (SchemaRegistryException e) {
+        if (e.httpStatus() != 404) throw e; // not visible yet, or really incompatible: register again
+      }
+    }
+    throw conflict;
+  }
+
+  private int find(String subject, Schema schema) {
+    return send("POST", "/subjects/" + enc(subject), schemaBody(schema)).get("id").asInt();
+  }
+
+  private int remember(int id, Schema schema) {
+    schemaById.putIfAbsent(id, schema);
+    return id;
   }
 
   /** The writer schema for an id found in a record. */
   public Schema schemaById(int id) {
     Schema cached = schemaById.get(id);
     if (cached != null) return cached;
-    if (unknownIds.contains(id)) throw new UnknownSchemaIdException(id, "(cached answer)");
+    Long until = unknownIdUntilNanos.get(id);
+    if (until != null) {
+      if (nanoClock.getAsLong() - until < 0) throw new UnknownSchemaIdException(id, "(answer cached for up to "
+          + Duration.ofNanos(unknownIdTtlNanos).toMillis() + " ms)");
+      unknownIdUntilNanos.remove(id, until);
+    }
     try {
       JsonNode r = send("GET", "/schemas/ids/" + id, null);
       Schema.Parser parser = new Schema.Parser();
@@ -88,8 +133,24 @@ public final class SchemaRegistryClient {
       return schema;
     } catch (SchemaRegistryException e) {
       if (e.httpStatus() != 404) throw e;
-      if (unknownIds.size() < MAX_CACHED_UNKNOWN_IDS) unknownIds.add(id);
+      rememberUnknown(id);
       throw new UnknownSchemaIdException(id, e.getMessage());
+    }
+  }
+
+  private void rememberUnknown(int id) {
+    long now = nanoClock.getAsLong();
+    if (unknownIdUntilNanos.size() >= MAX_CACHED_UNKNOWN_IDS) unknownIdUntilNanos.values().removeIf(until -> now - until >= 0);
+    if (unknownIdUntilNanos.size() < MAX_CACHED_UNKNOWN_IDS) unknownIdUntilNanos.put(id, now + unknownIdTtlNanos);
+  }
+
+  /** Subject plus a digest of the schema's full text (docs and defaults included: they are part of what is registered). */
+  private static String key(String subject, Schema schema) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(schema.toString().getBytes(StandardCharsets.UTF_8));
+      return subject + '\0' + HexFormat.of().formatHex(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -129,6 +190,10 @@ public final class SchemaRegistryClient {
   }
 
   private JsonNode send(String method, String path, String body) {
+    return retry.call(() -> sendOnce(method, path, body));
+  }
+
+  private JsonNode sendOnce(String method, String path, String body) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + path))
         .timeout(requestTimeout)
         .header("Accept", CONTENT_TYPE)

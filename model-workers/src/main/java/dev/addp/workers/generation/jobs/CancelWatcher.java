@@ -34,7 +34,7 @@ public final class CancelWatcher implements Runnable, AutoCloseable {
   private volatile boolean running = true;
 
   public CancelWatcher(KafkaClients clients, AvroSerdes serdes, Consumer<String> onCancel) {
-    this.consumer = clients.readCommittedConsumer("unused-" + UUID.randomUUID());
+    this.consumer = clients.groupFreeReader("cancel-watcher-" + UUID.randomUUID());
     this.topic = Topics.from(clients.config()).generationControl();
     this.serdes = serdes;
     this.onCancel = onCancel;

@@ -42,6 +42,21 @@ public final class GenerationService implements AutoCloseable {
 
   public boolean isAlive() { return thread.isAlive(); }
 
+  /** Ready to serve: the model is loaded (it is, once this service exists), the thread runs and has joined its group. */
+  public boolean isReady() {
+    try {
+      return thread.isAlive() && worker.awaitAssignment(java.time.Duration.ZERO);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  public dev.addp.workers.lifecycle.FaultCounts faultCounts() { return worker.faultCounts(); }
+
+  /** Why the worker stopped on its own (a fatal error), or null while it runs. */
+  public String failure() { return worker.failure(); }
+
   public void awaitReady(Duration timeout) throws InterruptedException {
     if (!worker.awaitAssignment(timeout)) throw new IllegalStateException("generation worker got no partitions within " + timeout);
   }

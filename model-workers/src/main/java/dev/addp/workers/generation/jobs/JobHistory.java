@@ -57,7 +57,7 @@ public final class JobHistory {
    */
   public void refresh(Duration timeout) {
     jobs.clear();
-    try (KafkaConsumer<byte[], byte[]> consumer = clients.readCommittedConsumer("history-" + UUID.randomUUID());
+    try (KafkaConsumer<byte[], byte[]> consumer = clients.groupFreeReader("job-history-" + UUID.randomUUID());
          Admin admin = clients.admin()) {
       List<TopicPartition> parts = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
       Map<TopicPartition, Long> highWatermarks = admin.listOffsets(parts.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest())))

@@ -1,0 +1,37 @@
+package dev.addp.workers.model;
+
+/**
+ * The manifest's {@code recognition} block: which graph recognises images, its input tensor, and
+ * each head's output tensors and decoding. A head left out is a task the model does not serve.
+ * Checked against the ONNX session by {@link RecognitionContract} before a worker serves it.
+ */
+public record RecognitionSpec(String graph, String input, Heads heads) {
+
+  /**
+   * What a manifest without a {@code recognition} block means: the classifier graph's softmax
+   * logits, which is what every model served before the block existed was (addp-fmnist 1.0.0 as
+   * first committed). The input is the graph's first declared input.
+   */
+  public static RecognitionSpec legacy(ModelManifest m) {
+    String input = m.hasGraph(LEGACY_GRAPH) && m.graph(LEGACY_GRAPH).inputs() != null && !m.graph(LEGACY_GRAPH).inputs().isEmpty()
+        ? m.graph(LEGACY_GRAPH).inputs().get(0).name() : "pixels";
+    return new RecognitionSpec(LEGACY_GRAPH, input, new Heads(new Classification("softmax", "logits"), null, null));
+  }
+
+  static final String LEGACY_GRAPH = "classifier";
+
+  public record Heads(Classification classification, Detection detection, Segmentation segmentation) { }
+
+  /** {@code kind}: softmax (one label per image, top-k) or multilabel (independent sigmoid presence scores). */
+  public record Classification(String kind, String output) { }
+
+  /**
+   * CenterNet decoding: per-class centre heat-map, box size and sub-cell offset on a grid of
+   * {@code stride}-pixel cells; peaks are {@code peakKernel}² local maxima.
+   */
+  public record Detection(String kind, String heatmap, String size, String offset, Integer stride, Integer peakKernel,
+                          Integer maxDetections, Double minScore, Double nmsIou, String sizeUnit, String classFrom) { }
+
+  /** Semantic segmentation: per-pixel class scores (channel {@code background} is background, 1 + c class c). */
+  public record Segmentation(String kind, String output, String activation, Integer background, Integer stride) { }
+}

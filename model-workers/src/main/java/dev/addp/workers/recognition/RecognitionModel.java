@@ -1,0 +1,128 @@
+package dev.addp.workers.recognition;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.addp.avro.ModelRef;
+import dev.addp.avro.Task;
+import dev.addp.workers.model.ModelManifest;
+import dev.addp.workers.model.RecognitionContract;
+import dev.addp.workers.model.RecognitionSpec;
+import dev.addp.workers.onnx.Device;
+import dev.addp.workers.onnx.OrtSessions;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The manifest's recognition graph, checked against its own session at start-up
+ * ({@link RecognitionContract}): a batch of preprocessed images in, the outputs of the heads the
+ * batch's tasks need out, from one run. Counts its runs and the images they carried, so tests can
+ * see that every image went through the encoder once, whatever mix of tasks it asked for.
+ */
+public final class RecognitionModel implements AutoCloseable {
+  private final ModelManifest manifest;
+  private final RecognitionSpec spec;
+  private final OrtSession session;
+  private final String provider;
+  private final ModelRef lineage;
+  private final Preprocessor preprocessor;
+  private final Set<Task> tasks;
+  private final AtomicLong runs = new AtomicLong();
+  private final AtomicLong imagesRun = new AtomicLong();
+
+  public RecognitionModel(Path modelDir, Device device, int intraOpThreads) throws OrtException {
+    this.manifest = ModelManifest.read(modelDir);
+    String graph = manifest.recognitionSpec().graph();
+    if (graph == null || !manifest.hasGraph(graph)) {
+      throw new RecognitionContract.ModelContractException(manifest, "manifest.json recognition.graph is '" + graph
+          + "'; allowed: a key of graphs: " + (manifest.graphs() == null ? "[]" : manifest.graphs().keySet()));
+    }
+    Path file = manifest.verifiedGraphFile(modelDir, graph);
+    OrtSessions.Opened opened = OrtSessions.open(file, device, intraOpThreads);
+    try {
+      this.spec = RecognitionContract.validate(manifest, opened.session());
+    } catch (RuntimeException e) {
+      opened.session().close();
+      throw e;
+    }
+    this.session = opened.session();
+    this.provider = opened.provider();
+    this.lineage = new ModelRef(manifest.name(), manifest.version(), manifest.graph(graph).sha256());
+    this.preprocessor = new Preprocessor(manifest.preprocess());
+    EnumSet<Task> served = EnumSet.noneOf(Task.class);
+    if (spec.heads().classification() != null) served.add(Task.CLASSIFY);
+    if (spec.heads().detection() != null) served.add(Task.DETECT);
+    if (spec.heads().segmentation() != null) served.add(Task.SEGMENT);
+    this.tasks = Set.copyOf(served);
+  }
+
+  public ModelManifest manifest() { return manifest; }
+  public RecognitionSpec spec() { return spec; }
+  public ModelRef lineage() { return lineage; }
+  public Preprocessor preprocessor() { return preprocessor; }
+  public String provider() { return provider; }
+  /** The tasks the model has heads for. */
+  public Set<Task> tasks() { return tasks; }
+  /** Model runs so far (one per batch). */
+  public long runs() { return runs.get(); }
+  /** Images those runs carried. */
+  public long imagesRun() { return imagesRun.get(); }
+
+  /** One run's outputs, flat and batch-major: image j of output o starts at j · {@link #perImage}(o). */
+  public record Outputs(int n, Map<String, float[]> tensors) {
+    public float[] get(String name) {
+      float[] t = tensors.get(name);
+      if (t == null) throw new IllegalStateException("output '" + name + "' was not fetched in this run");
+      return t;
+    }
+
+    public int perImage(String name) { return get(name).length / n; }
+  }
+
+  /** The output tensors the tasks need (CLASSIFY, DETECT, SEGMENT), in a stable order. */
+  public Set<String> outputsFor(Set<Task> wanted) {
+    Set<String> names = new LinkedHashSet<>();
+    RecognitionSpec.Heads h = spec.heads();
+    if (wanted.contains(Task.CLASSIFY)) names.add(h.classification().output());
+    if (wanted.contains(Task.DETECT)) {
+      names.add(h.detection().heatmap());
+      names.add(h.detection().size());
+      names.add(h.detection().offset());
+      if ("segmentation".equals(h.detection().classFrom())) names.add(h.segmentation().output());
+    }
+    if (wanted.contains(Task.SEGMENT)) names.add(h.segmentation().output());
+    return names;
+  }
+
+  /** Runs {@code n} images whose inputs lie back to back in {@code input}, fetching what {@code wanted} needs. */
+  public Outputs run(float[] input, int n, Set<Task> wanted) throws OrtException {
+    Set<String> names = outputsFor(wanted);
+    int s = preprocessor.inputSize();
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(input, 0, n * preprocessor.inputLength()),
+            new long[] {n, 3, s, s});
+         OrtSession.Result r = session.run(Map.of(spec.input(), x), names)) {
+      runs.incrementAndGet();
+      imagesRun.addAndGet(n);
+      Map<String, float[]> out = new HashMap<>();
+      for (Map.Entry<String, OnnxValue> e : r) {
+        FloatBuffer b = ((OnnxTensor) e.getValue()).getFloatBuffer();
+        float[] a = new float[b.remaining()];
+        b.get(a);
+        out.put(e.getKey(), a);
+      }
+      return new Outputs(n, out);
+    }
+  }
+
+  @Override
+  public void close() throws OrtException { session.close(); }
+}

@@ -1,0 +1,121 @@
+package dev.addp.workers.recognition;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.addp.avro.Task;
+import dev.addp.workers.model.ManifestFixtures;
+import dev.addp.workers.model.RecognitionContract.ModelContractException;
+import dev.addp.workers.model.ZooFixtures;
+import dev.addp.workers.onnx.Device;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The manifest is checked against the real ONNX session of the committed classifier: the legacy
+ * form (no recognition block) and the explicit one serve CLASSIFY; anything unknown or not in the
+ * graph stops start-up with a message naming the field and what is allowed.
+ */
+class RecognitionModelContractTest {
+  @TempDir Path tmp;
+  private int copies;
+
+  private Path edited(Consumer<ObjectNode> edit) throws Exception {
+    return ManifestFixtures.copyWith(ZooFixtures.modelDir(), tmp.resolve("m" + copies++), edit);
+  }
+
+  private static final String EXPLICIT = """
+      {"graph": "classifier", "input": "pixels", "heads": {"classification": {"kind": "softmax", "output": "logits"}}}""";
+
+  private static Consumer<ObjectNode> recognition(String json) {
+    return m -> {
+      try {
+        m.set("recognition", ZooFixtures.JSON.readTree(json));
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    };
+  }
+
+  @Test
+  void aManifestWithoutARecognitionBlockIsTheSoftmaxClassifierAndRunsOncePerBatch() throws Exception {
+    Path dir = edited(m -> m.remove("recognition"));
+    try (RecognitionModel model = new RecognitionModel(dir, Device.CPU, 1);
+         Classifier classifier = new Classifier(ZooFixtures.modelDir(), Device.CPU, 1)) {
+      assertThat(model.spec().graph()).isEqualTo("classifier");
+      assertThat(model.spec().heads().classification().kind()).isEqualTo("softmax");
+      assertThat(model.tasks()).containsExactly(Task.CLASSIFY);
+      int len = model.preprocessor().inputLength();
+      float[] input = new float[2 * len];
+      for (int i = 0; i < input.length; i++) input[i] = (i * 7919 % 1000) / 1000f;
+      RecognitionModel.Outputs out = model.run(input, 2, Set.of(Task.CLASSIFY));
+      assertThat(model.runs()).isEqualTo(1);
+      assertThat(model.imagesRun()).isEqualTo(2);
+      assertThat(out.perImage("logits")).isEqualTo(model.manifest().labels().size());
+      float[][] expected = classifier.run(input, 2).logits();
+      for (int j = 0; j < 2; j++) {
+        float[] row = java.util.Arrays.copyOfRange(out.get("logits"), j * 10, j * 10 + 10);
+        assertThat(row).containsExactly(expected[j]);
+      }
+    }
+  }
+
+  @Test
+  void theExplicitClassifierBlockServesClassify() throws Exception {
+    try (RecognitionModel model = new RecognitionModel(edited(recognition(EXPLICIT)), Device.CPU, 1)) {
+      assertThat(model.tasks()).containsExactly(Task.CLASSIFY);
+      assertThat(model.outputsFor(Set.of(Task.CLASSIFY))).containsExactly("logits");
+    }
+  }
+
+  @Test
+  void anUnknownHeadKindFailsNamingTheFieldAndTheAllowedValues() throws Exception {
+    assertFails(recognition(EXPLICIT.replace("\"softmax\"", "\"softmax2\"")),
+        "model addp-fmnist 1.0.0: manifest.json recognition.heads.classification.kind is 'softmax2'; allowed: one of [softmax, multilabel]");
+    assertFails(recognition("""
+        {"graph": "classifier", "input": "pixels", "heads": {"panoptic": {"kind": "x"}}}"""),
+        "recognition.heads names no head; allowed: at least one of classification, detection, segmentation");
+    assertFails(recognition("""
+        {"graph": "classifier", "input": "pixels", "heads": {"detection": {"kind": "yolo"}}}"""),
+        "recognition.heads.detection.kind is 'yolo'; allowed: one of [centernet]");
+  }
+
+  @Test
+  void aTensorTheGraphDoesNotHaveFails() throws Exception {
+    assertFails(recognition(EXPLICIT.replace("\"logits\"", "\"scores\"")),
+        "recognition.heads.classification.output names 'scores', which the graph does not output; allowed: one of [");
+    assertFails(recognition(EXPLICIT.replace("\"input\": \"pixels\"", "\"input\": \"image\"")),
+        "recognition.input names 'image', which the graph does not have; allowed: one of [pixels]");
+    assertFails(recognition(EXPLICIT.replace("\"logits\"", "\"features\"")),
+        "recognition.heads.classification.output names 'features' of shape [-1, 128] in the graph; allowed: shape [any, 10]");
+    assertFails(recognition(EXPLICIT.replace("\"classifier\"", "\"dense\"")),
+        "recognition.graph is 'dense'; allowed: a key of graphs: [");
+    assertFails(recognition("""
+        {"graph": "classifier", "input": "pixels", "heads": {"detection": {"kind": "centernet", "heatmap": "heatmap",
+          "size": "size", "offset": "offset", "stride": 4, "peak_kernel": 3, "max_detections": 100, "min_score": 0.05,
+          "nms_iou": 0.5, "size_unit": "input_pixels", "class_from": "heatmap"}}}"""),
+        "recognition.heads.detection.heatmap names 'heatmap', which the graph does not output");
+  }
+
+  @Test
+  void preprocessingThePreprocessorDoesNotImplementFails() throws Exception {
+    assertFails(m -> ((ObjectNode) m.get("preprocess")).put("interpolation", "bicubic"),
+        "manifest.json preprocess.interpolation is 'bicubic'; allowed: one of [bilinear]");
+    assertFails(m -> ((ObjectNode) m.get("preprocess")).put("mode", "stretch"),
+        "preprocess.mode is 'stretch'; allowed: one of [pad, resize_center_crop]");
+    assertFails(m -> ((ObjectNode) m.get("preprocess")).put("channels", "bgr"),
+        "preprocess.channels is 'bgr'; allowed: one of [rgb]");
+    assertFails(m -> ((ObjectNode) m.get("preprocess")).put("size", 64),
+        "recognition.input names 'pixels' of shape [-1, 3, 32, 32] in the graph; allowed: shape [any, 3, 64, 64]");
+  }
+
+  private void assertFails(Consumer<ObjectNode> edit, String message) throws Exception {
+    Path dir = edited(edit);
+    assertThatThrownBy(() -> new RecognitionModel(dir, Device.CPU, 1).close())
+        .isInstanceOf(ModelContractException.class).hasMessageContaining(message);
+  }
+}

@@ -1,0 +1,250 @@
+package dev.addp.processors.console;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import dev.addp.avro.CancelCommand;
+import dev.addp.avro.Classification;
+import dev.addp.avro.DeadLetter;
+import dev.addp.avro.GenerationResult;
+import dev.addp.avro.ImageRequest;
+import dev.addp.avro.RecognitionResult;
+import dev.addp.platform.kafka.AvroSerdes;
+import dev.addp.platform.kafka.KafkaClients;
+import dev.addp.platform.kafka.Topics;
+import dev.addp.platform.metrics.ConsumerGroupLag;
+import dev.addp.processors.status.JobStatusServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * The web console, served by the status role next to its job API: one static page with plain
+ * JavaScript (console/index.html) that polls the job table ({@code /jobs}) and the JSON below.
+ *
+ * <ul>
+ *   <li>{@code GET /console/api/recognition}: the latest results; {@code .../{id}/overlay.png} one drawn over its image
+ *   <li>{@code GET /console/api/deadletters}: the latest dead letters with their typed reasons
+ *   <li>{@code GET /console/api/jobs/{id}/images} and {@code .../images/{index}.png}: a job's generated images
+ *   <li>{@code POST /console/api/jobs/{id}/cancel}: a cancel command on the control topic
+ *   <li>{@code GET /console/api/figures}: throughput, mean batch size, consumer lag
+ * </ul>
+ */
+public final class Console implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int THROUGHPUT_WINDOW_S = 10;
+  private static final Map<String, String> STATIC = Map.of(
+      "index.html", "text/html; charset=utf-8", "console.js", "text/javascript; charset=utf-8", "console.css", "text/css; charset=utf-8");
+
+  private final Topics topics;
+  private final AvroSerdes serdes;
+  private final RecentRecords recent;
+  private final ConsumerGroupLag lag;
+  private final KafkaProducer<byte[], byte[]> producer;
+
+  public Console(KafkaClients clients, AvroSerdes serdes, ConsumerGroupLag lag) {
+    this.topics = Topics.from(clients.config());
+    this.serdes = serdes;
+    this.lag = lag;
+    this.recent = new RecentRecords(new KafkaClients(clients.config()), serdes, RecentRecords.Limits.defaults()).start();
+    this.producer = new KafkaClients(clients.config()).producer();
+  }
+
+  /** Adds the console's pages to the status server; {@code /} leads to the console. */
+  public Console mount(JobStatusServer server) {
+    server.route("/console", this::handle);
+    server.route("/", ex -> {
+      if (ex.getRequestURI().getPath().equals("/")) {
+        ex.getResponseHeaders().set("Location", "/console/");
+        ex.sendResponseHeaders(302, -1);
+        ex.close();
+      } else {
+        send(ex, 404, "text/plain", "not found".getBytes(StandardCharsets.UTF_8));
+      }
+    });
+    return this;
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    try {
+      String path = ex.getRequestURI().getRawPath();
+      String[] parts = path.replaceAll("^/console/?", "").split("/");
+      String method = ex.getRequestMethod();
+      if (parts.length == 1 && (parts[0].isEmpty() || STATIC.containsKey(parts[0]))) {
+        String name = parts[0].isEmpty() ? "index.html" : parts[0];
+        try (InputStream in = Console.class.getResourceAsStream("/console/" + name)) {
+          send(ex, 200, STATIC.get(name), in.readAllBytes());
+        }
+      } else if (path.equals("/console/api/recognition")) {
+        json(ex, recognition());
+      } else if (path.equals("/console/api/deadletters")) {
+        json(ex, deadLetters());
+      } else if (path.equals("/console/api/figures")) {
+        json(ex, figures());
+      } else if (parts.length == 5 && parts[1].equals("recognition") && parts[4].equals("overlay.png")) {
+        overlay(ex, decode(parts[3]));
+      } else if (parts.length == 5 && parts[1].equals("jobs") && parts[4].equals("images")) {
+        json(ex, jobImages(decode(parts[3])));
+      } else if (parts.length == 6 && parts[1].equals("jobs") && parts[4].equals("images") && parts[5].endsWith(".png")) {
+        jobImage(ex, decode(parts[3]), Integer.parseInt(parts[5].substring(0, parts[5].length() - 4)));
+      } else if (parts.length == 5 && parts[1].equals("jobs") && parts[4].equals("cancel") && method.equals("POST")) {
+        String job = decode(parts[3]);
+        producer.send(new ProducerRecord<>(topics.generationControl(), job.getBytes(StandardCharsets.UTF_8),
+            serdes.cancelCommand().serialize(topics.generationControl(), new CancelCommand(job, "cancelled from the console",
+                System.currentTimeMillis())))).get();
+        json(ex, JSON.createObjectNode().put("cancel_sent", job));
+      } else {
+        send(ex, 404, "application/json", error("no such console resource: " + method + " " + path));
+      }
+    } catch (NumberFormatException e) {
+      send(ex, 400, "application/json", error("bad request: " + e.getMessage()));
+    } catch (Exception e) {
+      send(ex, 503, "application/json", error(e.getClass().getSimpleName() + ": " + e.getMessage()));
+    }
+  }
+
+  private ArrayNode recognition() {
+    ArrayNode list = JSON.createArrayNode();
+    for (RecentRecords.Raw raw : recent.results()) {
+      RecognitionResult r = serdes.recognitionResult().deserialize(topics.recognitionResults(), raw.value());
+      ObjectNode n = list.addObject();
+      n.put("request_id", r.getRequestId());
+      n.put("dataset", r.getDataset());
+      n.put("worker_id", r.getWorkerId());
+      n.put("model", r.getModel().getName() + " " + r.getModel().getVersion());
+      n.put("produced_at_ms", r.getProducedAtMs());
+      n.put("batch_size", r.getTimings().getBatchSize());
+      ArrayNode labels = n.putArray("labels");
+      for (Classification c : r.getClassifications()) labels.addObject().put("label", c.getLabel()).put("score", c.getScore());
+      n.put("boxes", r.getBoxes().size());
+      n.put("masks", r.getMasks().size());
+      n.put("has_image", recent.request(r.getRequestId()) != null);
+      n.put("overlay", "/console/api/recognition/" + urlPart(r.getRequestId()) + "/overlay.png");
+    }
+    return list;
+  }
+
+  private void overlay(HttpExchange ex, String requestId) throws IOException {
+    RecognitionResult result = null;
+    for (RecentRecords.Raw raw : recent.results()) {
+      RecognitionResult r = serdes.recognitionResult().deserialize(topics.recognitionResults(), raw.value());
+      if (r.getRequestId().equals(requestId)) {
+        result = r;
+        break;
+      }
+    }
+    byte[] request = recent.request(requestId);
+    if (result == null || request == null) {
+      send(ex, 404, "application/json", error("no recent result with its image for " + requestId));
+      return;
+    }
+    ImageRequest req = serdes.imageRequest().deserialize(topics.recognitionRequests(), request);
+    byte[] png = req.getImageBytes() == null ? null : OverlayRenderer.render(bytes(req.getImageBytes()), result);
+    if (png == null) send(ex, 404, "application/json", error("the request's image is not inline or does not decode"));
+    else send(ex, 200, "image/png", png);
+  }
+
+  private ArrayNode deadLetters() {
+    ArrayNode list = JSON.createArrayNode();
+    for (RecentRecords.Raw raw : recent.deadLetters()) {
+      DeadLetter d = serdes.deadLetter().deserialize(topics.deadLetters(), raw.value());
+      ObjectNode n = list.addObject();
+      n.put("error_type", d.getErrorType().toString());
+      n.put("stage", d.getStage());
+      n.put("message", d.getMessage());
+      n.put("error_class", d.getErrorClass());
+      n.put("request_id", d.getRequestId());
+      n.put("key", new String(raw.key(), StandardCharsets.UTF_8));
+      n.put("source", d.getSource().getTopic() + "/" + d.getSource().getPartition() + "@" + d.getSource().getOffset());
+      n.put("original_size", d.getOriginalSize());
+      n.put("failed_at_ms", d.getFailedAtMs());
+      n.put("worker_id", d.getWorkerId());
+    }
+    return list;
+  }
+
+  private ArrayNode jobImages(String jobId) {
+    Map<Integer, GenerationResult> byIndex = new LinkedHashMap<>();
+    for (byte[] v : recent.jobImages(jobId)) {
+      GenerationResult r = serdes.generationResult().deserialize(topics.generationResults(), v);
+      byIndex.put(r.getIndex(), r); // a rerun attempt writes the same image again
+    }
+    ArrayNode list = JSON.createArrayNode();
+    byIndex.values().stream().sorted(Comparator.comparingInt(GenerationResult::getIndex)).forEach(r -> list.addObject()
+        .put("index", r.getIndex()).put("width", r.getWidth()).put("height", r.getHeight())
+        .put("url", "/console/api/jobs/" + urlPart(jobId) + "/images/" + r.getIndex() + ".png"));
+    return list;
+  }
+
+  private void jobImage(HttpExchange ex, String jobId, int index) throws IOException {
+    for (byte[] v : recent.jobImages(jobId)) {
+      GenerationResult r = serdes.generationResult().deserialize(topics.generationResults(), v);
+      if (r.getIndex() == index) {
+        send(ex, 200, "image/png", bytes(r.getPng()));
+        return;
+      }
+    }
+    send(ex, 404, "application/json", error("no image " + index + " of job " + jobId + " among the recent results"));
+  }
+
+  private ObjectNode figures() {
+    ObjectNode n = JSON.createObjectNode();
+    RecentRecords.Throughput t = recent.throughput(System.currentTimeMillis(), THROUGHPUT_WINDOW_S);
+    n.put("window_s", THROUGHPUT_WINDOW_S);
+    n.put("results_per_second", t.resultsPerSecond());
+    n.put("mean_batch_size", t.meanBatchSize());
+    n.put("dead_letters_shown", recent.deadLetters().size());
+    ObjectNode groups = n.putObject("lag");
+    List<ConsumerGroupLag.Lag> lags = lag == null ? List.of() : lag.latest();
+    for (ConsumerGroupLag.Lag l : lags) {
+      ObjectNode g = groups.has(l.group()) ? (ObjectNode) groups.get(l.group()) : groups.putObject(l.group());
+      g.put("records", g.path("records").asLong(0) + l.records());
+      g.put("max_seconds", Math.max(g.path("max_seconds").asDouble(0), l.seconds()));
+      g.put("partitions", g.path("partitions").asInt(0) + 1);
+    }
+    return n;
+  }
+
+  private static String decode(String part) { return URLDecoder.decode(part, StandardCharsets.UTF_8); }
+
+  private static String urlPart(String s) { return java.net.URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20"); }
+
+  private static byte[] bytes(ByteBuffer b) {
+    byte[] out = new byte[b.remaining()];
+    b.duplicate().get(out);
+    return out;
+  }
+
+  private static byte[] error(String message) {
+    return ("{\"error\":" + JSON.valueToTree(message) + "}").getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static void json(HttpExchange ex, Object body) throws IOException {
+    send(ex, 200, "application/json", JSON.writeValueAsBytes(body));
+  }
+
+  private static void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {
+    ex.getResponseHeaders().set("Content-Type", type);
+    ex.getResponseHeaders().set("Cache-Control", "no-store");
+    ex.sendResponseHeaders(status, body.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(body);
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    recent.close();
+    producer.close(java.time.Duration.ofSeconds(2));
+  }
+}
