@@ -33,6 +33,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -40,7 +42,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
 
 /**
  * The race that once broke CI: several workers start at the same instant against a fresh registry
@@ -53,33 +56,37 @@ class ConcurrentStartIT {
   private static final int WORKERS = 3;
   private static final int PER_PARTITION = 6;
   private static final int ROUNDS = Integer.getInteger("addp.concurrent.rounds", 5);
+  /** Whole runs, each on its own freshly started registry (-Daddp.concurrent.runs=20 for the soak the issue asks for). */
+  private static final int RUNS = Integer.getInteger("addp.concurrent.runs", 1);
   private static final List<Class<? extends SpecificRecord>> TYPES = List.of(ImageRequest.class, RecognitionResult.class,
       DeadLetter.class, GenerationRequest.class, GenerationEvent.class, GenerationResult.class, CancelCommand.class);
 
   private static EmbeddedKafka kafka;
-  private static EmbeddedSchemaRegistry registry;
 
   @BeforeAll
-  static void freshStack() {
-    kafka = EmbeddedKafka.start();
-    registry = EmbeddedSchemaRegistry.start();
-  }
+  static void broker() { kafka = EmbeddedKafka.start(); }
 
   @AfterAll
   static void stop() {
-    if (registry != null) registry.close();
     if (kafka != null) kafka.close();
   }
 
-  @Test
-  void workersStartingAtOnceAgainstAFreshRegistryAllWork() throws Exception {
-    AddpConfig base = AddpConfig.of(Map.of(AddpConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
-        AddpConfig.REGISTRY_URL, registry.ccompatUrl()));
-    FashionMnistSample sample = FashionMnistSample.read(TestModels.sampleDir());
-    for (int round = 1; round <= ROUNDS; round++) {
-      clientsRegisteringAtOnceAllGetOneId(base, round);
-      workersStartedAtOnceEachAnswerTheirPartition(base, sample, round);
-    }
+  @TestFactory
+  Stream<DynamicTest> workersStartingAtOnceAgainstAFreshRegistryAllWork() {
+    return IntStream.rangeClosed(1, RUNS).mapToObj(run -> DynamicTest.dynamicTest("run " + run + " of " + RUNS, () -> {
+      try (EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start()) {
+        AddpConfig base = AddpConfig.of(Map.of(AddpConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
+            AddpConfig.REGISTRY_URL, registry.ccompatUrl()));
+        FashionMnistSample sample = FashionMnistSample.read(TestModels.sampleDir());
+        for (int round = 1; round <= ROUNDS; round++) {
+          long t0 = System.nanoTime();
+          clientsRegisteringAtOnceAllGetOneId(base, round);
+          workersStartedAtOnceEachAnswerTheirPartition(base, sample, round);
+          System.out.printf("concurrent start: run %d of %d, round %d of %d: %d workers answered, %.1f s%n", run, RUNS, round, ROUNDS,
+              WORKERS, (System.nanoTime() - t0) / 1e9);
+        }
+      }
+    }));
   }
 
   private void clientsRegisteringAtOnceAllGetOneId(AddpConfig base, int round) throws Exception {

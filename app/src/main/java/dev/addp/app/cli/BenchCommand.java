@@ -3,6 +3,7 @@ package dev.addp.app.cli;
 import dev.addp.app.data.FashionMnistSample;
 import dev.addp.app.roles.Role;
 import dev.addp.app.roles.RoleRunner;
+import dev.addp.app.run.BenchImages;
 import dev.addp.app.run.RecognitionRoundTrip;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.embedded.EmbeddedStack;
@@ -16,7 +17,9 @@ import dev.addp.workers.generation.LoopSettings;
 import dev.addp.workers.generation.StreamSeeds;
 import dev.addp.workers.generation.Uniforms;
 import dev.addp.workers.onnx.Device;
-import dev.addp.workers.recognition.Classifier;
+import dev.addp.avro.Task;
+import dev.addp.workers.recognition.RecognitionDecoder;
+import dev.addp.workers.recognition.RecognitionModel;
 import dev.addp.workers.recognition.RecognitionService;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
@@ -33,12 +36,54 @@ import picocli.CommandLine.Option;
 
 /** Benchmarks, each printing a ratio measured side by side in one run. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-    subcommands = {BenchCommand.Recognition.class, BenchCommand.Generation.class, dev.addp.app.bench.OverloadBench.class,
-        dev.addp.app.bench.SoakBench.class})
+    subcommands = {BenchCommand.Recognition.class, BenchCommand.Generation.class, BenchCommand.History.class,
+        dev.addp.app.bench.OverloadBench.class, dev.addp.app.bench.SoakBench.class})
 final class BenchCommand {
+  @Command(name = "history", mixinStandardHelpOptions = true,
+      description = "Seconds a generation worker spends learning which jobs ended when it takes over request partitions, with N "
+          + "finished jobs in the topics: the whole events topic read from the start (the former way) against the job-state "
+          + "topic's assigned partitions; writes <out>/bench.json.")
+  static final class History implements Callable<Integer> {
+    @Option(names = "--out", defaultValue = "out/bench-history")
+    Path out;
+
+    @Option(names = "--jobs", defaultValue = "100000", description = "finished jobs written first (default: ${DEFAULT-VALUE})")
+    int jobs;
+
+    @Option(names = "--progress-events", defaultValue = "8", description = "RUNNING events per job (default: ${DEFAULT-VALUE})")
+    int progress;
+
+    @Option(names = "--partitions", defaultValue = "4")
+    int partitions;
+
+    @Override
+    public Integer call() throws Exception {
+      Map<String, Object> bench = new LinkedHashMap<>();
+      // large producer batches: the fill is a million small records, not what is measured
+      AddpConfig base = AddpConfig.of(Map.of("kafka.batch.size", "524288", "kafka.linger.ms", "20"));
+      try (EmbeddedStack stack = EmbeddedStack.start(base, partitions)) {
+        dev.addp.app.run.JobHistoryBench b = new dev.addp.app.run.JobHistoryBench(stack.config());
+        long t0 = System.nanoTime();
+        b.fill(jobs, progress, partitions);
+        bench.put("fill_seconds", (System.nanoTime() - t0) / 1e9);
+        b.readWholeEventsTopic(); // warm-up: JIT, page cache, the registry's answers
+        bench.put("before_whole_events_topic", b.readWholeEventsTopic());
+        bench.put("after_one_partition", b.loadJobHistory(List.of(0), jobs, partitions));
+        bench.put("after_all_partitions", b.loadJobHistory(java.util.stream.IntStream.range(0, partitions).boxed().toList(), jobs, partitions));
+      }
+      bench.put("jobs", jobs);
+      bench.put("progress_events_per_job", progress);
+      bench.put("partitions", partitions);
+      Files.createDirectories(out);
+      DemoCommand.JSON.writeValue(out.resolve("bench.json").toFile(), bench);
+      System.out.println(DemoCommand.JSON.writeValueAsString(bench));
+      return 0;
+    }
+  }
+
 
   @Command(name = "recognition", mixinStandardHelpOptions = true,
-      description = "Raw ONNX Runtime throughput of the classifier graph versus end-to-end throughput through the embedded "
+      description = "Raw ONNX Runtime throughput of the recognition graph (--tasks: the heads run) versus end-to-end throughput through the embedded "
           + "Kafka (raw topic → ingest → worker → results), same graph, batch size and threads, measured in alternating "
           + "rounds after a warm-up; writes <out>/bench.json.")
   static final class Recognition implements Callable<Integer> {
@@ -70,6 +115,14 @@ final class BenchCommand {
     @Option(names = "--sample", description = "folder with the gzipped IDX sample (default: models/zoo/fashion-mnist-test)")
     Path sample = FashionMnistSample.DEFAULT_DIR;
 
+    @Option(names = "--tasks", split = ",", defaultValue = "classify",
+        description = "tasks of every request, e.g. classify,detect,segment (default: ${DEFAULT-VALUE})")
+    List<Task> tasks;
+
+    @Option(names = "--scenes-dir", defaultValue = "models/zoo/scenes-test",
+        description = "images for a model with detection or segmentation heads: the dense test scenes (default: ${DEFAULT-VALUE})")
+    Path scenesDir;
+
     enum MetricsMode { on, off, both }
 
     @Option(names = "--metrics", defaultValue = "on", description = "metrics during the end-to-end rounds: on, off, or both "
@@ -83,12 +136,12 @@ final class BenchCommand {
      */
     @Override
     public Integer call() throws Exception {
-      FashionMnistSample data = FashionMnistSample.read(sample);
-      List<byte[]> pngs = new ArrayList<>();
-      for (int i = 0; i < Math.min(images, data.count()); i++) pngs.add(data.png(i));
+      BenchImages data = BenchImages.of(model, sample, scenesDir, images);
+      List<byte[]> pngs = data.pngs();
       AddpConfig base = AddpConfig.of(Map.of("model.dir", model.toString(), "recognition.batch.size", String.valueOf(batchSize),
           "model.intra.op.threads", String.valueOf(threads), AddpConfig.WORKER_ID, "bench-worker"));
       List<Double> raw = new ArrayList<>();
+      List<Double> rawDecoded = new ArrayList<>();
       List<Double> e2e = new ArrayList<>();
       List<Double> e2eOff = new ArrayList<>();
       List<Double> jitDuringE2e = new ArrayList<>();
@@ -96,7 +149,12 @@ final class BenchCommand {
       int warmups = 0;
       try (EmbeddedStack stack = EmbeddedStack.start(base, 4);
            RoleRunner roles = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION), stack.config());
-           Classifier alone = new Classifier(model, Device.AUTO, threads)) {
+           RecognitionModel alone = new RecognitionModel(model, Device.AUTO, threads)) {
+        if (!alone.tasks().containsAll(tasks)) {
+          throw new IllegalArgumentException(model + " has no head for " + tasks.stream().filter(t -> !alone.tasks().contains(t)).toList()
+              + " (it serves " + alone.tasks() + ")");
+        }
+        RecognitionDecoder decoder = new RecognitionDecoder(alone.manifest(), alone.spec());
         roles.awaitReady(Duration.ofSeconds(60));
         String metricsUrl = roles.operations().url() + "/metrics";
         System.err.println("metrics " + metricsUrl + (metrics == MetricsMode.off ? " (off)" : ""));
@@ -110,6 +168,7 @@ final class BenchCommand {
         }
         float[] input = rawInput(alone, data);
         raw.add(raw(alone, input));
+        rawDecoded.add(rawDecoded(alone, decoder, input, data));
         int e2eRounds = metrics == MetricsMode.both ? 2 * rounds : rounds;
         for (int r = 0; r < e2eRounds; r++) {
           String dataset = "bench" + r;
@@ -123,8 +182,9 @@ final class BenchCommand {
           }
           (on ? e2e : e2eOff).add(ips[0]);
           raw.add(raw(alone, input));
-          System.err.printf("round %d (metrics %s): end to end %.0f images/s (raw before %.0f, after %.0f)%n", r + 1, on ? "on" : "off",
-              ips[0], raw.get(r), raw.get(r + 1));
+          rawDecoded.add(rawDecoded(alone, decoder, input, data));
+          System.err.printf("round %d (metrics %s): end to end %.0f images/s (raw before %.0f, after %.0f; with post-processing %.0f)%n",
+              r + 1, on ? "on" : "off", ips[0], raw.get(r), raw.get(r + 1), rawDecoded.get(r + 1));
         }
       }
       double rawIps = mean(raw);
@@ -143,6 +203,11 @@ final class BenchCommand {
       }
       if (!e2e.isEmpty() && !e2eOff.isEmpty()) bench.put("metrics_on_over_off", mean(e2e) / mean(e2eOff));
       bench.put("raw_rounds_ips", raw);
+      bench.put("raw_with_postprocessing_ips", mean(rawDecoded));
+      bench.put("raw_with_postprocessing_rounds_ips", rawDecoded);
+      bench.put("tasks", tasks);
+      bench.put("model", modelName(model));
+      bench.put("images_source", data.source());
       bench.put("scrapes_during_metrics_on_rounds", scrapes);
       bench.put("images_per_round", images);
       bench.put("batch_size", batchSize);
@@ -218,30 +283,50 @@ final class BenchCommand {
     }
 
     /** One batch of preprocessed sample images, run once so the session is warm. */
-    private float[] rawInput(Classifier c, FashionMnistSample data) throws Exception {
+    private float[] rawInput(RecognitionModel c, BenchImages data) throws Exception {
       int len = c.preprocessor().inputLength();
       float[] input = new float[batchSize * len];
       for (int j = 0; j < batchSize; j++) c.preprocessor().write(data.image(j % data.count()), input, j * len);
-      c.run(input, batchSize);
+      c.run(input, batchSize, java.util.EnumSet.copyOf(tasks));
       return input;
     }
 
-    /** Images per second of the graph alone on preprocessed inputs. */
-    private double raw(Classifier c, float[] input) throws Exception {
+    /** Images per second of the graph alone on preprocessed inputs (the outputs the tasks need). */
+    private double raw(RecognitionModel c, float[] input) throws Exception {
+      java.util.Set<Task> wanted = java.util.EnumSet.copyOf(tasks);
       long t0 = System.nanoTime();
       int done = 0;
       while (done < images) {
         int m = Math.min(batchSize, images - done);
-        c.run(input, m);
+        c.run(input, m, wanted);
         done += m;
       }
       return done / ((System.nanoTime() - t0) / 1e9);
     }
 
+    /** As {@link #raw}, plus the worker's post-processing of every image (labels, boxes, masks as RLE). */
+    private double rawDecoded(RecognitionModel c, RecognitionDecoder decoder, float[] input, BenchImages data) throws Exception {
+      java.util.Set<Task> wanted = java.util.EnumSet.copyOf(tasks);
+      dev.addp.avro.ImageRequest req = dev.addp.avro.ImageRequest.newBuilder().setRequestId("raw").setTasks(tasks).setTopK(3).build();
+      int w = data.image(0).getWidth();
+      int h = data.image(0).getHeight();
+      long t0 = System.nanoTime();
+      int done = 0;
+      while (done < images) {
+        int m = Math.min(batchSize, images - done);
+        RecognitionModel.Outputs out = c.run(input, m, wanted);
+        for (int j = 0; j < m; j++) decoder.decode(out, j, req, w, h);
+        done += m;
+      }
+      return done / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private static String modelName(Path model) { return dev.addp.workers.model.ModelManifest.read(model).name(); }
+
     /** Images per second from the first request sent to the last result read. */
     private double endToEnd(RecognitionRoundTrip trip, List<byte[]> pngs, String dataset) {
       RecognitionRoundTrip.Outcome o = trip.run(dataset, images,
-          i -> new RecognitionRoundTrip.Item(dataset + "-" + i, pngs.get(i % pngs.size()), Map.of()), Duration.ofMinutes(10), true);
+          i -> new RecognitionRoundTrip.Item(dataset + "-" + i, pngs.get(i % pngs.size()), Map.of(), null, tasks), Duration.ofMinutes(10), true);
       if (o.results().size() != images) throw new IllegalStateException("only " + o.results().size() + " of " + images + " results arrived");
       return o.throughputPerSecond();
     }

@@ -31,8 +31,9 @@ public record FolderReport(String dataset, Path folder, List<FileOutcome> files,
   public void print(PrintStream out) {
     for (FileOutcome f : files) {
       if (f.status() == FileOutcome.Status.ANNOTATED) continue;
-      out.printf("  %-13s %s: %s%s%n", f.status().toString().toLowerCase().replace('_', '-'), f.file(), f.reason(),
-          f.message() == null || f.message().isBlank() || f.message().equals(f.reason()) ? "" : " (" + oneLine(f.message()) + ")");
+      String why = f.message() == null || f.message().isBlank() ? f.reason()
+          : f.message().startsWith(f.reason()) ? oneLine(f.message()) : f.reason() + " (" + oneLine(f.message()) + ")";
+      out.printf("  %-13s %s: %s%n", f.status().toString().toLowerCase().replace('_', '-'), f.file(), why);
     }
     out.printf("%d files: %d annotated, %d dead-lettered %s, %d skipped %s, %d send failures, %d without an answer%n", files.size(),
         count(FileOutcome.Status.ANNOTATED), count(FileOutcome.Status.DEAD_LETTERED), reasons(FileOutcome.Status.DEAD_LETTERED),

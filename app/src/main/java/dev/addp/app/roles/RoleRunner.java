@@ -83,7 +83,7 @@ public final class RoleRunner implements AutoCloseable {
         health.put(role, ingest::isRunning);
       }
       case RECOGNITION -> {
-        recognition = RecognitionService.start(config);
+        recognition = RecognitionService.start(config, metrics);
         running.add(recognition);
         health.put(role, recognition::isAlive);
         checks.ready(name + " partitions assigned, model loaded", recognition::isReady);
@@ -91,7 +91,7 @@ public final class RoleRunner implements AutoCloseable {
         reasons.put(role, recognition::failure);
       }
       case GENERATION -> {
-        generation = GenerationService.start(config);
+        generation = GenerationService.start(config, metrics);
         running.add(generation);
         health.put(role, generation::isAlive);
         checks.ready(name + " partitions assigned, model loaded", generation::isReady);

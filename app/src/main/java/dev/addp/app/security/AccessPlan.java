@@ -72,12 +72,15 @@ public final class AccessPlan {
             Grant.topic(t.deadLetters(), WRITE),
             Grant.group(ids.recognitionGroup()),
             Grant.transactionalIdsStartingWith(ids.recognitionTransactionalIdPrefix())));
+        // a routed model's workers read its own topic as their own group
+        t.routedModels().forEach(model -> g.add(Grant.group(ids.recognitionGroupFor(model))));
         yield g;
       }
       case "generation" -> List.of(
           Grant.topic(t.generationRequests(), READ),
           Grant.topic(t.generationControl(), READ), // cancel commands
-          Grant.topic(t.generationEvents(), READ, WRITE), // READ: the job history of partitions taken over
+          Grant.topic(t.generationEvents(), WRITE),
+          Grant.topic(t.generationJobs(), READ, WRITE), // READ: the job states of request partitions taken over
           Grant.topic(t.generationResults(), WRITE),
           Grant.topic(t.deadLetters(), WRITE),
           Grant.group(ids.generationGroup()),

@@ -46,12 +46,18 @@ public final class WorkerLifecycle implements Runnable, AutoCloseable {
    */
   public WorkerLifecycle(String name, String workerId, WorkerClients clients, String prefix, String topic, int maxPollRecords,
                          FaultSettings faults, FaultCounts counts, WorkerRole role) {
+    this(name, new ClientIds(prefix).workerGroup(name), workerId, clients, prefix, topic, maxPollRecords, faults, counts, role);
+  }
+
+  /** As above, in the consumer group {@code groupId} (a routed model's workers have their own). */
+  public WorkerLifecycle(String name, String groupId, String workerId, WorkerClients clients, String prefix, String topic,
+                         int maxPollRecords, FaultSettings faults, FaultCounts counts, WorkerRole role) {
     this.name = name;
     this.workerId = workerId;
     this.clients = clients;
     this.topic = topic;
     ClientIds ids = new ClientIds(prefix); // the same names `addp acls` grants
-    this.groupId = ids.workerGroup(name);
+    this.groupId = groupId;
     this.transactionalId = ids.workerTransactionalId(name, workerId);
     this.maxPollRecords = maxPollRecords;
     this.faults = faults;

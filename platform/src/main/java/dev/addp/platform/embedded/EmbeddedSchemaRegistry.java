@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A real schema registry: the Apicurio Registry distribution (from Maven Central, unpacked by the
- * build) started as a child JVM on a free loopback port, with in-memory storage. Clients use its
+ * build) started as a child JVM on a free loopback port, with in-memory storage (or, from
+ * {@link #startPersistent}, an H2 file that survives {@link #stop()} and {@link #restart()} on the
+ * same port: how tests take the registry away mid-stream and bring it back). Clients use its
  * Confluent-compatible API at {@link #ccompatUrl()}.
  */
 public final class EmbeddedSchemaRegistry implements AutoCloseable {
@@ -29,13 +31,15 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
   /** 90 s by default; a machine loaded far beyond its cores can need more (-Daddp.registry.start.timeout.s=N). */
   private static final Duration START_TIMEOUT = Duration.ofSeconds(Long.getLong("addp.registry.start.timeout.s", 90));
 
-  private final Process process;
+  private volatile Process process;
+  private final List<String> command;
   private final int port;
   private final Path logFile;
   private final Thread shutdownHook;
 
-  private EmbeddedSchemaRegistry(Process process, int port, Path logFile) {
+  private EmbeddedSchemaRegistry(Process process, List<String> command, int port, Path logFile) {
     this.process = process;
+    this.command = command;
     this.port = port;
     this.logFile = logFile;
     this.shutdownHook = new Thread(this::stopProcess, "registry-shutdown");
@@ -47,7 +51,14 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     return start(locateDistribution(), locateJava());
   }
 
-  public static EmbeddedSchemaRegistry start(Path distribution, Path java) {
+  public static EmbeddedSchemaRegistry start(Path distribution, Path java) { return start(distribution, java, null); }
+
+  /** Like {@link #start()}, with the registry's storage in an H2 database file under {@code dataDir}. */
+  public static EmbeddedSchemaRegistry startPersistent(Path dataDir) {
+    return start(locateDistribution(), locateJava(), dataDir);
+  }
+
+  private static EmbeddedSchemaRegistry start(Path distribution, Path java, Path dataDir) {
     Path jar = launcherJar(distribution);
     int port = FreePort.pick();
     Path logFile;
@@ -58,15 +69,12 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     }
     List<String> cmd = new ArrayList<>(List.of(java.toString(), "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
         "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + port,
-        "-Dquarkus.management.enabled=false", // 3.x would otherwise open a management port on 0.0.0.0
-        "-jar", jar.toString()));
-    Process process;
-    try {
-      process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot start the schema registry with " + java + ": " + e.getMessage(), e);
+        "-Dquarkus.management.enabled=false")); // 3.x would otherwise open a management port on 0.0.0.0
+    if (dataDir != null) {
+      cmd.add("-Dquarkus.datasource.jdbc.url=jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("registry_db"));
     }
-    EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry(process, port, logFile);
+    cmd.addAll(List.of("-jar", jar.toString()));
+    EmbeddedSchemaRegistry registry = new EmbeddedSchemaRegistry(launch(cmd, logFile), List.copyOf(cmd), port, logFile);
     try {
       registry.awaitReady();
     } catch (RuntimeException e) {
@@ -75,6 +83,25 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     }
     log.info("schema registry (Apicurio, {}) ready at {}", distribution.getFileName(), registry.ccompatUrl());
     return registry;
+  }
+
+  private static Process launch(List<String> cmd, Path logFile) {
+    try {
+      return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start the schema registry with " + cmd.get(0) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Stops the registry process (SIGTERM, then SIGKILL); {@link #restart()} brings it back on the same port. */
+  public void stop() { stopProcess(); }
+
+  /** Starts the stopped registry again, same port and storage, and waits until it answers. */
+  public void restart() {
+    if (process.isAlive()) throw new IllegalStateException("the registry is still running");
+    process = launch(command, logFile);
+    awaitReady();
+    log.info("schema registry restarted at {}", ccompatUrl());
   }
 
   /** Base URL of the Confluent-compatible REST API. */

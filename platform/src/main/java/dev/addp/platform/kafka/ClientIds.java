@@ -22,6 +22,9 @@ public record ClientIds(String prefix) {
 
   public String recognitionGroup() { return workerGroup("recognition"); }
 
+  /** The group of the workers serving a routed model ({@link Topics#routedModels}) from its own requests topic. */
+  public String recognitionGroupFor(String routedModel) { return recognitionGroup() + "." + routedModel; }
+
   public String recognitionTransactionalIdPrefix() { return workerTransactionalIdPrefix("recognition"); }
 
   public String generationGroup() { return workerGroup("generation"); }

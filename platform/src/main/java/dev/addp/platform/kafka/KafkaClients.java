@@ -21,6 +21,9 @@ import org.apache.kafka.streams.StreamsConfig;
  * the results they produced.
  */
 public final class KafkaClients {
+  /** Where Kafka Streams keeps local state; default {@code <java.io.tmpdir>/addp-streams/<cluster id>}. */
+  public static final String STREAMS_STATE_DIR = "streams.state.dir";
+
   private final AddpConfig config;
   private final Metrics metrics;
 
@@ -151,6 +154,26 @@ public final class KafkaClients {
     p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), Topics.MAX_MESSAGE_BYTES);
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Topics.MAX_MESSAGE_BYTES);
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    p.putIfAbsent(StreamsConfig.STATE_DIR_CONFIG, config.get(STREAMS_STATE_DIR, defaultStateDir().toString()));
     return p;
+  }
+
+  /**
+   * Local state lives under the cluster's id: Kafka Streams' default directory is shared by every
+   * cluster an application id ever ran against, and a checkpoint written against another cluster
+   * (every embedded run is a new cluster) points past the end of this cluster's changelog, which
+   * Streams reports as a corrupted task (TaskCorruptedException) and restores from scratch.
+   */
+  private java.nio.file.Path defaultStateDir() {
+    try (Admin admin = admin()) {
+      String clusterId = admin.describeCluster().clusterId().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      return java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "addp-streams", clusterId);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("cannot reach the Kafka cluster at " + config.require(AddpConfig.BOOTSTRAP_SERVERS) + " to learn its id: "
+          + (e.getCause() == null ? e : e.getCause()).getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while asking the cluster for its id", e);
+    }
   }
 }

@@ -39,6 +39,7 @@ public final class ServiceSubjects {
     put(m, t.generationEvents(), GenerationEvent.class);
     put(m, t.generationResults(), GenerationResult.class);
     put(m, t.generationControl(), CancelCommand.class);
+    put(m, t.generationJobs(), GenerationEvent.class);
     put(m, t.datasets(), DatasetManifest.class);
     put(m, t.datasetProgress(), DatasetProgress.class);
     put(m, t.datasetCompletions(), DatasetProgress.class);

@@ -48,6 +48,11 @@ public record Topics(String prefix, List<String> routedModels) {
   /** Compacted: every job's events in order, in the long run its latest state. */
   public String generationEvents() { return prefix + "generation.events"; }
   public String generationResults() { return prefix + "generation.results"; }
+  /**
+   * Compacted: each job's latest state (QUEUED with its attempt, or how it ended), on the same
+   * partition number as its request, so a worker taking over request partitions reads only those.
+   */
+  public String generationJobs() { return prefix + "generation.jobs"; }
   /** Compacted, like the events topic: the latest cancel command per job id. */
   public String generationControl() { return prefix + "generation.control"; }
   /** Compacted: each dataset's latest manifest (what the client is sending), keyed by dataset id. */
@@ -59,8 +64,8 @@ public record Topics(String prefix, List<String> routedModels) {
 
   public List<String> all() {
     List<String> all = new ArrayList<>(List.of(imagesRaw(), recognitionRequests(), recognitionResults(), deadLetters(),
-        generationRequests(), generationEvents(), generationResults(), generationControl(), datasets(), datasetProgress(),
-        datasetCompletions()));
+        generationRequests(), generationEvents(), generationResults(), generationControl(), generationJobs(), datasets(),
+        datasetProgress(), datasetCompletions()));
     for (String model : routedModels) all.add(recognitionRequestsFor(model));
     return List.copyOf(all);
   }
@@ -70,7 +75,11 @@ public record Topics(String prefix, List<String> routedModels) {
     List<NewTopic> topics = new ArrayList<>();
     for (String name : all()) {
       NewTopic t = new NewTopic(name, partitions, replicationFactor);
-      if (name.equals(generationControl()) || name.equals(generationEvents()) || name.equals(datasets())
+      if (name.equals(generationJobs())) {
+        // cleaned eagerly: its readers want one record per job, not the history of each
+        t.configs(Map.of("cleanup.policy", "compact", "min.cleanable.dirty.ratio", "0.1", "segment.bytes", String.valueOf(8 * 1024 * 1024),
+            "max.message.bytes", String.valueOf(MAX_MESSAGE_BYTES)));
+      } else if (name.equals(generationControl()) || name.equals(generationEvents()) || name.equals(datasets())
           || name.equals(datasetProgress())) {
         t.configs(Map.of("cleanup.policy", "compact", "max.message.bytes", String.valueOf(MAX_MESSAGE_BYTES)));
       } else {

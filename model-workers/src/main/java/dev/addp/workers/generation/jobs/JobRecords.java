@@ -46,6 +46,12 @@ final class JobRecords {
     return new ProducerRecord<>(topics.generationEvents(), key(e.getJobId()), serdes.generationEvent().serialize(topics.generationEvents(), e));
   }
 
+  /** The job's state record (its QUEUED or terminal event), on the job-state partition numbered like its request's. */
+  ProducerRecord<byte[], byte[]> state(GenerationEvent e, int requestPartition) {
+    return new ProducerRecord<>(topics.generationJobs(), requestPartition, key(e.getJobId()),
+        serdes.generationEvent().serialize(topics.generationJobs(), e));
+  }
+
   /** A preview of the job's first image as it is now. */
   ByteBuffer preview(Job job) { return ByteBuffer.wrap(ImagePng.encode(job.tracks().get(0).pixels(), imageShape)); }
 
