@@ -43,7 +43,7 @@ class OrderedCommitterTest {
   private static final TopicPartition P0 = new TopicPartition("addp.recognition.requests", 0);
   private static final TopicPartition P1 = new TopicPartition("addp.recognition.requests", 1);
   private static HttpServer registry;
-  private static Classifier classifier;
+  private static RecognitionModel classifier;
 
   private final MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
   private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
@@ -63,7 +63,7 @@ class OrderedCommitterTest {
       }
     });
     registry.start();
-    classifier = new Classifier(ZooFixtures.modelDir(), Device.CPU, 1);
+    classifier = new RecognitionModel(ZooFixtures.modelDir(), Device.CPU, 1);
   }
 
   @AfterAll
