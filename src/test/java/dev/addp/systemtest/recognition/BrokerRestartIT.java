@@ -60,13 +60,13 @@ class BrokerRestartIT {
           results.readUntil(rs -> rs.size() >= REQUESTS / 10, Duration.ofSeconds(120));
         }
         broker.stop();
-        // The second half is sent while the broker is down (the producer holds it until the broker is
-        // back), so the worker has work on both sides of the restart whatever its speed.
-        for (int i = REQUESTS / 2; i < REQUESTS; i++) send(producer, topics, serdes, sample, i);
         // An outage is a length of time: a broker back before the clients' reconnect back-off (up to
         // 1 s) has passed would test nothing, and no event says "every client has noticed".
         Thread.sleep(2000);
         broker = broker.restart();
+        // The second half is sent once the broker is back, so the worker has work on both sides of
+        // the restart however fast it answered the first half.
+        for (int i = REQUESTS / 2; i < REQUESTS; i++) send(producer, topics, serdes, sample, i);
         producer.flush();
         try (TopicReader results = new TopicReader(config, topics.recognitionResults())) {
           results.readUntil(rs -> rs.size() >= REQUESTS, Duration.ofSeconds(180));

@@ -114,7 +114,7 @@ class IngestTopologyTest {
     byte[] png = encode("png", 28, 28);
     expectDead("empty", request("empty", new byte[0]), ErrorType.EMPTY_IMAGE);
     expectDead("text", request("text", "hello, not an image".getBytes(StandardCharsets.UTF_8)), ErrorType.UNKNOWN_FORMAT);
-    expectDead("tiff", request("tiff", encode("tiff", 8, 8)), ErrorType.UNSUPPORTED_FORMAT);
+    expectDead("psd", request("psd", "8BPS\0\1\0\0\0\0\0\0\0\3".getBytes(StandardCharsets.ISO_8859_1)), ErrorType.UNSUPPORTED_FORMAT);
     expectDead("pdf", request("pdf", "%PDF-1.7 1 0 obj".getBytes(StandardCharsets.US_ASCII)), ErrorType.UNSUPPORTED_FORMAT);
     expectDead("cut", request("cut", Arrays.copyOf(png, png.length - 10)), ErrorType.TRUNCATED_IMAGE);
     expectDead("wide", request("wide", encode("png", 2001, 1)), ErrorType.TOO_MANY_PIXELS);
