@@ -7,10 +7,12 @@ COPY . .
 RUN mvn -B -q -DskipTests ${PROFILE:+-P$PROFILE} install
 
 FROM nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04
-RUN apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-headless && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-headless curl && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/addp
 COPY --from=build /src/app/target/addp-app.jar app/target/addp-app.jar
 COPY --from=build /src/app/target/lib app/target/lib
 COPY --from=build /src/app/target/apicurio-registry app/target/apicurio-registry
 COPY models/zoo models/zoo
+# 9464: /metrics, /health, /ready of every role (metrics.http.port); 8088: status API and console
+EXPOSE 9464 8088
 ENTRYPOINT ["java", "-Xmx2g", "-jar", "app/target/addp-app.jar"]

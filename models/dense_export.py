@@ -28,6 +28,9 @@ sys.path.insert(0, HERE)
 from addp import data, dense, dense_eval, export, scenes  # noqa: E402
 
 NAME, VERSION = "addp-fmnist-dense", "1.0.0"
+# candidate seg/heat-map fusions (dense.fuse_seg), chosen per model by val mIoU
+FUSIONS = [None] + [{"heat_kernel": k, "seg_power": 1.0, "heat_power": b}
+                    for k, b in ((5, 4.0), (7, 2.0), (7, 4.0), (7, 6.0), (9, 4.0))]
 VAL_COUNT = 500
 PREPROCESS = {"mode": "pad", "content_size": 64, "size": 64, "fill": 0.0, "interpolation": "bilinear",
               "channels": "rgb", "range": [0, 1]}
@@ -95,8 +98,8 @@ def write_scenes(out_dir, scene_list):
         json.dump(coco_instances(scene_list), f, separators=(",", ":"))
 
 
-def export_onnx(model, out_dir):
-    graph = dense.DenseGraph(model).eval()
+def export_onnx(model, out_dir, fusion=None):
+    graph = dense.DenseGraph(model, fusion).eval()
     S, K, g = model.config["img_size"], model.config["num_classes"], model.grid
     inputs = [("pixels", "float32", ["batch", 3, S, S])]
     outputs = [("presence", "float32", ["batch", K]), ("heatmap", "float32", ["batch", K, g, g]),
@@ -115,12 +118,12 @@ def export_onnx(model, out_dir):
                       "outputs": [dict(name=n, dtype=d, shape=s) for n, d, s in outputs]}}
 
 
-def write_golden(model, out_dir, images_u8, tolerance=1e-4):
+def write_golden(model, out_dir, images_u8, tolerance=1e-4, fusion=None):
     d = os.path.join(out_dir, "golden", "dense")
     os.makedirs(d, exist_ok=True)
     x = pixels_of(images_u8)
     with torch.no_grad():
-        y = dense.DenseGraph(model).eval()(x)
+        y = dense.DenseGraph(model, fusion).eval()(x)
     case = {"inputs": {"pixels": export.write_tensor(os.path.join(d, "pixels.in.bin"), x)},
             "outputs": {n: export.write_tensor(os.path.join(d, f"{n}.out.bin"), t)
                         for n, t in zip(dense.DenseGraph.OUTPUTS, y)},
@@ -160,7 +163,7 @@ def main(argv=None):
     val = scenes.make_scenes(scenes.Pool("val"), scenes.SEEDS["val"], 0, val_count)
     all_test = scenes.make_scenes(scenes.Pool("test"), scenes.SEEDS["test"], 0, args.test_count)
     test = all_test[:args.eval_count or (200 if args.quick else len(all_test))]
-    results, models = {}, {}
+    results, models, fusions = {}, {}, {}
     for name in ("addp", "scratch"):
         path = os.path.join(work, f"{name}.pt")
         if not os.path.exists(path):
@@ -168,30 +171,45 @@ def main(argv=None):
             continue
         model, ck = load(path)
         models[name] = model
-        graph = dense.DenseGraph(model).eval()
+        fusions[name] = None
         stride = model.stride
-        v_out = run_graph(graph, scenes.stack(val)[0])
+        v_raw = run_graph(dense.DenseGraph(model).eval(), scenes.stack(val)[0])
+        v_gt = np.stack([s["semantic"] for s in val])
+        fusion_miou = {}
+        for i, fu in enumerate(FUSIONS):
+            seg = dense.fuse_seg(torch.from_numpy(v_raw["seg"]), torch.from_numpy(v_raw["heatmap"]), fu, stride)
+            fusion_miou[i] = dense_eval.miou(seg.argmax(1).numpy(), v_gt)[0]
+        fusion = FUSIONS[max(fusion_miou, key=fusion_miou.get)]
+        graph = dense.DenseGraph(model, fusion).eval()
+        v_out = dict(v_raw, seg=dense.fuse_seg(torch.from_numpy(v_raw["seg"]), torch.from_numpy(v_raw["heatmap"]),
+                                               fusion, stride).numpy())
         val_figs = {cf: evaluate_set(v_out, val, cf, stride) for cf in ("heatmap", "segmentation")}
         choice = max(val_figs, key=lambda cf: val_figs[cf]["ap50"])
-        t_out = run_graph(graph, scenes.stack(test)[0])
+        t_raw = run_graph(dense.DenseGraph(model).eval(), scenes.stack(test)[0])
+        t_out = dict(t_raw, seg=dense.fuse_seg(torch.from_numpy(t_raw["seg"]), torch.from_numpy(t_raw["heatmap"]),
+                                               fusion, stride).numpy())
+        test_miou_unfused = dense_eval.miou(t_raw["seg"].argmax(1), np.stack([s["semantic"] for s in test]))[0]
         test_fig = evaluate_set(t_out, test, choice, stride)
         other = "heatmap" if choice == "segmentation" else "segmentation"
         test_other = evaluate_set(t_out, test, other, stride)
         st = ck["state"]
-        results[name] = {"init": name, "class_from": choice,
+        results[name] = {"init": name, "class_from": choice, "seg_fusion": fusion,
+                         "test_miou_seg_head_alone": round(test_miou_unfused, 4),
+                         "val_fusion_miou": [{"fusion": FUSIONS[i], "miou": round(v, 4)} for i, v in fusion_miou.items()],
                          "val": {cf: summary(f) for cf, f in val_figs.items()},
                          "test": test_fig, "test_other_class_from": {other: summary(test_other)},
                          "training": {"steps": st["step"], "images": st["images"],
                                       "wall_s": round(st["elapsed"]), "val_loss": st["val"][-1:],
                                       "config": ck["train_config"]}}
-        log(f"{name}: class_from {choice}; val {summary(val_figs[choice])}; test {summary(test_fig)}")
+        fusions[name] = fusion
+        log(f"{name}: seg_fusion {fusion}; class_from {choice}; val {summary(val_figs[choice])}; test {summary(test_fig)}")
     if "addp" not in models:
         sys.exit("no ADDP-init checkpoint: nothing to export")
     model = models["addp"]
     export.clean_dir(out)
-    graphs = export_onnx(model, out)
+    graphs = export_onnx(model, out, fusions["addp"])
     write_scenes(scenes_out, all_test)
-    write_golden(model, out, scenes.stack(test[:3])[0])
+    write_golden(model, out, scenes.stack(test[:3])[0], fusion=fusions["addp"])
     a = results["addp"]
     protocol = ("boxes: COCO AP@[.5:.95] (IoU 0.50:0.05:0.95), AP50, AP75; 101-point interpolated "
                 "precision, greedy matching by descending score to the unmatched GT of highest IoU >= t "
@@ -203,13 +221,14 @@ def main(argv=None):
     n_inst = sum(len(s["labels"]) for s in test)
     eval_doc = {"model": NAME, "version": VERSION + ("-quick" if args.quick else ""),
                 "scenes": len(test), "scenes_in_files": len(all_test), "instances": n_inst,
-                "protocol": protocol, "class_from": a["class_from"],
+                "protocol": protocol, "class_from": a["class_from"], "seg_fusion": a["seg_fusion"],
                 **{k: a["test"][k] for k in ("ap", "ap50", "ap75", "miou", "per_class_iou",
                                               "per_class_ap50", "per_class_ap", "class_agnostic_ap50",
                                               "class_agnostic_ap", "classification", "detections")},
                 "control_scratch": ({k: results["scratch"]["test"][k] for k in ("ap", "ap50", "ap75", "miou",
                                      "class_agnostic_ap50", "classification")}
-                                    | {"class_from": results["scratch"]["class_from"]})
+                                    | {"class_from": results["scratch"]["class_from"],
+                                       "seg_fusion": results["scratch"]["seg_fusion"]})
                 if "scratch" in results else None}
     with open(os.path.join(scenes_out, "eval.json"), "w") as f:
         json.dump(eval_doc, f, indent=1)
@@ -222,6 +241,10 @@ def main(argv=None):
         "graphs": graphs,
         "preprocess": PREPROCESS,
         "recognition": recognition(a["class_from"], model.stride),
+        "seg_fusion": {"inside_graph": a["seg_fusion"],
+                       "what": "the seg output's foreground mass is shared among classes by "
+                               "p(c|fg)^seg_power * maxpool(heatmap_c, heat_kernel cells)^heat_power "
+                               "(models/addp/dense.py fuse_seg); chosen by val mIoU; null = plain softmax"},
         "labels": data.LABELS,
         "training": {
             "data": "generated 64x64 scenes of 1-4 Fashion-MNIST TRAIN items 0..54,999 (fresh scenes every "

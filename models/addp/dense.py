@@ -122,19 +122,43 @@ class DenseModel(PixelEncoder):
         return wanted
 
 
+def fuse_seg(seg, heat, fusion, stride=4):
+    """Segmentation class evidence fused with the detection heat-map, inside the graph.
+
+    seg [B,K+1,S,S] softmax probabilities, heat [B,K,g,g] sigmoid. Background keeps its
+    probability; the foreground mass (1 - p_bg) is shared among the classes in proportion to
+    p(c | foreground)^seg_power * H_c^heat_power, where H_c is the heat-map max-pooled over
+    heat_kernel x heat_kernel cells (about one item) and repeated to pixels. Why: the seg head
+    finds the items' pixels almost perfectly (mIoU 0.96 on val with true classes) but names them
+    worse than the heat-map does; the parameters are chosen on the validation scenes
+    (dense_export.py). fusion None: seg unchanged."""
+    if not fusion:
+        return seg
+    k = fusion["heat_kernel"]
+    h = F.max_pool2d(heat, k, stride=1, padding=k // 2)
+    h = F.interpolate(h, scale_factor=stride, mode="nearest")
+    bg = seg[:, :1]
+    fg = 1.0 - bg
+    cls = seg[:, 1:] / fg.clamp(min=1e-6)
+    score = cls.clamp(min=1e-6) ** fusion["seg_power"] * h.clamp(min=1e-6) ** fusion["heat_power"]
+    return torch.cat([bg, fg * score / score.sum(1, keepdim=True)], 1)
+
+
 class DenseGraph(nn.Module):
     """The exported graph: pixels -> (presence, heatmap, size, offset, seg) with the contract's
-    activations (sigmoid, sigmoid, -, -, softmax over classes)."""
+    activations (sigmoid, sigmoid, -, -, softmax over classes, then fuse_seg when fusion is set)."""
     OUTPUTS = ("presence", "heatmap", "size", "offset", "seg")
 
-    def __init__(self, model):
+    def __init__(self, model, fusion=None):
         super().__init__()
         self.model = model
+        self.fusion = fusion
 
     def forward(self, pixels):
         o = self.model(pixels)
-        return (torch.sigmoid(o["presence"]), torch.sigmoid(o["heatmap"]), o["size"], o["offset"],
-                torch.softmax(o["seg"], dim=1))
+        heat = torch.sigmoid(o["heatmap"])
+        seg = fuse_seg(torch.softmax(o["seg"], dim=1), heat, self.fusion, self.model.stride)
+        return torch.sigmoid(o["presence"]), heat, o["size"], o["offset"], seg
 
 
 def addp_init_model(gen_step_path, config=None):

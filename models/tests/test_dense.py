@@ -32,6 +32,23 @@ class DenseModelTest(unittest.TestCase):
         # initial boxes: 22 px, centred in their cell
         torch.testing.assert_close(size.mean(), torch.tensor(22.0), atol=3.0, rtol=0)
 
+    def test_seg_fusion_keeps_background_and_a_distribution(self):
+        torch.manual_seed(1)
+        seg = torch.softmax(torch.randn(2, 11, 64, 64), 1)
+        heat = torch.rand(2, 10, 16, 16)
+        self.assertIs(dense.fuse_seg(seg, heat, None), seg)
+        fused = dense.fuse_seg(seg, heat, {"heat_kernel": 7, "seg_power": 1.0, "heat_power": 4.0})
+        torch.testing.assert_close(fused[:, 0], seg[:, 0])
+        torch.testing.assert_close(fused.sum(1), torch.ones(2, 64, 64))
+        # one class hot in the heat-map near a pixel: that pixel's foreground goes to it
+        heat = torch.full((1, 10, 16, 16), 1e-3)
+        heat[0, 6, 2, 2] = 0.9
+        seg = torch.full((1, 11, 64, 64), 0.02)
+        seg[0, 0] = 0.2   # foreground 0.8 spread evenly -> all to class 6 at pixels within 3 cells
+        fused = dense.fuse_seg(seg, heat, {"heat_kernel": 7, "seg_power": 1.0, "heat_power": 4.0})
+        self.assertEqual(int(fused[0, :, 10, 10].argmax()), 7)
+        self.assertEqual(int(fused[0, :, 60, 60].argmax()), 0)
+
     def test_addp_weights_are_read_back_and_the_position_table_interpolated(self):
         path = os.path.join(ZOO, "addp-fmnist", "gen_step.onnx")
         state = dense.encoder_state_from_gen_step(path, 64)
@@ -80,7 +97,7 @@ class DenseExportTest(unittest.TestCase):
         torch.manual_seed(0)
         model = dense.DenseModel(TINY).eval()
         with tempfile.TemporaryDirectory() as d:
-            graphs = dense_export.export_onnx(model, d)
+            graphs = dense_export.export_onnx(model, d, dense_export.FUSIONS[3])
             g = onnx.load(os.path.join(d, "dense.onnx"))
             self.assertEqual(g.opset_import[0].version, 17)
             self.assertEqual([i.name for i in g.graph.input], ["pixels"])
@@ -89,7 +106,7 @@ class DenseExportTest(unittest.TestCase):
             self.assertEqual([x.dim_param or x.dim_value for x in seg], ["batch", 11, 64, 64])
             self.assertEqual(graphs["dense"]["outputs"][1]["shape"], ["batch", 10, 16, 16])
             images = np.zeros((2, 64, 64, 3), np.uint8)
-            dense_export.write_golden(model, d, images)
+            dense_export.write_golden(model, d, images, fusion=dense_export.FUSIONS[3])
             y = np.fromfile(os.path.join(d, "golden", "dense", "seg.out.bin"), "<f4")
             self.assertEqual(y.size, 2 * 11 * 64 * 64)
 

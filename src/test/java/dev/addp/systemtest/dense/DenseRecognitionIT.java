@@ -25,6 +25,7 @@ import dev.addp.processors.streams.StreamsRunner;
 import dev.addp.systemtest.support.SharedEmbeddedStack;
 import dev.addp.systemtest.support.TestModels;
 import dev.addp.systemtest.support.TestTopics;
+import dev.addp.systemtest.support.WorkerProcess;
 import dev.addp.workers.model.ModelManifest;
 import dev.addp.workers.model.RecognitionContract.ModelContractException;
 import dev.addp.workers.recognition.RecognitionService;
@@ -85,10 +86,13 @@ class DenseRecognitionIT {
       assertThat(o.results()).hasSize(scenes.count());
       assertThat(worker.model().imagesRun()).as("one encoder pass per image").isEqualTo(scenes.count());
 
-      DenseScore score = DenseScore.of(scenes, scenes.count(), i -> o.results().get(id(i)));
       JsonNode python = new ObjectMapper().readTree(TestModels.scenesDir().resolve("eval.json").toFile());
-      System.out.printf("through Kafka: AP %.4f AP50 %.4f AP75 %.4f mIoU %.4f; Python: AP %.4f AP50 %.4f mIoU %.4f%n",
-          score.ap(), score.ap50(), score.ap75(), score.miou(), figure(python, "ap"), figure(python, "ap50"), figure(python, "miou"));
+      // the Python figures are over the first eval.json "scenes" scenes (all of them unless it says fewer)
+      int scored = Math.min(scenes.count(), python.path("scenes").asInt(scenes.count()));
+      DenseScore score = DenseScore.of(scenes, scored, i -> o.results().get(id(i)));
+      System.out.printf("%d scenes through Kafka, %d scored: AP %.4f AP50 %.4f AP75 %.4f mIoU %.4f; Python: AP %.4f AP50 %.4f mIoU %.4f%n",
+          scenes.count(), scored, score.ap(), score.ap50(), score.ap75(), score.miou(), figure(python, "ap"), figure(python, "ap50"),
+          figure(python, "miou"));
       assertThat(score.ap()).isCloseTo(figure(python, "ap"), within(AGREEMENT));
       assertThat(score.ap50()).isCloseTo(figure(python, "ap50"), within(AGREEMENT));
       assertThat(score.miou()).isCloseTo(figure(python, "miou"), within(AGREEMENT));
@@ -164,6 +168,12 @@ class DenseRecognitionIT {
     assertThatThrownBy(() -> RecognitionService.start(config.with("model.dir", badTensor.toString())).close())
         .isInstanceOf(ModelContractException.class)
         .hasMessageContaining("recognition.heads.detection.heatmap names 'centres', which the graph does not output");
+    // the command line says it in one line, without a stack trace, and exits
+    try (WorkerProcess serve = WorkerProcess.start("recognition", config.with("model.dir", badKind.toString()))) {
+      assertThat(serve.awaitExit(Duration.ofSeconds(120))).as("exit code; log:\n%s", serve.log()).hasValue(2);
+      assertThat(serve.log()).contains("addp serve: model " + dense.name())
+          .contains("recognition.heads.segmentation.kind is 'panoptic'; allowed: one of [semantic]").doesNotContain("\tat ");
+    }
   }
 
   private Path copyWith(String name, java.util.function.Consumer<ObjectNode> edit) throws Exception {

@@ -3,6 +3,7 @@ package dev.addp.app.cli;
 import dev.addp.app.data.FashionMnistSample;
 import dev.addp.app.roles.Role;
 import dev.addp.app.roles.RoleRunner;
+import dev.addp.app.run.BenchImages;
 import dev.addp.app.run.RecognitionRoundTrip;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.embedded.EmbeddedStack;
@@ -16,7 +17,9 @@ import dev.addp.workers.generation.LoopSettings;
 import dev.addp.workers.generation.StreamSeeds;
 import dev.addp.workers.generation.Uniforms;
 import dev.addp.workers.onnx.Device;
-import dev.addp.workers.recognition.Classifier;
+import dev.addp.avro.Task;
+import dev.addp.workers.recognition.RecognitionDecoder;
+import dev.addp.workers.recognition.RecognitionModel;
 import dev.addp.workers.recognition.RecognitionService;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
@@ -33,7 +36,8 @@ import picocli.CommandLine.Option;
 
 /** Benchmarks, each printing a ratio measured side by side in one run. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-    subcommands = {BenchCommand.Recognition.class, BenchCommand.Generation.class, BenchCommand.History.class})
+    subcommands = {BenchCommand.Recognition.class, BenchCommand.Generation.class, BenchCommand.History.class,
+        dev.addp.app.bench.OverloadBench.class, dev.addp.app.bench.SoakBench.class})
 final class BenchCommand {
   @Command(name = "history", mixinStandardHelpOptions = true,
       description = "Seconds a generation worker spends learning which jobs ended when it takes over request partitions, with N "
@@ -79,7 +83,7 @@ final class BenchCommand {
 
 
   @Command(name = "recognition", mixinStandardHelpOptions = true,
-      description = "Raw ONNX Runtime throughput of the classifier graph versus end-to-end throughput through the embedded "
+      description = "Raw ONNX Runtime throughput of the recognition graph (--tasks: the heads run) versus end-to-end throughput through the embedded "
           + "Kafka (raw topic → ingest → worker → results), same graph, batch size and threads, measured in alternating "
           + "rounds after a warm-up; writes <out>/bench.json.")
   static final class Recognition implements Callable<Integer> {
@@ -111,6 +115,20 @@ final class BenchCommand {
     @Option(names = "--sample", description = "folder with the gzipped IDX sample (default: models/zoo/fashion-mnist-test)")
     Path sample = FashionMnistSample.DEFAULT_DIR;
 
+    @Option(names = "--tasks", split = ",", defaultValue = "classify",
+        description = "tasks of every request, e.g. classify,detect,segment (default: ${DEFAULT-VALUE})")
+    List<Task> tasks;
+
+    @Option(names = "--scenes-dir", defaultValue = "models/zoo/scenes-test",
+        description = "images for a model with detection or segmentation heads: the dense test scenes (default: ${DEFAULT-VALUE})")
+    Path scenesDir;
+
+    enum MetricsMode { on, off, both }
+
+    @Option(names = "--metrics", defaultValue = "on", description = "metrics during the end-to-end rounds: on, off, or both "
+        + "(alternating rounds, --rounds of each, for the cost of metrics side by side) (default: ${DEFAULT-VALUE})")
+    MetricsMode metrics;
+
     /**
      * Both figures are steady-state and side by side: the stack is warmed until the JIT is nearly
      * idle (the raw run has no JIT to wait for), then raw and end-to-end rounds alternate, so a
@@ -118,45 +136,79 @@ final class BenchCommand {
      */
     @Override
     public Integer call() throws Exception {
-      FashionMnistSample data = FashionMnistSample.read(sample);
-      List<byte[]> pngs = new ArrayList<>();
-      for (int i = 0; i < Math.min(images, data.count()); i++) pngs.add(data.png(i));
+      BenchImages data = BenchImages.of(model, sample, scenesDir, images);
+      List<byte[]> pngs = data.pngs();
       AddpConfig base = AddpConfig.of(Map.of("model.dir", model.toString(), "recognition.batch.size", String.valueOf(batchSize),
           "model.intra.op.threads", String.valueOf(threads), AddpConfig.WORKER_ID, "bench-worker"));
       List<Double> raw = new ArrayList<>();
+      List<Double> rawDecoded = new ArrayList<>();
       List<Double> e2e = new ArrayList<>();
+      List<Double> e2eOff = new ArrayList<>();
       List<Double> jitDuringE2e = new ArrayList<>();
+      List<Map<String, Object>> scrapes = new ArrayList<>();
       int warmups = 0;
       try (EmbeddedStack stack = EmbeddedStack.start(base, 4);
            RoleRunner roles = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION), stack.config());
-           Classifier alone = new Classifier(model, Device.AUTO, threads)) {
+           RecognitionModel alone = new RecognitionModel(model, Device.AUTO, threads)) {
+        if (!alone.tasks().containsAll(tasks)) {
+          throw new IllegalArgumentException(model + " has no head for " + tasks.stream().filter(t -> !alone.tasks().contains(t)).toList()
+              + " (it serves " + alone.tasks() + ")");
+        }
+        RecognitionDecoder decoder = new RecognitionDecoder(alone.manifest(), alone.spec());
         roles.awaitReady(Duration.ofSeconds(60));
+        String metricsUrl = roles.operations().url() + "/metrics";
+        System.err.println("metrics " + metricsUrl + (metrics == MetricsMode.off ? " (off)" : ""));
         RecognitionRoundTrip trip = new RecognitionRoundTrip(stack.config());
         Jit jit = new Jit();
         for (double share = 1; share > MAX_JIT_SHARE && warmups < MAX_WARMUP_ROUNDS; ) {
           String dataset = "warmup" + ++warmups;
+          roles.metrics().setEnabled(metricsOn(warmups - 1)); // both paths compiled before measuring
           share = jit.shareDuring(() -> endToEnd(trip, pngs, dataset)); // same code as measured, progress bar included
           System.err.printf("warm-up round %d: JIT compilers busy %.0f%% of one core%n", warmups, 100 * share);
         }
         float[] input = rawInput(alone, data);
         raw.add(raw(alone, input));
-        for (int r = 0; r < rounds; r++) {
+        rawDecoded.add(rawDecoded(alone, decoder, input, data));
+        int e2eRounds = metrics == MetricsMode.both ? 2 * rounds : rounds;
+        for (int r = 0; r < e2eRounds; r++) {
           String dataset = "bench" + r;
+          boolean on = metricsOn(r);
+          roles.metrics().setEnabled(on);
           double[] ips = new double[1];
-          jitDuringE2e.add(jit.shareDuring(() -> ips[0] = endToEnd(trip, pngs, dataset)));
-          e2e.add(ips[0]);
+          // while metrics are on, a scraper reads the endpoint every second (Prometheus would every 15 s)
+          try (Scraper scraper = on ? new Scraper(metricsUrl) : null) {
+            jitDuringE2e.add(jit.shareDuring(() -> ips[0] = endToEnd(trip, pngs, dataset)));
+            if (scraper != null) scrapes.add(scraper.summary());
+          }
+          (on ? e2e : e2eOff).add(ips[0]);
           raw.add(raw(alone, input));
-          System.err.printf("round %d: end to end %.0f images/s (raw before %.0f, after %.0f)%n", r + 1, e2e.get(r), raw.get(r), raw.get(r + 1));
+          rawDecoded.add(rawDecoded(alone, decoder, input, data));
+          System.err.printf("round %d (metrics %s): end to end %.0f images/s (raw before %.0f, after %.0f; with post-processing %.0f)%n",
+              r + 1, on ? "on" : "off", ips[0], raw.get(r), raw.get(r + 1), rawDecoded.get(r + 1));
         }
       }
       double rawIps = mean(raw);
-      double e2eIps = mean(e2e);
       Map<String, Object> bench = new LinkedHashMap<>();
       bench.put("raw_ips", rawIps);
-      bench.put("e2e_ips", e2eIps);
-      bench.put("ratio", e2eIps / rawIps);
+      bench.put("metrics", metrics.toString());
+      if (!e2e.isEmpty()) {
+        bench.put("e2e_ips", mean(e2e));
+        bench.put("ratio", mean(e2e) / rawIps);
+        bench.put("e2e_rounds_ips", e2e);
+      }
+      if (!e2eOff.isEmpty()) {
+        bench.put("e2e_metrics_off_ips", mean(e2eOff));
+        bench.put("ratio_metrics_off", mean(e2eOff) / rawIps);
+        bench.put("e2e_metrics_off_rounds_ips", e2eOff);
+      }
+      if (!e2e.isEmpty() && !e2eOff.isEmpty()) bench.put("metrics_on_over_off", mean(e2e) / mean(e2eOff));
       bench.put("raw_rounds_ips", raw);
-      bench.put("e2e_rounds_ips", e2e);
+      bench.put("raw_with_postprocessing_ips", mean(rawDecoded));
+      bench.put("raw_with_postprocessing_rounds_ips", rawDecoded);
+      bench.put("tasks", tasks);
+      bench.put("model", modelName(model));
+      bench.put("images_source", data.source());
+      bench.put("scrapes_during_metrics_on_rounds", scrapes);
       bench.put("images_per_round", images);
       bench.put("batch_size", batchSize);
       bench.put("threads", threads);
@@ -165,36 +217,116 @@ final class BenchCommand {
       bench.put("jit_share_during_e2e", jitDuringE2e);
       Files.createDirectories(out);
       DemoCommand.JSON.writeValue(out.resolve("bench.json").toFile(), bench);
-      System.out.printf("raw ONNX Runtime: %.0f images/s; end-to-end through Kafka: %.0f images/s; ratio %.3f%n", rawIps, e2eIps, e2eIps / rawIps);
+      if (!e2e.isEmpty()) {
+        System.out.printf("raw ONNX Runtime: %.0f images/s; end-to-end through Kafka (metrics on): %.0f images/s; ratio %.3f%n",
+            rawIps, mean(e2e), mean(e2e) / rawIps);
+      }
+      if (!e2eOff.isEmpty()) {
+        System.out.printf("raw ONNX Runtime: %.0f images/s; end-to-end through Kafka (metrics off): %.0f images/s; ratio %.3f%n",
+            rawIps, mean(e2eOff), mean(e2eOff) / rawIps);
+      }
       System.out.println(DemoCommand.JSON.writeValueAsString(bench));
       return 0;
     }
 
+    private boolean metricsOn(int round) {
+      return switch (metrics) {
+        case on -> true;
+        case off -> false;
+        case both -> round % 2 == 0;
+      };
+    }
+
+    /** Reads the metrics endpoint every second in the background; says how many scrapes, how long they took, how big. */
+    private static final class Scraper implements AutoCloseable {
+      private final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      private final java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "bench-scraper");
+        t.setDaemon(true);
+        return t;
+      });
+      private final List<Long> nanos = new java.util.concurrent.CopyOnWriteArrayList<>();
+      private volatile int bytes;
+      private volatile double requestsFirst = Double.NaN;
+      private volatile double requestsLast = Double.NaN;
+
+      Scraper(String url) {
+        java.net.http.HttpRequest get = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).GET().build();
+        timer.scheduleAtFixedRate(() -> {
+          try {
+            long t0 = System.nanoTime();
+            String body = http.send(get, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            nanos.add(System.nanoTime() - t0);
+            bytes = body.length();
+            double requests = body.lines().filter(l -> l.startsWith("addp_model_requests_total{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+            if (Double.isNaN(requestsFirst)) requestsFirst = requests;
+            requestsLast = requests;
+          } catch (Exception e) {
+            // a missed scrape is a missed scrape; the summary counts the ones that happened
+          }
+        }, 0, 1, java.util.concurrent.TimeUnit.SECONDS);
+      }
+
+      Map<String, Object> summary() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("scrapes", nanos.size());
+        m.put("mean_scrape_ms", nanos.stream().mapToLong(Long::longValue).average().orElse(0) / 1e6);
+        m.put("bytes", bytes);
+        m.put("addp_model_requests_total_first", requestsFirst);
+        m.put("addp_model_requests_total_last", requestsLast);
+        return m;
+      }
+
+      @Override
+      public void close() { timer.shutdownNow(); }
+    }
+
     /** One batch of preprocessed sample images, run once so the session is warm. */
-    private float[] rawInput(Classifier c, FashionMnistSample data) throws Exception {
+    private float[] rawInput(RecognitionModel c, BenchImages data) throws Exception {
       int len = c.preprocessor().inputLength();
       float[] input = new float[batchSize * len];
       for (int j = 0; j < batchSize; j++) c.preprocessor().write(data.image(j % data.count()), input, j * len);
-      c.run(input, batchSize);
+      c.run(input, batchSize, java.util.EnumSet.copyOf(tasks));
       return input;
     }
 
-    /** Images per second of the graph alone on preprocessed inputs. */
-    private double raw(Classifier c, float[] input) throws Exception {
+    /** Images per second of the graph alone on preprocessed inputs (the outputs the tasks need). */
+    private double raw(RecognitionModel c, float[] input) throws Exception {
+      java.util.Set<Task> wanted = java.util.EnumSet.copyOf(tasks);
       long t0 = System.nanoTime();
       int done = 0;
       while (done < images) {
         int m = Math.min(batchSize, images - done);
-        c.run(input, m);
+        c.run(input, m, wanted);
         done += m;
       }
       return done / ((System.nanoTime() - t0) / 1e9);
     }
 
+    /** As {@link #raw}, plus the worker's post-processing of every image (labels, boxes, masks as RLE). */
+    private double rawDecoded(RecognitionModel c, RecognitionDecoder decoder, float[] input, BenchImages data) throws Exception {
+      java.util.Set<Task> wanted = java.util.EnumSet.copyOf(tasks);
+      dev.addp.avro.ImageRequest req = dev.addp.avro.ImageRequest.newBuilder().setRequestId("raw").setTasks(tasks).setTopK(3).build();
+      int w = data.image(0).getWidth();
+      int h = data.image(0).getHeight();
+      long t0 = System.nanoTime();
+      int done = 0;
+      while (done < images) {
+        int m = Math.min(batchSize, images - done);
+        RecognitionModel.Outputs out = c.run(input, m, wanted);
+        for (int j = 0; j < m; j++) decoder.decode(out, j, req, w, h);
+        done += m;
+      }
+      return done / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private static String modelName(Path model) { return dev.addp.workers.model.ModelManifest.read(model).name(); }
+
     /** Images per second from the first request sent to the last result read. */
     private double endToEnd(RecognitionRoundTrip trip, List<byte[]> pngs, String dataset) {
       RecognitionRoundTrip.Outcome o = trip.run(dataset, images,
-          i -> new RecognitionRoundTrip.Item(dataset + "-" + i, pngs.get(i % pngs.size()), Map.of()), Duration.ofMinutes(10), true);
+          i -> new RecognitionRoundTrip.Item(dataset + "-" + i, pngs.get(i % pngs.size()), Map.of(), null, tasks), Duration.ofMinutes(10), true);
       if (o.results().size() != images) throw new IllegalStateException("only " + o.results().size() + " of " + images + " results arrived");
       return o.throughputPerSecond();
     }

@@ -6,6 +6,8 @@ import dev.addp.app.data.FashionMnistSample;
 import dev.addp.app.roles.Role;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.app.run.ContactSheet;
+import dev.addp.app.run.DenseDemo;
+import dev.addp.platform.kafka.Topics;
 import dev.addp.app.run.GenerationClient;
 import dev.addp.avro.GenerationRequest;
 import dev.addp.avro.GenerationResult;
@@ -35,7 +37,8 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Start the embedded stack (KRaft broker, schema registry, ingest, recognition and generation workers, job status), "
         + "send the bundled Fashion-MNIST test images through Kafka, run one generation job, and write <out>/summary.json, "
-        + "results.jsonl, predictions.png and generated.png.")
+        + "results.jsonl, predictions.png and generated.png; with the dense model, also a sample of the test scenes with all "
+        + "three tasks (overlays.png; det_ap50, det_ap, seg_miou in the summary).")
 final class DemoCommand implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "out/demo", description = "output directory (default: ${DEFAULT-VALUE})")
   Path out;
@@ -48,6 +51,17 @@ final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--sample", description = "folder with the gzipped IDX sample (default: models/zoo/fashion-mnist-test)")
   Path sample = FashionMnistSample.DEFAULT_DIR;
+
+  @Option(names = "--dense-model", defaultValue = "models/zoo/addp-fmnist-dense",
+      description = "dense model directory (boxes and masks); skipped when absent (default: ${DEFAULT-VALUE})")
+  Path denseModel;
+
+  @Option(names = "--scenes-dir", defaultValue = "models/zoo/scenes-test", description = "dense test scenes (default: ${DEFAULT-VALUE})")
+  Path scenesDir;
+
+  @Option(names = "--scenes", defaultValue = "300",
+      description = "test scenes to send with CLASSIFY, DETECT and SEGMENT to the dense model; 0 = none (default: ${DEFAULT-VALUE})")
+  int scenes;
 
   @Option(names = "--partitions", defaultValue = "4")
   int partitions;
@@ -65,6 +79,9 @@ final class DemoCommand implements Callable<Integer> {
     AddpConfig base = AddpConfig.of(Map.of("model.dir", model.toString(), "recognition.batch.size", String.valueOf(batchSize),
         AddpConfig.WORKER_ID, "demo-worker", "status.http.port", String.valueOf(consolePort),
         "metrics.http.port", String.valueOf(metricsPort)));
+    String denseMissing = scenes > 0 ? DenseDemo.missing(denseModel, scenesDir) : "--scenes 0";
+    if (denseMissing == null) base = base.with(Topics.ROUTED_MODELS, DenseDemo.modelName(denseModel)); // its own worker and topic
+    else System.err.println("skipping boxes and masks: " + denseMissing);
     System.err.println("starting the embedded stack (KRaft broker, schema registry) ...");
     Map<String, Object> summary = new LinkedHashMap<>();
     try (EmbeddedStack stack = EmbeddedStack.start(base, partitions);
@@ -101,7 +118,7 @@ final class DemoCommand implements Callable<Integer> {
           w.write(JSON.writeValueAsString(line));
           w.newLine();
           if (i < 64) {
-            String name = predicted < 0 ? "-" : worker.classifier().manifest().labels().get(predicted);
+            String name = predicted < 0 ? "-" : worker.model().manifest().labels().get(predicted);
             cells.add(new ContactSheet.Cell(data.image(i), name, predicted == data.label(i) ? Color.GREEN : Color.RED));
           }
         }
@@ -126,10 +143,11 @@ final class DemoCommand implements Callable<Integer> {
       summary.put("mean_batch_inference_ms", o.results().values().stream().mapToDouble(r -> r.getTimings().getInferenceMs()).average().orElse(0));
       summary.put("batches", worker.stats().batches.get());
       summary.put("mean_batch_size", worker.stats().meanBatchSize());
-      summary.put("model", Map.of("name", worker.classifier().lineage().getName(), "version", worker.classifier().lineage().getVersion(),
-          "sha256", worker.classifier().lineage().getSha256()));
-      summary.put("execution_provider", worker.classifier().provider());
+      summary.put("model", Map.of("name", worker.model().lineage().getName(), "version", worker.model().lineage().getVersion(),
+          "sha256", worker.model().lineage().getSha256()));
+      summary.put("execution_provider", worker.model().provider());
       summary.put("partitions", partitions);
+      if (denseMissing == null) summary.putAll(DenseDemo.run(stack.config(), denseModel, scenesDir, scenes, out));
       summary.putAll(generate(stack.config(), roles));
       summary.put("batch_size", batchSize);
       summary.put("console_url", "http://127.0.0.1:" + roles.status().port() + "/console/");
@@ -141,7 +159,8 @@ final class DemoCommand implements Callable<Integer> {
     }
     JSON.writeValue(out.resolve("summary.json").toFile(), summary);
     System.out.println(JSON.writeValueAsString(summary));
-    System.err.println("wrote " + out.resolve("summary.json") + ", results.jsonl, predictions.png, generated.png");
+    System.err.println("wrote " + out.resolve("summary.json") + ", results.jsonl, predictions.png, generated.png"
+        + (denseMissing == null ? ", overlays.png" : ""));
     return 0;
   }
 

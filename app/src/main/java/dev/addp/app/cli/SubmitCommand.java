@@ -1,25 +1,31 @@
 package dev.addp.app.cli;
 
-import dev.addp.app.run.RecognitionRoundTrip;
+import dev.addp.app.folder.ClusterCheck;
+import dev.addp.app.folder.FolderReport;
+import dev.addp.app.folder.FolderSubmission;
+import dev.addp.app.roles.Role;
+import dev.addp.app.roles.RoleRunner;
 import dev.addp.avro.RecognitionResult;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import dev.addp.avro.Task;
+import dev.addp.platform.config.AddpConfig;
+import dev.addp.platform.embedded.EmbeddedStack;
+import dev.addp.workers.recognition.RecognitionService;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
+import java.util.concurrent.ConcurrentHashMap;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Sends the images of a folder for recognition and prints what comes back. */
+/** Sends the images below a folder for recognition and prints what comes back (the same folder handling as annotate). */
 @Command(name = "submit", mixinStandardHelpOptions = true,
-    description = "Send every image file of a folder (png, jpg, jpeg, gif, bmp, webp) to the raw images topic; "
-        + "wait for the results and print them as JSON lines.")
+    description = "Send every image below a folder (recursively; images recognised by content) to the raw images topic, wait for "
+        + "the outcomes, print the results as JSON lines and account for every file. Without connection settings it starts "
+        + "the embedded stack; with -c/-D/ADDP_* it uses that cluster.")
 final class SubmitCommand implements Callable<Integer> {
   @Option(names = "--dir", required = true, description = "folder of images")
   Path dir;
@@ -27,37 +33,44 @@ final class SubmitCommand implements Callable<Integer> {
   @Option(names = "--dataset", description = "dataset name (default: the folder name)")
   String dataset;
 
+  @Option(names = "--tasks", split = ",", defaultValue = "CLASSIFY", description = "classify, detect, segment (comma-separated)")
+  List<Task> tasks;
+
   @Option(names = "--timeout", defaultValue = "PT5M", description = "how long to wait for all results (ISO-8601, default ${DEFAULT-VALUE})")
   Duration timeout;
+
+  @Option(names = "--model", defaultValue = RecognitionService.DEFAULT_MODEL_DIR, description = "model directory (embedded mode)") Path model;
 
   @Mixin
   ConnectionOptions connection = new ConnectionOptions();
 
   @Override
-  public Integer call() throws IOException {
-    List<Path> files;
-    try (Stream<Path> s = Files.list(dir)) {
-      files = s.filter(Files::isRegularFile).filter(SubmitCommand::isImage).sorted().toList();
-    }
-    String name = dataset != null ? dataset : dir.toAbsolutePath().getFileName().toString();
-    RecognitionRoundTrip.Outcome o = new RecognitionRoundTrip(connection.load()).run(name, files.size(), i -> {
-      try {
-        return new RecognitionRoundTrip.Item(name + "/" + files.get(i).getFileName(), Files.readAllBytes(files.get(i)),
-            Map.of("file", files.get(i).toString()));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+  public Integer call() throws Exception {
+    FolderSubmission submission = new FolderSubmission(dir, dataset != null ? dataset : FolderSubmission.defaultDataset(dir), tasks, System.err);
+    submission.scan();
+    AddpConfig config = connection.load().with("model.dir", model.toString());
+    Map<String, RecognitionResult> results = new ConcurrentHashMap<>();
+    FolderReport report;
+    if (config.get(AddpConfig.BOOTSTRAP_SERVERS, "").isBlank()) {
+      System.err.println("no cluster configured: starting the embedded stack ...");
+      try (EmbeddedStack stack = EmbeddedStack.start(config.with("status.http.port", "0").with(AddpConfig.WORKER_ID, "submit-worker"), 4);
+           RoleRunner roles = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION, Role.STATUS), stack.config())) {
+        roles.awaitReady(Duration.ofSeconds(120));
+        report = run(submission, stack.config(), results);
       }
-    }, timeout, true);
-    for (RecognitionResult r : o.results().values()) System.out.println(r);
-    o.deadLetters().values().forEach(d -> System.out.println(d));
-    int missing = files.size() - o.results().size() - o.deadLetters().size();
-    System.err.printf("%d images: %d results, %d dead letters, %d without an answer%n", files.size(), o.results().size(),
-        o.deadLetters().size(), missing);
-    return missing == 0 ? 0 : 1;
+    } else {
+      ClusterCheck.brokerAndRegistry(config);
+      report = run(submission, config, results);
+    }
+    results.values().forEach(System.out::println);
+    report.print(System.err);
+    return report.everyFileAnswered() ? 0 : 1;
   }
 
-  private static boolean isImage(Path p) {
-    String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
-    return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".gif") || n.endsWith(".bmp") || n.endsWith(".webp");
+  private FolderReport run(FolderSubmission submission, AddpConfig config, Map<String, RecognitionResult> results) {
+    return submission.run(config, Set.of(), () -> results.keySet(), run -> {
+      results.putAll(run.results());
+      return true;
+    }, timeout);
   }
 }

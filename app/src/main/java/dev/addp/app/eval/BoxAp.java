@@ -9,7 +9,7 @@ import java.util.List;
  * per category and IoU threshold 0.50:0.05:0.95, that category's detections over all images by
  * score (stable), each matched greedily to the unmatched ground truth of highest IoU ≥ t in its
  * image (crowd boxes ignored); precision made monotone from the right and read at the 101 recall
- * points 0:0.01:1 (first recall ≥ r, else 0); categories without ground truth skipped; at most
+ * points 0:0.01:1 (np.linspace; first recall ≥ r, else 0); categories without ground truth skipped; at most
  * {@link #MAX_PER_IMAGE} detections per image (the highest scores). IoU on continuous [x, y, w, h].
  */
 public final class BoxAp {
@@ -109,12 +109,10 @@ public final class BoxAp {
 
   private static final double RECALL_STEP = 0.01;
 
-  /** np.linspace(0.5, 0.95, 10) as pycocotools builds it: i · step + 0.5, the last one exactly 0.95. */
+  /** 0.50, 0.55, ..., 0.95 rounded to two decimals, as the Python export (np.round(np.arange(.5, .951, .05), 2)). */
   private static double[] thresholds() {
     double[] t = new double[10];
-    double step = (0.95 - 0.5) / 9;
-    for (int i = 0; i < 10; i++) t[i] = i * step + 0.5;
-    t[9] = 0.95;
+    for (int i = 0; i < 10; i++) t[i] = Math.round((0.5 + 0.05 * i) * 100) / 100.0;
     return t;
   }
 }

@@ -1,11 +1,15 @@
 package dev.addp.app.roles;
 
+import dev.addp.connectors.coco.CocoSinkConnector;
 import dev.addp.connectors.imagefolder.ImageFolderSourceConnector;
+import dev.addp.connectors.images.GeneratedImageSinkConnector;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.kafka.Topics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,9 +22,12 @@ import org.apache.kafka.connect.runtime.standalone.StandaloneHerder;
 import org.apache.kafka.connect.util.FutureCallback;
 
 /**
- * A Kafka Connect standalone worker inside this JVM running the image-folder source on
- * {@code connect.image.folder}. Offsets live in {@code connect.offsets.file}, so a restart does not
- * send the same files again.
+ * A Kafka Connect standalone worker inside this JVM running the connectors the configuration asks
+ * for: the image-folder source on {@code connect.image.folder}, the COCO export sink into
+ * {@code connect.coco.dir} (optionally only {@code connect.coco.datasets}, files named by
+ * {@code connect.coco.file.template}), the generated-image sink into {@code connect.images.dir}.
+ * Source offsets live in {@code connect.offsets.file}, so a restart does not send the same files
+ * again; sink offsets are the sink's consumer group's.
  */
 public final class InProcessConnect implements AutoCloseable {
   private final Connect<StandaloneHerder> connect;
@@ -42,27 +49,59 @@ public final class InProcessConnect implements AutoCloseable {
     worker.put("listeners", "http://127.0.0.1:" + config.get("connect.rest.port", "0"));
     worker.put("plugin.discovery", "service_load"); // plugins come from the classpath's service manifests
     worker.put("producer.max.request.size", String.valueOf(Topics.MAX_MESSAGE_BYTES));
+    worker.put("consumer.isolation.level", "read_committed"); // results and generated images are written in transactions
+    worker.put("consumer.auto.offset.reset", "earliest");
+    Map<String, Map<String, String>> connectors = connectors(config);
+    if (connectors.isEmpty()) {
+      throw new IllegalArgumentException("the connect role has nothing to run: set connect.image.folder, connect.coco.dir or connect.images.dir");
+    }
     Connect<StandaloneHerder> connect = new ConnectStandalone().startConnect(worker);
     try {
-      FutureCallback<Herder.Created<ConnectorInfo>> created = new FutureCallback<>();
-      Map<String, String> connector = new HashMap<>(Map.of(
-          "name", "image-folder",
-          "connector.class", ImageFolderSourceConnector.class.getName(),
-          "tasks.max", "1",
-          "folder", config.require("connect.image.folder"),
-          "topic", Topics.from(config).imagesRaw(),
-          "dataset", config.get("connect.dataset", ""),
-          "registry.url", config.require(AddpConfig.REGISTRY_URL)));
       String registryLogin = config.get(AddpConfig.REGISTRY_BASIC_AUTH, "");
-      if (!registryLogin.isBlank()) connector.put(AddpConfig.REGISTRY_BASIC_AUTH, registryLogin);
-      connect.herder().putConnectorConfig("image-folder", connector, false, created);
-      created.get(30, TimeUnit.SECONDS);
+      for (Map.Entry<String, Map<String, String>> c : connectors.entrySet()) {
+        Map<String, String> connector = new HashMap<>(c.getValue());
+        if (!registryLogin.isBlank()) connector.put(AddpConfig.REGISTRY_BASIC_AUTH, registryLogin); // every connector talks to the registry
+        FutureCallback<Herder.Created<ConnectorInfo>> created = new FutureCallback<>();
+        connect.herder().putConnectorConfig(c.getKey(), connector, false, created);
+        created.get(30, TimeUnit.SECONDS);
+      }
       return new InProcessConnect(connect);
     } catch (Exception e) {
       connect.stop();
       connect.awaitStop();
       throw e;
     }
+  }
+
+  /** The connectors the configuration asks for, by name. */
+  static Map<String, Map<String, String>> connectors(AddpConfig config) {
+    Topics topics = Topics.from(config);
+    String registry = config.require(AddpConfig.REGISTRY_URL);
+    Map<String, Map<String, String>> out = new LinkedHashMap<>();
+    String folder = config.get("connect.image.folder", "");
+    if (!folder.isBlank()) {
+      out.put("image-folder", Map.of("name", "image-folder", "connector.class", ImageFolderSourceConnector.class.getName(),
+          "tasks.max", "1", "folder", folder, "topic", topics.imagesRaw(), "dataset", config.get("connect.dataset", ""),
+          "registry.url", registry));
+    }
+    String coco = config.get("connect.coco.dir", "");
+    if (!coco.isBlank()) {
+      String name = config.get("connect.coco.name", topics.prefix() + "coco-export");
+      Map<String, String> c = new LinkedHashMap<>(Map.of("name", name, "connector.class", CocoSinkConnector.class.getName(),
+          "tasks.max", "1", "topics", topics.recognitionResults(), "output.dir", coco, "registry.url", registry,
+          "datasets", config.get("connect.coco.datasets", ""),
+          "file.template", config.get("connect.coco.file.template", "{dataset}.coco.json")));
+      Path manifest = Path.of(config.get("model.dir", "models/zoo/addp-fmnist"), "manifest.json");
+      c.put("labels.manifest", config.get("connect.coco.labels.manifest", Files.exists(manifest) ? manifest.toString() : ""));
+      out.put(name, c);
+    }
+    String images = config.get("connect.images.dir", "");
+    if (!images.isBlank()) {
+      String name = topics.prefix() + "generated-images";
+      out.put(name, Map.of("name", name, "connector.class", GeneratedImageSinkConnector.class.getName(), "tasks.max", "1",
+          "topics", topics.generationResults(), "output.dir", images, "registry.url", registry));
+    }
+    return out;
   }
 
   private static String defaultOffsetsFile() {

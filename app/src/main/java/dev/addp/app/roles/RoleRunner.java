@@ -48,7 +48,7 @@ public final class RoleRunner implements AutoCloseable {
     this.metrics = Metrics.from(config);
     running.add(metrics);
     KafkaClients plain = new KafkaClients(config);
-    this.lag = new ConsumerGroupLag(metrics, plain::admin, () -> plain.readCommittedConsumer("unused-lag-peek"));
+    this.lag = new ConsumerGroupLag(metrics, plain::admin, () -> plain.groupFreeReader("lag-peek"));
     running.add(lag);
     this.server = new MetricsServer(metrics, checks, config.get(MetricsServer.HOST, "0.0.0.0"),
         config.getInt(MetricsServer.PORT, MetricsServer.DEFAULT_PORT));
@@ -83,7 +83,7 @@ public final class RoleRunner implements AutoCloseable {
         health.put(role, ingest::isRunning);
       }
       case RECOGNITION -> {
-        recognition = RecognitionService.start(config);
+        recognition = RecognitionService.start(config, metrics);
         running.add(recognition);
         health.put(role, recognition::isAlive);
         checks.ready(name + " partitions assigned, model loaded", recognition::isReady);
@@ -91,7 +91,7 @@ public final class RoleRunner implements AutoCloseable {
         reasons.put(role, recognition::failure);
       }
       case GENERATION -> {
-        generation = GenerationService.start(config);
+        generation = GenerationService.start(config, metrics);
         running.add(generation);
         health.put(role, generation::isAlive);
         checks.ready(name + " partitions assigned, model loaded", generation::isReady);

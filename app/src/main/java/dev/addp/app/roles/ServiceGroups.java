@@ -1,22 +1,23 @@
 package dev.addp.app.roles;
 
 import dev.addp.platform.config.AddpConfig;
+import dev.addp.platform.kafka.ClientIds;
 import dev.addp.platform.kafka.Topics;
 import dev.addp.processors.ingest.IngestTopology;
 import dev.addp.processors.status.JobStatusTopology;
 import java.util.List;
 
 /** The consumer groups of the service (worker groups and Kafka Streams application ids), whose lag is measured. */
-final class ServiceGroups {
+public final class ServiceGroups {
   private ServiceGroups() { }
 
   /** The recognition workers' group, as the worker names it. */
-  static String recognition(Topics topics) { return topics.prefix() + "recognition-workers"; }
+  static String recognition(Topics topics) { return new ClientIds(topics.prefix()).recognitionGroup(); }
 
   /** The generation workers' group, as the worker names it. */
-  static String generation(Topics topics) { return topics.prefix() + "generation-workers"; }
+  static String generation(Topics topics) { return new ClientIds(topics.prefix()).generationGroup(); }
 
-  static List<String> all(AddpConfig config) {
+  public static List<String> all(AddpConfig config) {
     Topics topics = Topics.from(config);
     return List.of(IngestTopology.applicationId(config), recognition(topics), generation(topics), JobStatusTopology.applicationId(config));
   }

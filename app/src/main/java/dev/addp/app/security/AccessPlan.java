@@ -1,10 +1,12 @@
 package dev.addp.app.security;
 
 import static org.apache.kafka.common.acl.AclOperation.CREATE;
+import static org.apache.kafka.common.acl.AclOperation.DELETE;
 import static org.apache.kafka.common.acl.AclOperation.DESCRIBE;
 import static org.apache.kafka.common.acl.AclOperation.READ;
 import static org.apache.kafka.common.acl.AclOperation.WRITE;
 
+import dev.addp.app.roles.ServiceGroups;
 import dev.addp.app.run.GenerationClient;
 import dev.addp.app.run.RecognitionRoundTrip;
 import dev.addp.platform.config.AddpConfig;
@@ -13,7 +15,11 @@ import dev.addp.platform.kafka.Topics;
 import dev.addp.processors.ingest.IngestTopology;
 import dev.addp.processors.status.JobStatusTopology;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourceType;
 
 /**
  * The least-privilege access of every role of `addp serve` and every CLI client, under the
@@ -52,14 +58,24 @@ public final class AccessPlan {
     Topics t = Topics.from(config);
     ClientIds ids = ClientIds.from(config);
     return switch (client) {
-      case "ingest" -> streamsApp(IngestTopology.applicationId(config), false,
-          Grant.topic(t.imagesRaw(), READ), Grant.topic(t.recognitionRequests(), WRITE), Grant.topic(t.deadLetters(), WRITE));
-      case "recognition" -> List.of(
-          Grant.topic(t.recognitionRequests(), READ),
-          Grant.topic(t.recognitionResults(), WRITE),
-          Grant.topic(t.deadLetters(), WRITE),
-          Grant.group(ids.recognitionGroup()),
-          Grant.transactionalIdsStartingWith(ids.recognitionTransactionalIdPrefix()));
+      case "ingest" -> {
+        List<Grant> g = new ArrayList<>(List.of(Grant.topic(t.imagesRaw(), READ)));
+        recognitionRequestTopics(t).forEach(topic -> g.add(Grant.topic(topic, WRITE)));
+        g.add(Grant.topic(t.deadLetters(), WRITE));
+        yield streamsApp(IngestTopology.applicationId(config), false, g);
+      }
+      case "recognition" -> {
+        List<Grant> g = new ArrayList<>();
+        recognitionRequestTopics(t).forEach(topic -> g.add(Grant.topic(topic, READ)));
+        g.addAll(List.of(
+            Grant.topic(t.recognitionResults(), WRITE),
+            Grant.topic(t.deadLetters(), WRITE),
+            Grant.group(ids.recognitionGroup()),
+            Grant.transactionalIdsStartingWith(ids.recognitionTransactionalIdPrefix())));
+        // a routed model's workers read its own topic as their own group
+        t.routedModels().forEach(model -> g.add(Grant.group(ids.recognitionGroupFor(model))));
+        yield g;
+      }
       case "generation" -> List.of(
           Grant.topic(t.generationRequests(), READ),
           Grant.topic(t.generationControl(), READ), // cancel commands
@@ -69,8 +85,7 @@ public final class AccessPlan {
           Grant.topic(t.deadLetters(), WRITE),
           Grant.group(ids.generationGroup()),
           Grant.transactionalIdsStartingWith(ids.generationTransactionalIdPrefix()));
-      // the job-status table is a state store: Streams creates and uses its changelog topic
-      case "status" -> streamsApp(JobStatusTopology.applicationId(config), true, Grant.topic(t.generationEvents(), READ));
+      case "status" -> status(config, t);
       // standalone Connect: offsets in a local file, so no internal topics; the source writes raw images
       case "connect" -> List.of(Grant.topic(t.imagesRaw(), WRITE));
       case RecognitionRoundTrip.CLIENT -> List.of(
@@ -91,12 +106,44 @@ public final class AccessPlan {
   }
 
   /**
-   * A Kafka Streams application with exactly-once v2: its group is the application id, its
-   * transactional ids start with it, and so do the names of its internal topics, if it has any.
+   * The status role: one Streams application (the job-status table and the per-dataset progress,
+   * with state stores and a repartition topic), the operator's console (recent requests, results,
+   * dead letters and generated images; cancel from the page) and the consumer lag of every group
+   * of the service (committed offsets: DESCRIBE on the groups; the age of the oldest record behind:
+   * READ on their input topics).
    */
-  private static List<Grant> streamsApp(String applicationId, boolean internalTopics, Grant... topics) {
-    List<Grant> g = new ArrayList<>(List.of(topics));
-    if (internalTopics) g.add(Grant.topicsStartingWith(applicationId + "-", CREATE, READ, WRITE));
+  private static List<Grant> status(AddpConfig config, Topics t) {
+    String app = JobStatusTopology.applicationId(config);
+    Set<String> read = new LinkedHashSet<>(List.of(t.generationEvents(), t.datasets(), t.recognitionResults(), t.deadLetters(),
+        t.generationResults(), t.imagesRaw(), t.generationRequests()));
+    read.addAll(recognitionRequestTopics(t));
+    List<Grant> g = new ArrayList<>();
+    read.forEach(topic -> g.add(Grant.topic(topic, READ)));
+    g.add(Grant.topic(t.datasetProgress(), WRITE));
+    g.add(Grant.topic(t.datasetCompletions(), WRITE));
+    g.add(Grant.topic(t.generationControl(), WRITE)); // the console's cancel button
+    List<Grant> all = streamsApp(app, true, g);
+    for (String group : ServiceGroups.all(config)) {
+      if (!group.equals(app)) all.add(new Grant(ResourceType.GROUP, PatternType.LITERAL, group, List.of(DESCRIBE)));
+    }
+    return all;
+  }
+
+  /** The shared recognition requests topic and the topic of every routed model. */
+  private static List<String> recognitionRequestTopics(Topics t) {
+    List<String> out = new ArrayList<>(List.of(t.recognitionRequests()));
+    for (String model : t.routedModels()) out.add(t.recognitionRequestsFor(model));
+    return out;
+  }
+
+  /**
+   * A Kafka Streams application with exactly-once v2: its group is the application id, its
+   * transactional ids start with it, and so do the names of its internal topics, if it has any
+   * (DELETE: Streams purges records of its repartition topics once they are processed).
+   */
+  private static List<Grant> streamsApp(String applicationId, boolean internalTopics, List<Grant> topics) {
+    List<Grant> g = new ArrayList<>(topics);
+    if (internalTopics) g.add(Grant.topicsStartingWith(applicationId + "-", CREATE, READ, WRITE, DELETE));
     g.add(Grant.group(applicationId));
     g.add(Grant.transactionalIdsStartingWith(applicationId + "-"));
     return g;

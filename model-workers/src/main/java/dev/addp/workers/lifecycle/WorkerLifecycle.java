@@ -1,5 +1,6 @@
 package dev.addp.workers.lifecycle;
 
+import dev.addp.platform.kafka.ClientIds;
 import dev.addp.platform.kafka.TransactionalOutput;
 import java.time.Duration;
 import java.util.Collection;
@@ -45,12 +46,19 @@ public final class WorkerLifecycle implements Runnable, AutoCloseable {
    */
   public WorkerLifecycle(String name, String workerId, WorkerClients clients, String prefix, String topic, int maxPollRecords,
                          FaultSettings faults, FaultCounts counts, WorkerRole role) {
+    this(name, new ClientIds(prefix).workerGroup(name), workerId, clients, prefix, topic, maxPollRecords, faults, counts, role);
+  }
+
+  /** As above, in the consumer group {@code groupId} (a routed model's workers have their own). */
+  public WorkerLifecycle(String name, String groupId, String workerId, WorkerClients clients, String prefix, String topic,
+                         int maxPollRecords, FaultSettings faults, FaultCounts counts, WorkerRole role) {
     this.name = name;
     this.workerId = workerId;
     this.clients = clients;
     this.topic = topic;
-    this.groupId = prefix + name + "-workers";
-    this.transactionalId = prefix + name + "-" + workerId;
+    ClientIds ids = new ClientIds(prefix); // the same names `addp acls` grants
+    this.groupId = groupId;
+    this.transactionalId = ids.workerTransactionalId(name, workerId);
     this.maxPollRecords = maxPollRecords;
     this.faults = faults;
     this.role = role;

@@ -98,6 +98,20 @@ public final class GenerationMetrics {
     }
   }
 
+  /** A request that is not a valid job: it ends FAILED at once with its typed reason. */
+  public void invalid(Object reason) {
+    model.request();
+    state("FAILED");
+    model.failure(String.valueOf(reason));
+  }
+
+  /** Jobs in the scheduler now: waiting for their first image to be admitted, or stepping. */
+  public void active(java.util.Collection<dev.addp.workers.generation.jobs.Job> jobs) {
+    int waiting = 0;
+    for (var j : jobs) if (j.admitted() == 0) waiting++;
+    active(waiting, jobs.size() - waiting);
+  }
+
   /** A request that never became a job (unreadable: dead-lettered). */
   public void rejected(Object reason) {
     model.request();

@@ -5,14 +5,16 @@ import dev.addp.platform.metrics.ModelMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A recognition worker's figures (task {@code classify}): the model figures of {@link ModelMetrics},
- * counted when a batch commits, so a batch re-read after an aborted transaction counts once; plus
- * {@code addp_consumer_paused_partitions{group}} (back-pressure) and
- * {@code addp_recognition_transactions_aborted_total}.
+ * A recognition worker's figures (task {@code classify}), on the process registry. Requests,
+ * inferences, executions, batch sizes, failures and end-to-end times are counted when a batch
+ * commits, so a batch re-read after an aborted transaction counts once (as the worker's own
+ * {@code WorkerStats}); the inference, queue and decode times are recorded when the model runs
+ * (they are the times of work done). Also {@code addp_consumer_paused_partitions{group}}
+ * (back-pressure) and {@code addp_recognition_transactions_aborted_total}.
  */
 public final class RecognitionMetrics {
   private final ModelMetrics model;
@@ -27,24 +29,33 @@ public final class RecognitionMetrics {
         .tags(model.tags()).register(registry);
   }
 
-  /** Meters that go nowhere (a worker built without a registry). */
-  public static RecognitionMetrics none(ModelRef lineage) { return new RecognitionMetrics(new SimpleMeterRegistry(), lineage, "-"); }
-
-  /** A committed batch: {@code records} requests, of which {@code inferred} went through one model run of {@code inferenceNanos}. */
-  public void batchCommitted(int records, int inferred, long inferenceNanos) {
-    model.requests(records);
-    if (inferred > 0) model.execution(inferred, inferenceNanos);
+  /** Meters that record nothing (a worker started without a registry). */
+  public static RecognitionMetrics none() {
+    return new RecognitionMetrics(new CompositeMeterRegistry(), new ModelRef("none", "none", ""), "none");
   }
 
-  /** A committed result's times: queue and decode as the result reports them, end to end from the client's submission. */
-  public void result(double queueMs, double decodeMs, long submittedAtMs, long producedAtMs) {
+  /** One model run's wall time. */
+  public void modelRun(long nanos) { model.modelRun(nanos); }
+
+  /** A result's queue and decode times, as it reports them. */
+  public void timed(double queueMs, double decodeMs) {
     model.queued(queueMs);
     model.decoded(decodeMs);
-    if (submittedAtMs > 0) model.endToEnd(producedAtMs - submittedAtMs);
+  }
+
+  /** A committed result: end to end from the client's submission (0 = unknown) to now. */
+  public void answered(long submittedAtMs) {
+    if (submittedAtMs > 0) model.endToEnd(System.currentTimeMillis() - submittedAtMs);
   }
 
   /** A committed dead letter, by its typed reason. */
-  public void failure(Object reason) { model.failure(String.valueOf(reason)); }
+  public void failed(Object reason) { model.failure(String.valueOf(reason)); }
+
+  /** A committed batch of {@code records} requests, {@code answered} of them by one model run. */
+  public void committed(int records, int answered) {
+    model.requests(records);
+    if (answered > 0) model.executed(answered);
+  }
 
   public void paused(int partitions) { paused.set(partitions); }
 

@@ -48,6 +48,8 @@ final class OrderedCommitter {
     });
   }
 
+  WorkerStats stats() { return stats; }
+
   boolean isFull() { return open.size() >= MAX_OPEN_BATCHES; }
 
   boolean isEmpty() { return open.isEmpty(); }
@@ -84,14 +86,23 @@ final class OrderedCommitter {
         output.commit(out, offsetsAfter(batch.batch().records()), consumer.groupMetadata());
       } catch (KafkaException e) {
         stats.abortedTransactions.incrementAndGet();
+        stats.metrics.abortedTransaction();
         throw e;
       }
       open.poll();
+      int answered = 0;
       for (Prepared p : batch.batch().prepared()) {
-        if (p instanceof Prepared.Ready) stats.results.incrementAndGet();
-        else stats.deadLetters.incrementAndGet();
+        if (p instanceof Prepared.Ready r) {
+          stats.results.incrementAndGet();
+          stats.metrics.answered(r.request().getSubmittedAtMs());
+          answered++;
+        } else {
+          stats.deadLetters.incrementAndGet();
+          stats.metrics.failed(((Prepared.Rejected) p).type());
+        }
       }
       stats.batches.incrementAndGet();
+      stats.metrics.committed(batch.batch().prepared().size(), answered);
     }
   }
 

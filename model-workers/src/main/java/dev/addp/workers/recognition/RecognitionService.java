@@ -5,6 +5,8 @@ import dev.addp.platform.image.ImageLimits;
 import dev.addp.platform.image.ImageProbe;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.KafkaClients;
+import dev.addp.platform.metrics.Metrics;
+import dev.addp.workers.metrics.RecognitionMetrics;
 import dev.addp.workers.onnx.Device;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -18,24 +20,28 @@ import java.util.concurrent.TimeUnit;
 public final class RecognitionService implements AutoCloseable {
   public static final String DEFAULT_MODEL_DIR = "models/zoo/addp-fmnist";
 
-  private final Classifier classifier;
+  private final RecognitionModel model;
   private final ExecutorService decodePool;
   private final RecognitionWorker worker;
   private final Thread thread;
   private boolean closed;
 
-  private RecognitionService(Classifier classifier, ExecutorService decodePool, RecognitionWorker worker) {
-    this.classifier = classifier;
+  private RecognitionService(RecognitionModel model, ExecutorService decodePool, RecognitionWorker worker) {
+    this.model = model;
     this.decodePool = decodePool;
     this.worker = worker;
     this.thread = new Thread(worker, "recognition-worker");
   }
 
-  public static RecognitionService start(AddpConfig config) throws Exception {
+  public static RecognitionService start(AddpConfig config) throws Exception { return start(config, null); }
+
+  /** As {@link #start(AddpConfig)}, reporting to {@code metrics} (its Kafka clients' own metrics too) when given. */
+  public static RecognitionService start(AddpConfig config, Metrics metrics) throws Exception {
     Path modelDir = Paths.get(config.get("model.dir", DEFAULT_MODEL_DIR));
     Device device = Device.valueOf(config.get("model.device", "auto").toUpperCase(Locale.ROOT));
     int cores = Runtime.getRuntime().availableProcessors();
-    Classifier classifier = new Classifier(modelDir, device, config.getInt("model.intra.op.threads", cores));
+    // validated against the session here: a model the workers cannot serve as its manifest says stops start-up
+    RecognitionModel model = new RecognitionModel(modelDir, device, config.getInt("model.intra.op.threads", cores));
     int decodeThreads = config.getInt("recognition.decode.threads", Math.max(1, cores / 2));
     ExecutorService pool = Executors.newFixedThreadPool(decodeThreads, r -> {
       Thread t = new Thread(r, "recognition-decode");
@@ -43,14 +49,18 @@ public final class RecognitionService implements AutoCloseable {
       return t;
     });
     String workerId = config.get(AddpConfig.WORKER_ID, "worker-" + UUID.randomUUID().toString().substring(0, 8));
-    RecognitionWorker worker = new RecognitionWorker(new KafkaClients(config), AvroSerdes.from(config), classifier,
+    RecognitionWorker worker = new RecognitionWorker(new KafkaClients(config, metrics), AvroSerdes.from(config), model,
         BatchPolicy.from(config), new ImageDecoder(new ImageProbe(ImageLimits.from(config))), workerId, pool);
-    RecognitionService service = new RecognitionService(classifier, pool, worker);
+    if (metrics != null) {
+      worker.stats().metrics = new RecognitionMetrics(metrics.registry(), model.lineage(), worker.groupId());
+    }
+    RecognitionService service = new RecognitionService(model, pool, worker);
     service.thread.start();
     return service;
   }
 
-  public Classifier classifier() { return classifier; }
+  /** The model this worker serves, with its run counters. */
+  public RecognitionModel model() { return model; }
 
   public WorkerStats stats() { return worker.stats(); }
 
@@ -82,6 +92,6 @@ public final class RecognitionService implements AutoCloseable {
     worker.close();
     thread.join(TimeUnit.SECONDS.toMillis(60));
     decodePool.shutdownNow();
-    classifier.close();
+    model.close();
   }
 }

@@ -1,6 +1,7 @@
 package dev.addp.workers.recognition;
 
 import dev.addp.platform.kafka.AvroSerdes;
+import dev.addp.platform.kafka.ClientIds;
 import dev.addp.platform.kafka.KafkaClients;
 import dev.addp.platform.kafka.Topics;
 import dev.addp.platform.kafka.TransactionalOutput;
@@ -24,7 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * recognition requests → (decode in parallel) → batch → classifier → results + dead letters, with
+ * recognition requests → (decode in parallel) → batch → the model (one run, the heads the batch needs) → results + dead letters, with
  * the consumed offsets committed in the same Kafka transaction as the records they produced.
  *
  * <p>Three stages overlap: the {@link BatchAssembler} decodes on a pool and forms batches; the
@@ -38,20 +39,30 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
   private final WorkerLifecycle lifecycle;
   private final WorkerStats stats = new WorkerStats();
   private final FaultCounts faultCounts = new FaultCounts();
+  private final String groupId;
 
-  public RecognitionWorker(KafkaClients clients, AvroSerdes serdes, Classifier classifier, BatchPolicy policy,
+  public RecognitionWorker(KafkaClients clients, AvroSerdes serdes, RecognitionModel model, BatchPolicy policy,
                            ImageDecoder decoder, String workerId, ExecutorService decodePool) {
     Topics topics = Topics.from(clients.config());
     FaultSettings faults = FaultSettings.from(clients.config());
-    BatchInference inference = new BatchInference(classifier, policy.maxBatch(), topics, serdes,
+    BatchInference inference = new BatchInference(model, policy.maxBatch(), topics, serdes,
         faults.deadLetters("recognition", workerId), workerId, stats);
-    BatchAssembler assembler = new BatchAssembler(new RecordPreparer(serdes.imageRequest(), decoder, classifier), decodePool, policy);
-    Role role = new Role(assembler, new OrderedCommitter(inference, stats), policy, classifier, workerId);
-    this.lifecycle = new WorkerLifecycle("recognition", workerId, WorkerClients.of(clients), topics.prefix(), topics.recognitionRequests(),
+    BatchAssembler assembler = new BatchAssembler(new RecordPreparer(serdes.imageRequest(), decoder, model), decodePool, policy);
+    // a routed model's workers read its own requests topic, as their own group; the default model's, the shared one
+    String name = model.lineage().getName();
+    String requests = topics.recognitionRequestsFor(name);
+    ClientIds ids = ClientIds.from(clients.config());
+    String group = topics.routedModels().contains(name) ? ids.recognitionGroupFor(name) : ids.recognitionGroup();
+    Role role = new Role(assembler, new OrderedCommitter(inference, stats), policy, model, workerId, requests, stats);
+    this.groupId = group;
+    this.lifecycle = new WorkerLifecycle("recognition", group, workerId, WorkerClients.of(clients), topics.prefix(), requests,
         policy.maxInFlight(), faults, faultCounts, role);
   }
 
   public WorkerStats stats() { return stats; }
+
+  /** The consumer group this worker reads in (a routed model's own, or the shared one). */
+  public String groupId() { return groupId; }
 
   public FaultCounts faultCounts() { return faultCounts; }
 
@@ -78,26 +89,31 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
     private final BatchAssembler assembler;
     private final OrderedCommitter committer;
     private final BatchPolicy policy;
-    private final Classifier classifier;
+    private final RecognitionModel model;
     private final String workerId;
+    private final WorkerStats stats;
+    private final String requests;
     private Consumer<byte[], byte[]> consumer;
     private TransactionalOutput output;
     private boolean paused;
 
-    Role(BatchAssembler assembler, OrderedCommitter committer, BatchPolicy policy, Classifier classifier, String workerId) {
+    Role(BatchAssembler assembler, OrderedCommitter committer, BatchPolicy policy, RecognitionModel model, String workerId,
+         String requests, WorkerStats stats) {
+      this.stats = stats;
       this.assembler = assembler;
       this.committer = committer;
       this.policy = policy;
-      this.classifier = classifier;
+      this.model = model;
       this.workerId = workerId;
+      this.requests = requests;
     }
 
     @Override
     public void open(Consumer<byte[], byte[]> consumer, TransactionalOutput output) {
       this.consumer = consumer;
       this.output = output;
-      log.info("recognition worker {} running {} {} on {}", workerId, classifier.lineage().getName(),
-          classifier.lineage().getVersion(), classifier.provider());
+      log.info("recognition worker {} running {} {} ({}) on {}, reading {}", workerId, model.lineage().getName(),
+          model.lineage().getVersion(), model.tasks(), model.provider(), requests);
     }
 
     @Override
@@ -130,6 +146,8 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
       }
       int left = assembler.size() + committer.openRecords();
       if (left > 0) log.warn("{} records left uncommitted at shutdown; they will be processed again", left);
+      log.info("recognition worker {} stopping: {} results, {} dead letters, reading paused {} times, at most {} records held",
+          workerId, stats.results.get(), stats.deadLetters.get(), stats.pauses.get(), stats.peakHeld.get());
       committer.abandonAll();
     }
 
@@ -137,12 +155,19 @@ public final class RecognitionWorker implements Runnable, AutoCloseable {
     public void release() { committer.close(); }
 
     private void applyBackpressure() {
+      stats.peakHeld.accumulateAndGet(assembler.size() + committer.openRecords(), Math::max);
       if (!paused && policy.shouldPause(assembler.size())) {
         consumer.pause(consumer.assignment());
         paused = true;
+        if (stats.pauses.incrementAndGet() == 1) {
+          log.info("recognition worker {} paused reading at {} waiting records (the in-flight limit); it resumes below half of it",
+              workerId, assembler.size());
+        }
+        stats.metrics.paused(consumer.paused().size());
       } else if (paused && policy.shouldResume(assembler.size())) {
         consumer.resume(consumer.paused());
         paused = false;
+        stats.metrics.paused(0);
       }
     }
 

@@ -17,12 +17,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 final class RecordPreparer {
   private final AvroWireSerde<ImageRequest> requestSerde;
   private final ImageDecoder decoder;
-  private final Classifier classifier;
+  private final RecognitionModel model;
 
-  RecordPreparer(AvroWireSerde<ImageRequest> requestSerde, ImageDecoder decoder, Classifier classifier) {
+  RecordPreparer(AvroWireSerde<ImageRequest> requestSerde, ImageDecoder decoder, RecognitionModel model) {
     this.requestSerde = requestSerde;
     this.decoder = decoder;
-    this.classifier = classifier;
+    this.model = model;
   }
 
   Prepared prepare(ConsumerRecord<byte[], byte[]> r) {
@@ -31,19 +31,14 @@ final class RecordPreparer {
     try {
       request = requestSerde.deserialize(r.topic(), r.value());
       if (request == null) return new Prepared.Rejected(ErrorType.NOT_WIRE_FORMAT, new IllegalArgumentException("null value"), null);
-      for (Task t : request.getTasks()) {
-        if (t != Task.CLASSIFY) {
-          throw new ImageRejectedException(ErrorType.INVALID_REQUEST, "model " + classifier.lineage().getName() + " "
-              + classifier.lineage().getVersion() + " serves CLASSIFY only, request asked for " + t);
-        }
-      }
+      checkServed(request);
       ByteBuffer image = request.getImageBytes();
       if (image == null) throw new ImageRejectedException(ErrorType.INVALID_REQUEST, "request carries no image bytes");
       byte[] bytes = new byte[image.remaining()];
       image.duplicate().get(bytes);
       ImageDecoder.Decoded decoded = decoder.decode(bytes);
-      float[] input = new float[classifier.preprocessor().inputLength()];
-      classifier.preprocessor().write(decoded.image(), input, 0);
+      float[] input = new float[model.preprocessor().inputLength()];
+      model.preprocessor().write(decoded.image(), input, 0);
       return new Prepared.Ready(request, decoded.info(), input, (System.nanoTime() - t0) / 1e6);
     } catch (WireFormatException e) {
       return new Prepared.Rejected(e.type(), e, null);
@@ -56,4 +51,19 @@ final class RecordPreparer {
     }
   }
 
+  /** The request names this worker's model (or none) and only tasks it has heads for. */
+  private void checkServed(ImageRequest request) {
+    String name = model.lineage().getName();
+    if (request.getModel() != null && !request.getModel().equals(name)) {
+      throw new ImageRejectedException(ErrorType.UNKNOWN_MODEL, "model '" + request.getModel() + "' is not served here (this worker serves '"
+          + name + "')");
+    }
+    if (request.getTasks().isEmpty()) throw new ImageRejectedException(ErrorType.INVALID_REQUEST, "tasks is empty");
+    for (Task t : request.getTasks()) {
+      if (!model.tasks().contains(t)) {
+        throw new ImageRejectedException(ErrorType.INVALID_REQUEST, "model " + name + " " + model.lineage().getVersion()
+            + " has no head for " + t + " (it serves " + java.util.EnumSet.copyOf(model.tasks()) + ")");
+      }
+    }
+  }
 }

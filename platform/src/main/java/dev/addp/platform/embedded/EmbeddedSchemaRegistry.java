@@ -28,7 +28,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedSchemaRegistry.class);
   /** Where the build unpacks the distribution, relative to the repository root. */
   static final String BUILD_LOCATION = "app/target/apicurio-registry";
-  /** How long start-up may take (-Daddp.registry.start.timeout.s): a loaded shared machine can need more than the default. */
+  /** 90 s by default; a machine loaded far beyond its cores can need more (-Daddp.registry.start.timeout.s=N). */
   private static final Duration START_TIMEOUT = Duration.ofSeconds(Long.getLong("addp.registry.start.timeout.s", 90));
 
   private volatile Process process;
@@ -128,7 +128,8 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
       }
       sleep(100);
     }
-    throw new IllegalStateException("schema registry not ready after " + START_TIMEOUT.toSeconds() + " s; log:\n" + tail());
+    throw new IllegalStateException("schema registry not ready after " + START_TIMEOUT.toSeconds()
+        + " s (-Daddp.registry.start.timeout.s sets the limit); log:\n" + tail());
   }
 
   private String tail() {

@@ -12,18 +12,24 @@ import java.util.UUID;
 public record ClientIds(String prefix) {
   public static ClientIds from(AddpConfig config) { return new ClientIds(Topics.from(config).prefix()); }
 
-  public String recognitionGroup() { return prefix + "recognition-workers"; }
+  /** The consumer group of a transactional worker role ("recognition", "generation"). */
+  public String workerGroup(String role) { return prefix + role + "-workers"; }
 
-  /** Every recognition worker's transactional id starts with this; {@link #recognitionTransactionalId} adds the worker id. */
-  public String recognitionTransactionalIdPrefix() { return prefix + "recognition-"; }
+  /** Every transactional id of a worker role starts with this; {@link #workerTransactionalId} adds the worker id. */
+  public String workerTransactionalIdPrefix(String role) { return prefix + role + "-"; }
 
-  public String recognitionTransactionalId(String workerId) { return recognitionTransactionalIdPrefix() + workerId; }
+  public String workerTransactionalId(String role, String workerId) { return workerTransactionalIdPrefix(role) + workerId; }
 
-  public String generationGroup() { return prefix + "generation-workers"; }
+  public String recognitionGroup() { return workerGroup("recognition"); }
 
-  public String generationTransactionalIdPrefix() { return prefix + "generation-"; }
+  /** The group of the workers serving a routed model ({@link Topics#routedModels}) from its own requests topic. */
+  public String recognitionGroupFor(String routedModel) { return recognitionGroup() + "." + routedModel; }
 
-  public String generationTransactionalId(String workerId) { return generationTransactionalIdPrefix() + workerId; }
+  public String recognitionTransactionalIdPrefix() { return workerTransactionalIdPrefix("recognition"); }
+
+  public String generationGroup() { return workerGroup("generation"); }
+
+  public String generationTransactionalIdPrefix() { return workerTransactionalIdPrefix("generation"); }
 
   /**
    * Where a client's throw-away consumer groups start ({@code <prefix><client>-}): clients that

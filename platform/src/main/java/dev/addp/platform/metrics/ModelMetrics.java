@@ -61,11 +61,19 @@ public final class ModelMetrics {
 
   /** One model run over {@code items} items that took {@code nanos}. */
   public void execution(int items, long nanos) {
+    executed(items);
+    modelRun(nanos);
+  }
+
+  /** One model run over {@code items} items counted (executions, inferences, batch size). */
+  public void executed(int items) {
     executions.increment();
     inferences.increment(items);
     batchSize.record(items);
-    inference.record(nanos, TimeUnit.NANOSECONDS);
   }
+
+  /** How long one model run took. */
+  public void modelRun(long nanos) { inference.record(nanos, TimeUnit.NANOSECONDS); }
 
   public void failure(String reason) {
     failures.computeIfAbsent(reason, r -> Counter.builder("addp.model.failures").description("requests that failed, by typed reason")

@@ -14,6 +14,6 @@ class TopicsTest {
     assertThat(t.recognitionRequestsFor(null)).isEqualTo("x.recognition.requests");
     assertThat(t.recognitionRequestsFor("addp-fmnist")).isEqualTo("x.recognition.requests");
     assertThat(t.all()).contains("x.recognition.requests.addp-fmnist-dense", "x.recognition.requests.other", "x.recognition.requests");
-    assertThat(Topics.from(AddpConfig.of(Map.of())).all()).hasSize(8);
+    assertThat(Topics.from(AddpConfig.of(Map.of())).all()).noneMatch(name -> name.contains("recognition.requests."));
   }
 }

@@ -56,7 +56,7 @@ public final class RecentRecords implements AutoCloseable {
     this.resultSerde = serdes.recognitionResult();
     this.topics = Topics.from(clients.config());
     this.limits = limits;
-    this.consumer = clients.readCommittedConsumer("unused-console-assigns-partitions");
+    this.consumer = clients.groupFreeReader("console-recent-records");
     this.thread = new Thread(this::run, "console-reader");
     thread.setDaemon(true);
   }

@@ -15,6 +15,7 @@ import dev.addp.schemas.registry.RegistryUnavailableException;
 import dev.addp.schemas.wire.WireFormatException;
 import dev.addp.workers.generation.GenerationLoop;
 import dev.addp.workers.generation.ImageTrack;
+import dev.addp.workers.metrics.GenerationMetrics;
 import dev.addp.workers.lifecycle.FaultCounts;
 import dev.addp.workers.lifecycle.FaultSettings;
 import dev.addp.workers.lifecycle.Rewind;
@@ -77,6 +78,8 @@ final class GenerationRole implements WorkerRole {
   private long modelNanos;
   private long commitNanos;
   private long loopNanos;
+  private long stepModelNanos;
+  private final GenerationMetrics metrics;
 
   GenerationRole(KafkaClients clients, AvroSerdes serdes, GenerationLoop loop, String workerId, long agingMs,
                  long commitIntervalMs, FaultSettings faults, FaultCounts faultCounts) throws OrtException {
@@ -93,6 +96,8 @@ final class GenerationRole implements WorkerRole {
     this.commitIntervalMs = commitIntervalMs;
     this.runOptions = new OrtSession.RunOptions();
     this.records = new JobRecords(topics, serdes, loop.model().lineage(), loop.model().imageShape(), workerId);
+    this.metrics = clients.metrics() == null ? GenerationMetrics.none(loop.model().lineage(), loop.maxBatch())
+        : new GenerationMetrics(clients.metrics().registry(), loop.model().lineage(), loop.maxBatch(), topics.prefix() + "generation-workers");
   }
 
   @Override
@@ -121,17 +126,20 @@ final class GenerationRole implements WorkerRole {
     if (!retry.isEmpty()) {
       faultCounts.registryPauses.incrementAndGet();
       consumer.pause(retry);
+      metrics.paused(consumer.paused().size());
       pausedUntilNanos = System.nanoTime() + faults.registryBackoff().toNanos();
     }
     long t0 = System.nanoTime();
     endCancelledAndExpired();
     List<ImageTrack> batch = scheduler.nextBatch(loop);
     if (!batch.isEmpty()) {
+      long s0 = System.nanoTime();
       try {
         step(batch);
       } catch (OrtException e) {
         throw new IllegalStateException("the generation model failed: " + e.getMessage(), e);
       }
+      metrics.step(batch.size(), stepModelNanos, System.nanoTime() - s0);
       steps++;
       stepImages += batch.size();
     }
@@ -139,6 +147,7 @@ final class GenerationRole implements WorkerRole {
     maybeCommit();
     commitNanos += System.nanoTime() - t1;
     if (!batch.isEmpty()) loopNanos += System.nanoTime() - t0;
+    metrics.active(scheduler.jobs());
   }
 
   /**
@@ -181,6 +190,7 @@ final class GenerationRole implements WorkerRole {
     if (pausedUntilNanos != 0 && System.nanoTime() > pausedUntilNanos) {
       consumer.resume(consumer.paused());
       pausedUntilNanos = 0;
+      metrics.paused(0);
     }
   }
 
@@ -199,6 +209,7 @@ final class GenerationRole implements WorkerRole {
       offsetsDirty = true;
       outbox.add(new ProducerRecord<>(topics.deadLetters(), r.key(), serdes.deadLetter().serialize(topics.deadLetters(),
           deadLetters.of(e.type(), e, r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value(), null))));
+      metrics.rejected(e.type());
       mustCommit = true;
       return true;
     }
@@ -217,12 +228,14 @@ final class GenerationRole implements WorkerRole {
       emitState(records.event(jobId, JobState.FAILED, attempt, 0, 0, request.getCount()).setErrorType(e.type()).setReason(e.getMessage())
           .build(), tp.partition());
       history.record(tp.partition(), jobId, true, attempt);
+      metrics.invalid(e.type());
       mustCommit = true;
       return true;
     }
     Job job = new Job(spec, tp, r.offset(), attempt);
     openOffsets.computeIfAbsent(tp, k -> new TreeSet<>()).add(r.offset());
     scheduler.add(job);
+    metrics.jobQueued();
     history.record(tp.partition(), jobId, false, attempt);
     emitState(records.event(job, JobState.QUEUED).setReason(attempt > 1 ? "restarted after a worker failure (attempt " + attempt + ")" : null)
         .build(), tp.partition());
@@ -259,6 +272,7 @@ final class GenerationRole implements WorkerRole {
         stepping.add(job);
         if (job.progressStep() == 0 && job.tracks().stream().allMatch(t -> t.step() == 0)) {
           emit(records.event(job, JobState.RUNNING).build());
+          metrics.jobStarted(job.spec().submittedAtMs());
         }
       }
     }
@@ -269,7 +283,8 @@ final class GenerationRole implements WorkerRole {
         try {
           long m0 = System.nanoTime();
           loop.execute(plan, runOptions);
-          modelNanos += System.nanoTime() - m0;
+          stepModelNanos = System.nanoTime() - m0;
+          modelNanos += stepModelNanos;
           break;
         } catch (OrtException e) {
           if (!terminateRequested.getAndSet(false)) throw e;
@@ -307,6 +322,7 @@ final class GenerationRole implements WorkerRole {
   /** Ends a job: its terminal event, its offset released, and a commit right after this step. */
   private void end(Job job, GenerationEvent terminal) {
     emitState(terminal, job.partition().partition());
+    metrics.jobEnded(terminal.getState(), terminal.getErrorType(), job.spec().count(), job.spec().submittedAtMs());
     scheduler.remove(job.id());
     TreeSet<Long> open = openOffsets.get(job.partition());
     if (open != null) open.remove(job.offset());

@@ -24,14 +24,17 @@ public final class GenerationService implements AutoCloseable {
     this.thread = new Thread(worker, "generation-worker");
   }
 
-  public static GenerationService start(AddpConfig config) throws Exception {
+  public static GenerationService start(AddpConfig config) throws Exception { return start(config, null); }
+
+  /** As {@link #start(AddpConfig)}, reporting to {@code metrics} (its Kafka clients' own metrics too) when given. */
+  public static GenerationService start(AddpConfig config, dev.addp.platform.metrics.Metrics metrics) throws Exception {
     Path modelDir = Path.of(config.get("model.dir", RecognitionService.DEFAULT_MODEL_DIR));
     Device device = Device.valueOf(config.get("model.device", "auto").toUpperCase(Locale.ROOT));
     GenerationModel model = new GenerationModel(modelDir, device,
         config.getInt("model.intra.op.threads", Runtime.getRuntime().availableProcessors()));
     GenerationLoop loop = new GenerationLoop(model, config.getInt("generation.batch.size", 64));
     String workerId = config.get(AddpConfig.WORKER_ID, "worker-" + UUID.randomUUID().toString().substring(0, 8));
-    GenerationWorker worker = new GenerationWorker(new KafkaClients(config), AvroSerdes.from(config), loop, workerId,
+    GenerationWorker worker = new GenerationWorker(new KafkaClients(config, metrics), AvroSerdes.from(config), loop, workerId,
         config.getLong("generation.aging.ms", 10_000), config.getLong("generation.commit.interval.ms", 1000));
     GenerationService service = new GenerationService(model, worker);
     service.thread.start();

@@ -53,8 +53,8 @@ public final class CenterNetDecoder {
       int cell = p[1];
       int x = cell % grid;
       int y = cell / grid;
-      double cx = (x + offset[offsetOffset + cell]) * stride;
-      double cy = (y + offset[offsetOffset + cells + cell]) * stride;
+      double cx = (x + (double) offset[offsetOffset + cell]) * stride; // in double, as the Python export
+      double cy = (y + (double) offset[offsetOffset + cells + cell]) * stride;
       double w = size[sizeOffset + cell];
       double h = size[sizeOffset + cells + cell];
       out.add(new Detection(p[0], scores.get(order[k]),

@@ -1,0 +1,124 @@
+package dev.addp.app.bench;
+
+import dev.addp.app.data.FashionMnistSample;
+import dev.addp.avro.ImageRequest;
+import dev.addp.platform.config.AddpConfig;
+import dev.addp.platform.embedded.EmbeddedStack;
+import dev.addp.platform.kafka.AvroSerdes;
+import dev.addp.platform.kafka.KafkaClients;
+import dev.addp.platform.kafka.Topics;
+import dev.addp.schemas.wire.AvroWireSerde;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * A burst far beyond what one worker serves: every request is in the requests topic before the
+ * worker starts, so it meets the whole backlog at once. The worker runs in its own JVM; its heap
+ * and resident memory are watched from outside, and every request id is counted in the results
+ * (read_committed): lost and duplicated must both be 0.
+ */
+@Command(name = "overload", mixinStandardHelpOptions = true,
+    description = "A burst of --requests recognition requests at once against one worker JVM (embedded broker and registry): "
+        + "peak heap, RSS, the worker's rate, lost and duplicated results; writes <out>/overload.json.")
+public final class OverloadBench implements Callable<Integer> {
+  @Option(names = "--requests", defaultValue = "50000") int requests;
+  @Option(names = "--partitions", defaultValue = "4") int partitions;
+  @Option(names = "--batch-size", defaultValue = "32") int batchSize;
+  @Option(names = "--max-in-flight", defaultValue = "256") int maxInFlight;
+  @Option(names = "--threads", defaultValue = "1", description = "the worker's ONNX Runtime intra-op threads") int threads;
+  @Option(names = "--heap", defaultValue = "512m", description = "the worker JVM's -Xmx") String heap;
+  @Option(names = "--timeout-minutes", defaultValue = "40") int timeoutMinutes;
+  @Option(names = "--out", defaultValue = "out/bench-overload") Path out;
+  @Option(names = "--sample", description = "folder with the gzipped IDX sample") Path sample = FashionMnistSample.DEFAULT_DIR;
+
+  @Override
+  public Integer call() throws Exception {
+    String loadBefore = Files.readString(Path.of("/proc/loadavg")).trim();
+    FashionMnistSample data = FashionMnistSample.read(sample);
+    int distinctImages = Math.min(data.count(), 1000);
+    byte[][] pngs = new byte[distinctImages][];
+    for (int i = 0; i < distinctImages; i++) pngs[i] = data.png(i);
+    try (EmbeddedStack stack = EmbeddedStack.start(AddpConfig.of(Map.of()), partitions)) {
+      AddpConfig config = stack.config().with(AddpConfig.WORKER_ID, "overload-worker")
+          .with("recognition.batch.size", Integer.toString(batchSize)).with("recognition.max.in.flight", Integer.toString(maxInFlight))
+          .with("model.intra.op.threads", Integer.toString(threads)).with("model.device", "cpu");
+      Topics topics = Topics.from(config);
+      AvroWireSerde<ImageRequest> serde = AvroSerdes.from(config).imageRequest();
+
+      long t0 = System.nanoTime();
+      try (KafkaProducer<byte[], byte[]> producer = new KafkaClients(config).producer()) {
+        for (int i = 0; i < requests; i++) {
+          String id = "burst-" + i;
+          ImageRequest r = ImageRequest.newBuilder().setRequestId(id).setImageBytes(ByteBuffer.wrap(pngs[i % distinctImages]))
+              .setSubmittedAtMs(System.currentTimeMillis()).build();
+          producer.send(new ProducerRecord<>(topics.recognitionRequests(), id.getBytes(StandardCharsets.UTF_8),
+              serde.serialize(topics.recognitionRequests(), r)));
+        }
+        producer.flush();
+      }
+      double produceSeconds = (System.nanoTime() - t0) / 1e9;
+      System.out.printf("burst: %,d requests in the requests topic in %.1f s; starting the worker JVM (-Xmx%s)%n",
+          requests, produceSeconds, heap);
+
+      Map<String, Object> figures = new LinkedHashMap<>();
+      try (WorkerJvm worker = WorkerJvm.start("recognition", config, heap);
+           KeyTally results = new KeyTally(config, topics.recognitionResults(), KeyTally::key)) {
+        long start = System.nanoTime();
+        boolean all = results.readUntilDistinct(requests, Duration.ofMinutes(timeoutMinutes));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        results.readToEnd(Duration.ofSeconds(60));
+        worker.stop();
+        String log = worker.log();
+        long lost = requests - results.distinct();
+        double rate = results.distinct() / Math.max(results.spanSeconds(), 1e-9);
+        figures.put("requests", requests);
+        figures.put("all_answered", all);
+        figures.put("results_read", results.records());
+        figures.put("distinct_request_ids", results.distinct());
+        figures.put("lost", lost);
+        figures.put("duplicated", results.extraRecords());
+        figures.put("produce_seconds", round(produceSeconds));
+        figures.put("seconds_from_worker_start_to_last_result", round(seconds));
+        figures.put("worker_rate_per_s", round(rate));
+        figures.put("burst_over_one_minute_of_service", round(requests / (rate * 60)));
+        figures.put("worker_peak_heap_used_sampled_mb", mb(worker.maxHeapUsed()));
+        figures.put("worker_heap_pool_peaks_sum_mb", mb(worker.heapPoolPeaks()));
+        figures.put("worker_vm_hwm_mb", round(worker.hwmKb() / 1024.0));
+        figures.put("worker_max_rss_sampled_mb", round(worker.maxRssKb() / 1024.0));
+        figures.put("worker_heap_limit", heap);
+        figures.put("max_in_flight", maxInFlight);
+        figures.put("batch_size", batchSize);
+        figures.put("worker_threads", threads);
+        figures.put("partitions", partitions);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("reading paused (\\d+) times, at most (\\d+) records held").matcher(log);
+        figures.put("worker_reading_paused_times", m.find() ? Long.parseLong(m.group(1)) : -1);
+        figures.put("worker_most_records_held", m.find(0) ? Long.parseLong(m.group(2)) : -1);
+        figures.put("loadavg_before", loadBefore);
+        figures.put("loadavg_after", Files.readString(Path.of("/proc/loadavg")).trim());
+        Files.createDirectories(out);
+        Files.copy(worker.logFile(), out.resolve("worker.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+      String json = new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(figures);
+      Files.writeString(out.resolve("overload.json"), json);
+      System.out.println(json);
+      boolean exact = ((Number) figures.get("lost")).longValue() == 0 && ((Number) figures.get("duplicated")).longValue() == 0;
+      System.out.println(exact ? "every request answered exactly once" : "LOST OR DUPLICATED RESULTS: see " + out.resolve("overload.json"));
+      return exact ? 0 : 1;
+    }
+  }
+
+  static double round(double v) { return Math.round(v * 10) / 10.0; }
+
+  static double mb(long bytes) { return round(bytes / 1024.0 / 1024.0); }
+
+}
