@@ -160,7 +160,7 @@ class IngestTopologyTest {
     DeadLetter d = dead.readValue();
     assertThat(d.getErrorType()).isEqualTo(ErrorType.NOT_WIRE_FORMAT);
     assertThat(bytes(d.getOriginalValue())).isEqualTo(json);
-    assertThat(d.getRequestId()).as("unreadable value: the request id comes from the record key").isEqualTo("json");
+    assertThat(d.getRequestId()).as("unreadable: the request is named by its key").isEqualTo("json");
 
     raw.pipeInput("short".getBytes(StandardCharsets.UTF_8), new byte[] {0, 0, 1});
     assertThat(dead.readValue().getErrorType()).isEqualTo(ErrorType.NOT_WIRE_FORMAT);
