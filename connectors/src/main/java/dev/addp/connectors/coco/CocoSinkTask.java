@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.addp.avro.RecognitionResult;
 import dev.addp.connectors.files.AtomicFiles;
-import dev.addp.schemas.registry.SchemaRegistryClient;
 import dev.addp.schemas.wire.AvroWireSerde;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -48,7 +47,7 @@ public final class CocoSinkTask extends SinkTask {
     template = c.getString(CocoSinkConfig.FILE_TEMPLATE);
     only = new LinkedHashSet<>(c.getList(CocoSinkConfig.DATASETS));
     labels = readLabels(c.getString(CocoSinkConfig.LABELS_MANIFEST));
-    serde = AvroWireSerde.of(new SchemaRegistryClient(c.getString(CocoSinkConfig.REGISTRY_URL)), RecognitionResult.class);
+    serde = AvroWireSerde.of(dev.addp.connectors.registry.RegistrySettings.client(c), RecognitionResult.class);
     log.info("COCO export task started: {} into {}", only.isEmpty() ? "every dataset" : only, outputDir);
   }
 

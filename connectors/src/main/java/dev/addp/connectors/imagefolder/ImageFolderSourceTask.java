@@ -2,7 +2,6 @@ package dev.addp.connectors.imagefolder;
 
 import dev.addp.avro.ImageRequest;
 import dev.addp.avro.Task;
-import dev.addp.schemas.registry.SchemaRegistryClient;
 import dev.addp.schemas.wire.AvroWireSerde;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -44,9 +43,7 @@ public final class ImageFolderSourceTask extends SourceTask {
     pollIntervalMs = c.getLong(ImageFolderConfig.POLL_INTERVAL_MS);
     batchSize = c.getInt(ImageFolderConfig.BATCH_SIZE);
     maxInlineBytes = c.getLong(ImageFolderConfig.MAX_BYTES);
-    org.apache.kafka.common.config.types.Password login = c.getPassword(ImageFolderConfig.REGISTRY_BASIC_AUTH);
-    serde = AvroWireSerde.of(new SchemaRegistryClient(c.getString(ImageFolderConfig.REGISTRY_URL),
-        login == null ? null : login.value(), Duration.ofSeconds(10)), ImageRequest.class);
+    serde = AvroWireSerde.of(dev.addp.connectors.registry.RegistrySettings.client(c), ImageRequest.class);
   }
 
   @Override

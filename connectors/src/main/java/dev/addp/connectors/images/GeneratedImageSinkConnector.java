@@ -18,10 +18,8 @@ import org.apache.kafka.connect.sink.SinkConnector;
  */
 public final class GeneratedImageSinkConnector extends SinkConnector {
   static final String OUTPUT_DIR = "output.dir";
-  static final String REGISTRY_URL = "registry.url";
-  static final ConfigDef DEF = new ConfigDef()
-      .define(OUTPUT_DIR, Type.STRING, Importance.HIGH, "folder for the images, one subfolder per job")
-      .define(REGISTRY_URL, Type.STRING, Importance.HIGH, "Confluent-compatible schema registry URL");
+  static final ConfigDef DEF = dev.addp.connectors.registry.RegistrySettings.define(new ConfigDef())
+      .define(OUTPUT_DIR, Type.STRING, Importance.HIGH, "folder for the images, one subfolder per job");
 
   private Map<String, String> props;
 

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.addp.avro.GenerationResult;
 import dev.addp.connectors.files.AtomicFiles;
-import dev.addp.schemas.registry.SchemaRegistryClient;
 import dev.addp.schemas.wire.AvroWireSerde;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -27,7 +26,7 @@ public final class GeneratedImageSinkTask extends SinkTask {
   public void start(Map<String, String> props) {
     AbstractConfig c = new AbstractConfig(GeneratedImageSinkConnector.DEF, props);
     outputDir = Path.of(c.getString(GeneratedImageSinkConnector.OUTPUT_DIR));
-    serde = AvroWireSerde.of(new SchemaRegistryClient(c.getString(GeneratedImageSinkConnector.REGISTRY_URL)), GenerationResult.class);
+    serde = AvroWireSerde.of(dev.addp.connectors.registry.RegistrySettings.client(c), GenerationResult.class);
   }
 
   @Override
