@@ -91,14 +91,14 @@ public final class Console implements AutoCloseable {
         json(ex, deadLetters());
       } else if (path.equals("/console/api/figures")) {
         json(ex, figures());
-      } else if (parts.length == 5 && parts[1].equals("recognition") && parts[4].equals("overlay.png")) {
-        overlay(ex, decode(parts[3]));
-      } else if (parts.length == 5 && parts[1].equals("jobs") && parts[4].equals("images")) {
-        json(ex, jobImages(decode(parts[3])));
-      } else if (parts.length == 6 && parts[1].equals("jobs") && parts[4].equals("images") && parts[5].endsWith(".png")) {
-        jobImage(ex, decode(parts[3]), Integer.parseInt(parts[5].substring(0, parts[5].length() - 4)));
-      } else if (parts.length == 5 && parts[1].equals("jobs") && parts[4].equals("cancel") && method.equals("POST")) {
-        String job = decode(parts[3]);
+      } else if (parts.length == 4 && parts[1].equals("recognition") && parts[3].equals("overlay.png")) { // api/recognition/{id}/overlay.png
+        overlay(ex, decode(parts[2]));
+      } else if (parts.length == 4 && parts[1].equals("jobs") && parts[3].equals("images")) { // api/jobs/{id}/images
+        json(ex, jobImages(decode(parts[2])));
+      } else if (parts.length == 5 && parts[1].equals("jobs") && parts[3].equals("images") && parts[4].endsWith(".png")) {
+        jobImage(ex, decode(parts[2]), Integer.parseInt(parts[4].substring(0, parts[4].length() - 4)));
+      } else if (parts.length == 4 && parts[1].equals("jobs") && parts[3].equals("cancel") && method.equals("POST")) {
+        String job = decode(parts[2]);
         producer.send(new ProducerRecord<>(topics.generationControl(), job.getBytes(StandardCharsets.UTF_8),
             serdes.cancelCommand().serialize(topics.generationControl(), new CancelCommand(job, "cancelled from the console",
                 System.currentTimeMillis())))).get();
