@@ -124,14 +124,14 @@ public final class CocoDataset {
     a.putArray("bbox").add(b.getX()).add(b.getY()).add(b.getWidth()).add(b.getHeight());
   }
 
-  /** COCO RLE is column-major: pixel (x, y) is bit x * height + y. */
+  /** {@link CocoRle#decode} gives the mask row-major: pixel (x, y) is {@code bits[y * width + x]}. */
   private static void bboxOfMask(ObjectNode a, Mask m) {
     boolean[] bits = CocoRle.decode(m.getCounts(), m.getHeight(), m.getWidth());
     int minX = Integer.MAX_VALUE, minY = Integer.MAX_VALUE, maxX = -1, maxY = -1;
     for (int i = 0; i < bits.length; i++) {
       if (!bits[i]) continue;
-      int x = i / m.getHeight();
-      int y = i % m.getHeight();
+      int x = i % m.getWidth();
+      int y = i / m.getWidth();
       minX = Math.min(minX, x);
       maxX = Math.max(maxX, x);
       minY = Math.min(minY, y);

@@ -31,9 +31,10 @@ class CocoDatasetTest {
     CocoDataset d = new CocoDataset("pets", LABELS);
     // 4x3 picture; an instance mask for the box at (1,0) 2x2, and a per-class mask of pixels (3,2) and (3,1)
     boolean[] instance = new boolean[12];
-    instance[1 * 3 + 0] = instance[1 * 3 + 1] = instance[2 * 3 + 0] = instance[2 * 3 + 1] = true; // column-major x*h+y
+    // masks are row-major, as CocoRle takes them: pixel (x, y) is [y * width + x]
+    instance[0 * 4 + 1] = instance[0 * 4 + 2] = instance[1 * 4 + 1] = instance[1 * 4 + 2] = true;
     boolean[] semantic = new boolean[12];
-    semantic[3 * 3 + 1] = semantic[3 * 3 + 2] = true;
+    semantic[1 * 4 + 3] = semantic[2 * 4 + 3] = true;
     RecognitionResult r = result("pets/a/one.jpg", 4, 3, List.of(new Classification(1, "dog", 0.8f)),
         List.of(new Box(1, "dog", 0.9f, 1f, 0f, 2f, 2f), new Box(2, "bird", 0.4f, 0f, 1f, 1f, 1f)),
         List.of(mask(1, "dog", instance, 3, 4, 0), mask(0, "cat", semantic, 3, 4, -1)));
