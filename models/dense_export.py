@@ -9,7 +9,7 @@
 2. test scenes (>= 1,000, test items only): AP, AP50, AP75, mIoU, per-class figures for the
    ADDP-init model and the scratch control, each with its own val choice;
 3. dense.onnx (opset 17, dynamic batch) of the ADDP-init model, golden I/O on three test scenes,
-   manifest.json per /work/notes/DENSE_CONTRACT.md, the test-scene files and eval.json."""
+   manifest.json per models/DENSE_CONTRACT.md, the test-scene files and eval.json."""
 import argparse
 import json
 import os
@@ -217,7 +217,7 @@ def main(argv=None):
                 "continuous [x,y,w,h] IoU. masks: mIoU over 11 classes (background included), per class "
                 "sum of |pred & gt| / sum of |pred | gt| over all test images at 64x64, mean over classes "
                 "present in GT or prediction; pred = per-pixel argmax of seg. Decoding per manifest "
-                "recognition.heads.detection (models/addp/dense_eval.py; /work/notes/DENSE_CONTRACT.md).")
+                "recognition.heads.detection (models/addp/dense_eval.py; models/DENSE_CONTRACT.md).")
     n_inst = sum(len(s["labels"]) for s in test)
     eval_doc = {"model": NAME, "version": VERSION + ("-quick" if args.quick else ""),
                 "scenes": len(test), "scenes_in_files": len(all_test), "instances": n_inst,

@@ -1,4 +1,4 @@
-"""Decoding and evaluation of the dense heads, exactly as /work/notes/DENSE_CONTRACT.md (issue 9)
+"""Decoding and evaluation of the dense heads, exactly as models/DENSE_CONTRACT.md (issue 9)
 specifies, in numpy, so the Java side can reproduce every figure within 0.005:
 
 - detection decoding: 3x3 peaks >= min_score, top max_detections over all classes, centre =
