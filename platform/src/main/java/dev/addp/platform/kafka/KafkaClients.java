@@ -72,14 +72,8 @@ public final class KafkaClients {
 
   /** A plain read_committed consumer for tools and tests (auto-commit off, from the earliest offset). */
   public KafkaConsumer<byte[], byte[]> readCommittedConsumer(String groupId) {
-    Map<String, Object> p = common();
+    Map<String, Object> p = readCommitted();
     p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
-    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     return new KafkaConsumer<>(p);
   }
 
@@ -89,15 +83,21 @@ public final class KafkaClients {
    * group ACL.
    */
   public KafkaConsumer<byte[], byte[]> groupFreeReader(String clientId) {
-    Map<String, Object> p = common();
+    Map<String, Object> p = readCommitted();
     p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+    return new KafkaConsumer<>(p);
+  }
+
+  /** Settings of a read_committed byte consumer that never commits and starts from the earliest offset. */
+  private Map<String, Object> readCommitted() {
+    Map<String, Object> p = common();
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    return new KafkaConsumer<>(p);
+    return p;
   }
 
   /**
