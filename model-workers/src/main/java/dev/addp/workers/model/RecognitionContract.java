@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.addp.workers.recognition.Preprocessor;
+import dev.addp.workers.recognition.heads.RefineScore;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,7 @@ public final class RecognitionContract {
   public static final List<String> SIZE_UNITS = List.of("input_pixels");
   public static final List<String> CLASS_FROM = List.of("heatmap", "segmentation");
   public static final List<String> SEG_ACTIVATIONS = List.of("softmax");
+  public static final List<String> REFINE_KINDS = List.of("crop_classifier");
 
   private final ModelManifest manifest;
   private final Map<String, NodeInfo> inputs;
@@ -109,7 +111,56 @@ public final class RecognitionContract {
       output(f + "heatmap", d.heatmap(), new long[] {-1, classes, grid, grid});
       output(f + "size", d.size(), new long[] {-1, 2, grid, grid});
       output(f + "offset", d.offset(), new long[] {-1, 2, grid, grid});
+      if (d.refine() != null) checkRefine(spec, d.refine(), classes);
     }
+  }
+
+  /** The refine block's own fields; its graph's tensors are checked by {@link #validateCrops} on that graph's session. */
+  private void checkRefine(RecognitionSpec spec, RecognitionSpec.Refine r, int classes) {
+    String f = "recognition.heads.detection.refine.";
+    oneOf(f + "kind", r.kind(), REFINE_KINDS);
+    oneOf(f + "score", r.score(), RefineScore.NAMES);
+    if (r.graph() == null || !manifest.hasGraph(r.graph()) || r.graph().equals(spec.graph())) {
+      fail(f + "graph", r.graph() == null ? "is missing" : "is '" + r.graph() + "'",
+          "a key of graphs other than recognition.graph: " + (manifest.graphs() == null ? "[]" : manifest.graphs().keySet()));
+    }
+    if (r.input() == null) fail(f + "input", "is missing", "the crop graph's input tensor");
+    if (r.output() == null) fail(f + "output", "is missing", "the crop graph's output tensor");
+    positive(f + "crop_size", r.cropSize());
+    if (r.cropScale() == null || !(r.cropScale() > 0)) fail(f + "crop_scale", "is " + r.cropScale(), "a positive factor");
+    // the crop graph scores the item classes 0..C-1 and then "no item": the last of C + 1 outputs
+    if (r.noneClass() == null || r.noneClass() != classes) fail(f + "none_class", "is " + r.noneClass(), classes + " (after the " + classes + " labels)");
+    score(f + "min_score", r.minScore());
+    score(f + "paint_min_score", r.paintMinScore());
+  }
+
+  /**
+   * The refine graph's session against the refine block: input float32 [n, 3, crop_size,
+   * crop_size], output float32 [n, labels + 1].
+   *
+   * @throws ModelContractException naming the first field that does not hold
+   */
+  public static void validateCrops(ModelManifest manifest, RecognitionSpec.Refine refine, OrtSession session) {
+    try {
+      validateCrops(manifest, refine, session.getInputInfo(), session.getOutputInfo());
+    } catch (OrtException e) {
+      throw new ModelContractException(manifest, "cannot read the crop graph's inputs and outputs: " + e.getMessage());
+    }
+  }
+
+  static void validateCrops(ModelManifest manifest, RecognitionSpec.Refine r, Map<String, NodeInfo> inputs, Map<String, NodeInfo> outputs) {
+    RecognitionContract c = new RecognitionContract(manifest, inputs, outputs);
+    String f = "recognition.heads.detection.refine.";
+    NodeInfo in = inputs.get(r.input());
+    if (in == null) c.fail(f + "input", "names '" + r.input() + "', which graph '" + r.graph() + "' does not have", "one of " + inputs.keySet());
+    c.tensor(f + "input", r.input(), in, new long[] {-1, 3, r.cropSize(), r.cropSize()});
+    NodeInfo out = outputs.get(r.output());
+    if (out == null) c.fail(f + "output", "names '" + r.output() + "', which graph '" + r.graph() + "' does not output", "one of " + outputs.keySet());
+    c.tensor(f + "output", r.output(), out, new long[] {-1, manifest.labels().size() + 1L});
+  }
+
+  private void score(String field, Double value) {
+    if (value == null || value < 0 || value > 1) fail(field, "is " + value, "a score in [0, 1]");
   }
 
   private void output(String field, String name, long[] expected) {
@@ -130,7 +181,7 @@ public final class RecognitionContract {
     for (int i = 0; ok && i < shape.length; i++) ok = expected[i] < 0 || shape[i] < 0 || shape[i] == expected[i];
     if (!ok) {
       fail(field, "names '" + name + "' of shape " + Arrays.toString(shape) + " in the graph",
-          "shape " + Arrays.toString(expected).replace("-1", "any") + " (from labels and preprocess.size)");
+          "shape " + Arrays.toString(expected).replace("-1", "any") + " (from labels, preprocess.size and the head)");
     }
   }
 

@@ -20,7 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Head running and record building, on the inference thread: one model run over a batch's ready
  * inputs (fetching the outputs of the heads its requests' tasks need), then one output record per
- * input record, in input order (a result, or a dead letter with its typed reason). Owns the batch input buffer, so one instance serves one thread.
+ * input record, in input order (a result, or a dead letter with its typed reason). With a refine
+ * stage, the boxes of all the batch's images are classified between the model run and the record
+ * building, by one run of the crop graph. Owns the batch buffers, so one instance serves one thread.
  */
 final class BatchInference {
   private static final Logger log = LoggerFactory.getLogger(BatchInference.class);
@@ -33,6 +35,7 @@ final class BatchInference {
   private final String workerId;
   private final WorkerStats stats;
   private final float[] batchInput;
+  private final CropStage crops; // null without a refine stage
 
   BatchInference(RecognitionModel model, int maxBatch, Topics topics, AvroSerdes serdes, DeadLetters deadLetters, String workerId,
                  WorkerStats stats) {
@@ -44,6 +47,7 @@ final class BatchInference {
     this.workerId = workerId;
     this.stats = stats;
     this.batchInput = new float[maxBatch * model.preprocessor().inputLength()];
+    this.crops = model.refine() == null ? null : new CropStage(model);
   }
 
   /** Runs the model on the batch's ready records and builds every output record, in input order. */
@@ -79,13 +83,26 @@ final class BatchInference {
       stats.metrics.modelRun(nanos);
       inferenceMs = nanos / 1e6;
     }
+    // first stage of every image, then the crop graph once over all their boxes
+    RecognitionDecoder.FirstStage[] first = new RecognitionDecoder.FirstStage[prepared.size()];
+    for (int i : readyIdx) {
+      if (outputs[i] == null) continue;
+      try {
+        first[i] = decoder.firstStage(outputs[i], slot[i], ((Prepared.Ready) prepared.get(i)).request());
+      } catch (RuntimeException e) {
+        prepared.set(i, new Prepared.Rejected(ErrorType.MODEL_ERROR, e, ((Prepared.Ready) prepared.get(i)).request().getRequestId()));
+        outputs[i] = null;
+      }
+    }
+    CropStage.Share[] probs = new CropStage.Share[prepared.size()];
+    if (crops != null) inferenceMs += classifyCrops(prepared, first, probs);
     List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(prepared.size());
     for (int i = 0; i < prepared.size(); i++) {
       ConsumerRecord<byte[], byte[]> in = batch.get(i).record();
       RecognitionResult result = null;
       if (prepared.get(i) instanceof Prepared.Ready ready && outputs[i] != null) {
         try {
-          result = result(ready, outputs[i], slot[i], in, batchStartMs, inferenceMs, readyIdx.size());
+          result = result(ready, outputs[i], slot[i], first[i], probs[i], in, batchStartMs, inferenceMs, readyIdx.size());
         } catch (RuntimeException e) { // post-processing of this image failed: its own dead letter, the batch goes on
           prepared.set(i, new Prepared.Rejected(ErrorType.MODEL_ERROR, e, ready.request().getRequestId()));
         }
@@ -101,6 +118,46 @@ final class BatchInference {
     return out;
   }
 
+  /**
+   * Runs the crop graph once over the boxes of every image that has some ({@code probs[i]} is
+   * image i's share); if the batch run fails, each image alone, and one that fails again becomes
+   * a MODEL_ERROR dead letter. → the wall time in ms.
+   */
+  private double classifyCrops(List<Prepared> prepared, RecognitionDecoder.FirstStage[] first, CropStage.Share[] probs) {
+    List<Integer> withBoxes = new ArrayList<>();
+    List<CropStage.Image> images = new ArrayList<>();
+    for (int i = 0; i < prepared.size(); i++) {
+      if (first[i] != null && !first[i].toCrop().isEmpty() && prepared.get(i) instanceof Prepared.Ready ready) {
+        withBoxes.add(i);
+        images.add(new CropStage.Image(ready.input(), first[i].toCrop()));
+      }
+    }
+    if (withBoxes.isEmpty()) return 0;
+    long t0 = System.nanoTime();
+    try {
+      List<CropStage.Share> shares = crops.run(images);
+      for (int k = 0; k < withBoxes.size(); k++) probs[withBoxes.get(k)] = shares.get(k);
+      stats.metrics.cropRun(crops(images));
+    } catch (Exception e) {
+      log.warn("crops of a batch of {} failed in the crop graph ({}); retrying image by image", withBoxes.size(), e.toString());
+      for (int k = 0; k < withBoxes.size(); k++) {
+        int i = withBoxes.get(k);
+        try {
+          probs[i] = crops.run(List.of(images.get(k))).get(0);
+          stats.metrics.cropRun(images.get(k).boxes().size());
+        } catch (Exception again) {
+          prepared.set(i, new Prepared.Rejected(ErrorType.MODEL_ERROR, again, ((Prepared.Ready) prepared.get(i)).request().getRequestId()));
+        }
+      }
+    }
+    long nanos = System.nanoTime() - t0;
+    stats.inferenceNanos.addAndGet(nanos);
+    stats.metrics.cropRunTime(nanos);
+    return nanos / 1e6;
+  }
+
+  private static int crops(List<CropStage.Image> images) { return images.stream().mapToInt(img -> img.boxes().size()).sum(); }
+
   /** A record the batch run failed on, run alone; if it fails again it becomes a MODEL_ERROR dead letter. */
   private RecognitionModel.Outputs runAlone(Prepared.Ready ready, List<Prepared> prepared, int i) {
     try {
@@ -112,10 +169,12 @@ final class BatchInference {
   }
 
   /** Image {@code j} of the run's outputs → the result record, with what the request's tasks ask for. */
-  private RecognitionResult result(Prepared.Ready ready, RecognitionModel.Outputs outputs, int j, ConsumerRecord<byte[], byte[]> in,
-                                   long batchStartMs, double inferenceMs, int batchSize) {
+  private RecognitionResult result(Prepared.Ready ready, RecognitionModel.Outputs outputs, int j, RecognitionDecoder.FirstStage first,
+                                   CropStage.Share probs, ConsumerRecord<byte[], byte[]> in, long batchStartMs, double inferenceMs,
+                                   int batchSize) {
     ImageRequest req = ready.request();
-    RecognitionDecoder.Decoded d = decoder.decode(outputs, j, req, ready.info().getWidth(), ready.info().getHeight());
+    RecognitionDecoder.Decoded d = decoder.decode(outputs, j, req, ready.info().getWidth(), ready.info().getHeight(), first,
+        probs == null ? null : probs.probs(), probs == null ? 0 : probs.offset());
     return RecognitionResult.newBuilder()
         .setRequestId(req.getRequestId())
         .setDataset(req.getDataset())

@@ -25,18 +25,23 @@ import java.util.concurrent.atomic.AtomicLong;
  * The manifest's recognition graph, checked against its own session at start-up
  * ({@link RecognitionContract}): a batch of preprocessed images in, the outputs of the heads the
  * batch's tasks need out, from one run. Counts its runs and the images they carried, so tests can
- * see that every image went through the encoder once, whatever mix of tasks it asked for.
+ * see that every image went through the encoder once, whatever mix of tasks it asked for. With a
+ * detection {@code refine} block, also the crop graph (its own session, checked the same way),
+ * with its own counters: a crop run is not an encoder pass.
  */
 public final class RecognitionModel implements AutoCloseable {
   private final ModelManifest manifest;
   private final RecognitionSpec spec;
   private final OrtSession session;
+  private final OrtSession crops; // null without a refine block
   private final String provider;
   private final ModelRef lineage;
   private final Preprocessor preprocessor;
   private final Set<Task> tasks;
   private final AtomicLong runs = new AtomicLong();
   private final AtomicLong imagesRun = new AtomicLong();
+  private final AtomicLong cropRuns = new AtomicLong();
+  private final AtomicLong cropsRun = new AtomicLong();
 
   public RecognitionModel(Path modelDir, Device device, int intraOpThreads) throws OrtException {
     this.manifest = ModelManifest.read(modelDir);
@@ -54,6 +59,12 @@ public final class RecognitionModel implements AutoCloseable {
       throw e;
     }
     this.session = opened.session();
+    try {
+      this.crops = openCrops(modelDir, device, intraOpThreads);
+    } catch (OrtException | RuntimeException e) {
+      session.close();
+      throw e;
+    }
     this.provider = opened.provider();
     this.lineage = new ModelRef(manifest.name(), manifest.version(), manifest.graph(graph).sha256());
     this.preprocessor = new Preprocessor(manifest.preprocess());
@@ -62,6 +73,24 @@ public final class RecognitionModel implements AutoCloseable {
     if (spec.heads().detection() != null) served.add(Task.DETECT);
     if (spec.heads().segmentation() != null) served.add(Task.SEGMENT);
     this.tasks = Set.copyOf(served);
+  }
+
+  private OrtSession openCrops(Path modelDir, Device device, int intraOpThreads) throws OrtException {
+    RecognitionSpec.Refine refine = refine();
+    if (refine == null) return null;
+    OrtSession s = OrtSessions.open(manifest.verifiedGraphFile(modelDir, refine.graph()), device, intraOpThreads).session();
+    try {
+      RecognitionContract.validateCrops(manifest, refine, s);
+      return s;
+    } catch (RuntimeException e) {
+      s.close();
+      throw e;
+    }
+  }
+
+  /** The detection head's second stage, or null. */
+  public RecognitionSpec.Refine refine() {
+    return spec.heads().detection() == null ? null : spec.heads().detection().refine();
   }
 
   public ModelManifest manifest() { return manifest; }
@@ -75,6 +104,10 @@ public final class RecognitionModel implements AutoCloseable {
   public long runs() { return runs.get(); }
   /** Images those runs carried. */
   public long imagesRun() { return imagesRun.get(); }
+  /** Crop-graph runs so far (at most one per batch). */
+  public long cropRuns() { return cropRuns.get(); }
+  /** Crops those runs classified. */
+  public long cropsRun() { return cropsRun.get(); }
 
   /** One run's outputs, flat and batch-major: image j of output o starts at j · {@link #perImage}(o). */
   public record Outputs(int n, Map<String, float[]> tensors) {
@@ -92,7 +125,8 @@ public final class RecognitionModel implements AutoCloseable {
     Set<String> names = new LinkedHashSet<>();
     RecognitionSpec.Heads h = spec.heads();
     if (wanted.contains(Task.CLASSIFY)) names.add(h.classification().output());
-    if (wanted.contains(Task.DETECT)) {
+    // with a refine stage the masks are painted by the refined boxes, so SEGMENT needs the boxes too
+    if (wanted.contains(Task.DETECT) || (wanted.contains(Task.SEGMENT) && refine() != null)) {
       names.add(h.detection().heatmap());
       names.add(h.detection().size());
       names.add(h.detection().offset());
@@ -123,6 +157,32 @@ public final class RecognitionModel implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs the crop graph on {@code n} crops [3, crop_size, crop_size] back to back in {@code input}
+   * → their probabilities, {@code labels + 1} per crop, back to back.
+   */
+  public float[] runCrops(float[] input, int n) throws OrtException {
+    if (crops == null) throw new IllegalStateException("model " + manifest.name() + " has no refine stage");
+    RecognitionSpec.Refine r = refine();
+    int s = r.cropSize();
+    try (OnnxTensor x = OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), FloatBuffer.wrap(input, 0, n * 3 * s * s),
+            new long[] {n, 3, s, s});
+         OrtSession.Result out = crops.run(Map.of(r.input(), x), Set.of(r.output()))) {
+      cropRuns.incrementAndGet();
+      cropsRun.addAndGet(n);
+      FloatBuffer b = ((OnnxTensor) out.get(0)).getFloatBuffer();
+      float[] a = new float[b.remaining()];
+      b.get(a);
+      return a;
+    }
+  }
+
   @Override
-  public void close() throws OrtException { session.close(); }
+  public void close() throws OrtException {
+    try {
+      if (crops != null) crops.close();
+    } finally {
+      session.close();
+    }
+  }
 }

@@ -1,8 +1,13 @@
 package dev.addp.workers.recognition.heads;
 
-/** One decoded box on the model-input canvas: corners (x0, y0)–(x1, y1), class and score. */
-public record Detection(int classId, float score, double x0, double y0, double x1, double y1) {
+/**
+ * One decoded box on the model-input canvas: corners (x0, y0)–(x1, y1), class and score (double:
+ * a refined score is a product computed in double, as on the Python side, and ranks by it).
+ */
+public record Detection(int classId, double score, double x0, double y0, double x1, double y1) {
   public Detection withClass(int c) { return new Detection(c, score, x0, y0, x1, y1); }
+
+  public Detection withClassAndScore(int c, double s) { return new Detection(c, s, x0, y0, x1, y1); }
 
   public double area() { return Math.max(0, x1 - x0) * Math.max(0, y1 - y0); }
 

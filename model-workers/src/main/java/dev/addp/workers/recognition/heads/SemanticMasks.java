@@ -39,13 +39,21 @@ public final class SemanticMasks {
   }
 
   /** Mean score of each channel over the cells where it is the argmax (0 where it is nowhere). */
-  public float[] meanScores(float[] seg, int offset, int[] argmax) {
+  public float[] meanScores(float[] seg, int offset, int[] argmax) { return meanScores(seg, offset, argmax, null); }
+
+  /**
+   * Mean score of each channel over the cells labelled with it, a cell scoring the seg head's
+   * probability of its label, or {@code cellScore[cell]} where that is not NaN (a cell a refined
+   * box relabelled scores that box's score: the seg head did not choose its class).
+   */
+  public float[] meanScores(float[] seg, int offset, int[] labels, double[] cellScore) {
     int cells = grid * grid;
     double[] sum = new double[channels];
     int[] n = new int[channels];
     for (int i = 0; i < cells; i++) {
-      sum[argmax[i]] += seg[offset + argmax[i] * cells + i];
-      n[argmax[i]]++;
+      boolean own = cellScore == null || Double.isNaN(cellScore[i]);
+      sum[labels[i]] += own ? seg[offset + labels[i] * cells + i] : cellScore[i];
+      n[labels[i]]++;
     }
     float[] mean = new float[channels];
     for (int ch = 0; ch < channels; ch++) mean[ch] = n[ch] == 0 ? 0f : (float) (sum[ch] / n[ch]);

@@ -49,8 +49,8 @@ class CenterNetDecoderTest {
     at(0, 0, 0, 0.9f);
     at(0, 3, 3, 0.6f);
     at(1, 0, 3, 0.4f);
-    assertThat(decode(0.05, 2)).extracting(Detection::score).containsExactly(0.9f, 0.6f);
-    assertThat(decode(0.5, 100)).extracting(Detection::score).containsExactly(0.9f, 0.6f);
+    assertThat(decode(0.05, 2)).extracting(Detection::score).containsExactly((double) 0.9f, (double) 0.6f);
+    assertThat(decode(0.5, 100)).extracting(Detection::score).containsExactly((double) 0.9f, (double) 0.6f);
     assertThat(decode(0.95, 100)).isEmpty();
   }
 
