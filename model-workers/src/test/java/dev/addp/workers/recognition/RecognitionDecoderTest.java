@@ -47,6 +47,63 @@ class RecognitionDecoderTest {
     return new RecognitionDecoder(m, m.recognitionSpec());
   }
 
+  /** The tiny dense model with a refine stage: 2 item classes + "no item", peak · p, classify from 0.1, paint from 0.3. */
+  private RecognitionDecoder refining() throws Exception {
+    com.fasterxml.jackson.databind.node.ObjectNode m = ManifestFixtures.dense("heatmap");
+    ((com.fasterxml.jackson.databind.node.ObjectNode) m.at("/recognition/heads/detection")).set("refine", dev.addp.workers.model.ZooFixtures.JSON.readTree("""
+        {"kind": "crop_classifier", "graph": "crops", "input": "crops", "output": "probs", "crop_size": 4, "crop_scale": 1.15,
+         "none_class": 2, "score": "peak_times_prob", "min_score": 0.1, "paint_min_score": 0.3}"""));
+    ModelManifest manifest = ManifestFixtures.write(dir.resolve("refine"), m);
+    return new RecognitionDecoder(manifest, manifest.recognitionSpec());
+  }
+
+  private static RecognitionDecoder.Decoded refined(RecognitionDecoder dec, ImageRequest req, float... probs) {
+    RecognitionModel.Outputs out = new RecognitionDecoderTest().outputs();
+    RecognitionDecoder.FirstStage first = dec.firstStage(out, 0, req);
+    return dec.decode(out, 0, req, 16, 16, first, probs, 0);
+  }
+
+  @Test
+  void theCropRenamesAndRescoresTheBoxAndItsFrameIsPaintedBeforeTheMasks() throws Exception {
+    RecognitionDecoder dec = refining();
+    ImageRequest all = request(Task.CLASSIFY, Task.DETECT, Task.SEGMENT);
+    RecognitionDecoder.FirstStage first = dec.firstStage(outputs(), 0, all);
+    assertThat(first.toCrop()).as("the one peak (0.8 ≥ 0.1) is classified").hasSize(1);
+    RecognitionDecoder.Decoded d = refined(dec, all, 0.9f, 0.05f, 0.05f); // the crop says "a"
+    assertThat(d.boxes()).extracting(Box::getLabel, Box::getScore).containsExactly(org.assertj.core.groups.Tuple.tuple("a", (float) (0.8f * (double) 0.9f)));
+    // the box's 24 "b" pixels are painted "a"; the 4 "a" pixels outside it stay "a": one class mask, and the instance
+    assertThat(d.masks()).extracting(Mask::getLabel, Mask::getBoxIndex, Mask::getArea)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("a", -1, 28L), org.assertj.core.groups.Tuple.tuple("a", 0, 24L));
+    // SEGMENT alone paints the same: it finds and refines the boxes too, and returns none
+    RecognitionDecoder.Decoded segment = refined(dec, request(Task.SEGMENT), 0.9f, 0.05f, 0.05f);
+    assertThat(segment.boxes()).isEmpty();
+    assertThat(segment.masks()).extracting(Mask::getLabel, Mask::getArea).containsExactly(org.assertj.core.groups.Tuple.tuple("a", 28L));
+    // CLASSIFY alone needs no crops
+    assertThat(dec.firstStage(outputs(), 0, request(Task.CLASSIFY))).isNull();
+  }
+
+  @Test
+  void aBoxBelowThePaintScoreLeavesTheMapAndOneBelowTheRequestThresholdIsNotReturned() throws Exception {
+    RecognitionDecoder dec = refining();
+    // "a" at 0.3 (the best item; "no item" 0.65 is never the label): 0.8 · 0.3 = 0.24 < paint_min_score 0.3
+    RecognitionDecoder.Decoded d = refined(dec, request(Task.DETECT, Task.SEGMENT), 0.3f, 0.05f, 0.65f);
+    assertThat(d.boxes()).extracting(Box::getLabel).containsExactly("a");
+    assertThat(d.masks()).extracting(Mask::getLabel, Mask::getBoxIndex, Mask::getArea)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("a", -1, 4L), org.assertj.core.groups.Tuple.tuple("b", -1, 24L),
+            org.assertj.core.groups.Tuple.tuple("a", 0, 0L));
+    ImageRequest strict = request(Task.DETECT);
+    strict.setScoreThreshold(0.5f); // the peak 0.8 passes, the refined 0.24 does not
+    assertThat(dec.firstStage(outputs(), 0, strict).toCrop()).hasSize(1);
+    assertThat(refined(dec, strict, 0.3f, 0.05f, 0.65f).boxes()).isEmpty();
+  }
+
+  @Test
+  void aRefiningModelDecodedWithoutTheCropsProbabilitiesFailsLoudly() throws Exception {
+    RecognitionDecoder dec = refining();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> dec.decode(outputs(), 0, request(Task.DETECT), 16, 16))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("crops' probabilities");
+  }
+
   private static ImageRequest request(Task... tasks) {
     return ImageRequest.newBuilder().setRequestId("r").setTasks(List.of(tasks)).build();
   }
