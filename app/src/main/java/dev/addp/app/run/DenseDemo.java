@@ -63,6 +63,9 @@ public final class DenseDemo {
       figures.put("dense_throughput_ips", o.throughputPerSecond());
       figures.put("dense_model_runs", worker.model().runs());
       figures.put("dense_images_run", worker.model().imagesRun());
+      // the refine stage's crop graph: at most one run per batch, apart from the encoder passes above
+      figures.put("dense_crop_runs", worker.model().cropRuns());
+      figures.put("dense_crops_classified", worker.model().cropsRun());
       figures.put("dense_mean_boxes", o.results().values().stream().mapToInt(r -> r.getBoxes().size()).average().orElse(0));
       figures.put("dense_model", Map.of("name", model, "version", worker.model().lineage().getVersion(),
           "sha256", worker.model().lineage().getSha256()));
