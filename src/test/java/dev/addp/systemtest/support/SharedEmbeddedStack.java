@@ -1,6 +1,6 @@
 package dev.addp.systemtest.support;
 
-import dev.addp.platform.embedded.EmbeddedStack;
+import dev.addp.embedded.EmbeddedStack;
 
 /**
  * One embedded broker + registry for the whole test JVM (they take seconds to start on two cores).

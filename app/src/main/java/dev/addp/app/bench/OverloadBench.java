@@ -2,8 +2,8 @@ package dev.addp.app.bench;
 
 import dev.addp.app.data.FashionMnistSample;
 import dev.addp.avro.ImageRequest;
+import dev.addp.embedded.EmbeddedStack;
 import dev.addp.platform.config.AddpConfig;
-import dev.addp.platform.embedded.EmbeddedStack;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.KafkaClients;
 import dev.addp.platform.kafka.Topics;
