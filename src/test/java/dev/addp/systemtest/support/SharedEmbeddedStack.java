@@ -13,7 +13,7 @@ public final class SharedEmbeddedStack {
 
   public static synchronized EmbeddedStack get() {
     if (stack == null) {
-      stack = EmbeddedStack.start(2);
+      stack = EmbeddedStack.start(2, TestRegistry.distribution());
       Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "shared-stack-shutdown"));
     }
     return stack;
