@@ -87,9 +87,10 @@ def nms(boxes, scores, labels, iou):
     return np.array(keep, np.int64)
 
 
-def decode(heat, size, offset, det, seg_argmax=None, score_threshold=None, canvas=64):
-    """One image: heat [K,g,g] (sigmoid), size [2,g,g] (input px), offset [2,g,g] (cells),
-    det = the manifest's detection head. -> (boxes [n,4] xywh, scores [n], labels [n] 0-based)."""
+def candidates(heat, size, offset, det, score_threshold=None, canvas=64):
+    """One image's candidate boxes before any relabelling or NMS: heat [K,g,g] (sigmoid), size
+    [2,g,g] (input px), offset [2,g,g] (cells), det = the manifest's detection head.
+    -> (boxes [n,4] xywh, scores [n], labels [n] 0-based), by descending score (stable)."""
     thr = det["min_score"] if score_threshold is None else max(det["min_score"], score_threshold)
     K, H, W = heat.shape
     mask = peaks(heat, det["peak_kernel"]) & (heat >= thr)
@@ -104,10 +105,32 @@ def decode(heat, size, offset, det, seg_argmax=None, score_threshold=None, canva
     x0, x1 = np.clip(cx - w / 2, 0, canvas), np.clip(cx + w / 2, 0, canvas)
     y0, y1 = np.clip(cy - h / 2, 0, canvas), np.clip(cy + h / 2, 0, canvas)
     boxes = np.stack([x0, y0, np.maximum(x1 - x0, 0), np.maximum(y1 - y0, 0)], 1).astype(np.float64).reshape(-1, 4)
-    labels = c.astype(np.int64)
+    return boxes, scores.astype(np.float64), c.astype(np.int64)
+
+
+def to_refine(boxes, scores, det):
+    """Which candidates the second stage classifies: those scoring >= refine.min_score (the others
+    are dropped). -> bool [n]."""
+    return scores >= det["refine"]["min_score"]
+
+
+def decode(heat, size, offset, det, seg_argmax=None, score_threshold=None, canvas=64, crop_probs=None):
+    """One image -> (boxes [n,4] xywh, scores [n], labels [n] 0-based) after NMS. With the
+    manifest's `refine` block, crop_probs are the crop classifier's probabilities [m,11] of the
+    candidates `to_refine` selects (in candidate order): their class becomes the crop's most likely
+    item class, their score per refine.score, then they are re-sorted (stable) before the NMS."""
+    boxes, scores, labels = candidates(heat, size, offset, det, score_threshold, canvas)
     if det.get("class_from", "heatmap") == "segmentation":
         assert seg_argmax is not None, "class_from segmentation needs the seg argmax"
         labels = np.array([seg_class(seg_argmax, b, l) for b, l in zip(boxes, labels)], np.int64)
+    if det.get("refine"):
+        from .crops import refine
+        sel = to_refine(boxes, scores, det)
+        boxes, scores, labels = boxes[sel], scores[sel], labels[sel]
+        assert crop_probs is not None and len(crop_probs) == len(boxes), "refine needs the crops' probabilities"
+        labels, scores = refine(crop_probs, scores, labels, det["refine"]["score"])
+        order = np.argsort(-scores, kind="stable")
+        boxes, scores, labels = boxes[order], scores[order], labels[order]
     keep = nms(boxes, scores, labels, det["nms_iou"])
     return boxes[keep], scores[keep].astype(np.float64), labels[keep]
 
@@ -272,16 +295,25 @@ def presence_figures(probs, truth, threshold=0.5):
             "exact_set_accuracy": float(np.mean(np.all(pred == truth, 1)))}
 
 
-def evaluate(outputs, gt_boxes, gt_labels, gt_semantic, det, num_classes=10):
+def evaluate(outputs, gt_boxes, gt_labels, gt_semantic, det, num_classes=10, crop_probs=None):
     """outputs: dict of numpy arrays of the graph's outputs over N images (presence, heatmap, size,
-    offset, seg); gt_*: per-image lists and [N,64,64] semantic maps. -> figures dict."""
+    offset, seg); gt_*: per-image lists and [N,64,64] semantic maps; crop_probs: per image, the
+    second stage's probabilities of its `to_refine` candidates (when det has `refine`).
+    -> figures dict. With `refine`, the predicted semantic map is the seg argmax painted by the
+    refined boxes (crops.paint)."""
     seg_argmax = outputs["seg"].argmax(1)
-    dets = [decode(outputs["heatmap"][i], outputs["size"][i], outputs["offset"][i], det, seg_argmax[i])
+    dets = [decode(outputs["heatmap"][i], outputs["size"][i], outputs["offset"][i], det, seg_argmax[i],
+                   crop_probs=None if crop_probs is None else crop_probs[i])
             for i in range(len(seg_argmax))]
+    semantic = seg_argmax
+    if det.get("refine"):
+        from .crops import paint
+        semantic = np.stack([paint(seg_argmax[i], *dets[i], det["refine"]["paint_min_score"])
+                             for i in range(len(dets))])
     box = coco_ap(list(zip(gt_boxes, gt_labels)), dets, num_classes)
     agnostic = coco_ap([(b, np.zeros(len(l), np.int64)) for b, l in zip(gt_boxes, gt_labels)],
                        [(b, s, np.zeros(len(l), np.int64)) for b, s, l in dets], 1)
-    m, per = miou(seg_argmax, gt_semantic, num_classes + 1)
+    m, per = miou(semantic, gt_semantic, num_classes + 1)
     truth = np.zeros((len(gt_labels), num_classes))
     for i, l in enumerate(gt_labels):
         truth[i, np.asarray(l, np.int64)] = 1

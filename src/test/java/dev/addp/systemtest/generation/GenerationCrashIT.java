@@ -68,7 +68,7 @@ class GenerationCrashIT {
           }
         }
       }).get(job);
-      client.settle(Map.of(job, o), Duration.ofSeconds(3));
+      assertThat(client.readToEnd(Map.of(job, o), Duration.ofSeconds(60))).as("read to the committed end").isTrue();
 
       assertThat(killed.get()).as("a worker was killed mid-job").isNotNull();
       assertThat(o.last().getState()).as("events: " + o.events().stream().map(e -> e.getState() + "@" + e.getStep() + "#" + e.getAttempt())

@@ -63,7 +63,7 @@ class GenerationJobsIT {
   @Test
   void progressArrivesInOrderAndEndsInExactlyOneTerminalStateWithAllImages() throws Exception {
     JobOutcome o = run(job("ordered", 6).setPreviewInterval(5).build(), Duration.ofSeconds(120));
-    client.settle(Map.of("ordered", o), Duration.ofSeconds(1));
+    assertThat(client.readToEnd(Map.of("ordered", o), Duration.ofSeconds(60))).as("read to the committed end").isTrue();
     List<GenerationEvent> events = o.events();
     assertThat(events.get(0).getState()).isEqualTo(JobState.QUEUED);
     assertThat(events.stream().filter(e -> JobStates.isTerminal(e.getState()))).hasSize(1);

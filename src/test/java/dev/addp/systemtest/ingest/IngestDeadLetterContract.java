@@ -100,7 +100,7 @@ public abstract class IngestDeadLetterContract {
           assertThat(req.getInfo().getFormat()).isEqualTo("png");
           assertThat(req.getInfo().getWidth()).isEqualTo(28);
         }
-        assertThat(dlq.settle(Duration.ofSeconds(1))).hasSize(expected.size());
+        assertThat(dlq.readToEnd(Duration.ofSeconds(60))).hasSize(expected.size());
       }
       assertThat(deadByKey.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
       expected.forEach((key, type) -> {

@@ -70,7 +70,7 @@ class BrokerRestartIT {
         producer.flush();
         try (TopicReader results = new TopicReader(config, topics.recognitionResults())) {
           results.readUntil(rs -> rs.size() >= REQUESTS, Duration.ofSeconds(180));
-          List<ConsumerRecord<byte[], byte[]>> all = results.settle(Duration.ofSeconds(5));
+          List<ConsumerRecord<byte[], byte[]>> all = results.readToEnd(Duration.ofSeconds(60));
           Map<String, Long> perId = all.stream().map(r -> serdes.recognitionResult().deserialize(r.topic(), r.value()))
               .collect(Collectors.groupingBy(RecognitionResult::getRequestId, Collectors.counting()));
           assertThat(perId).hasSize(REQUESTS);

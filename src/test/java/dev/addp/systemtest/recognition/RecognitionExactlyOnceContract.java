@@ -76,7 +76,7 @@ public abstract class RecognitionExactlyOnceContract {
       results.readUntil(rs -> alive(survivor) && rs.size() >= VALID / 2, Duration.ofSeconds(120));
       try (WorkerProcess restarted = WorkerProcess.start("recognition", config.with("worker.id", "victim"))) {
         List<ConsumerRecord<byte[], byte[]>> all = results.readUntil(rs -> distinctIds(rs, serdes).size() >= VALID, Duration.ofSeconds(180));
-        all = results.settle(Duration.ofSeconds(5));
+        all = results.readToEnd(Duration.ofSeconds(60));
         Map<String, Long> perId = all.stream().map(r -> serdes.recognitionResult().deserialize(r.topic(), r.value()))
             .collect(Collectors.groupingBy(RecognitionResult::getRequestId, Collectors.counting()));
         assertThat(perId).as("one result per request; survivor log:\n" + survivor.log()).hasSize(VALID);
@@ -89,7 +89,7 @@ public abstract class RecognitionExactlyOnceContract {
         DeadLetter d = serdes.deadLetter().deserialize(r.topic(), r.value());
         dead.put(d.getRequestId(), d);
       }
-      assertThat(deadLetters.settle(Duration.ofSeconds(2))).hasSize(corrupt.size());
+      assertThat(deadLetters.readToEnd(Duration.ofSeconds(60))).hasSize(corrupt.size());
       corrupt.forEach((id, type) -> assertThat(dead.get(id).getErrorType()).isEqualTo(type));
     }
   }

@@ -62,7 +62,7 @@ class RecognitionHandoverIT {
         assertThat(first.isAlive()).isFalse();
 
         List<ConsumerRecord<byte[], byte[]>> all = results.readUntil(rs -> rs.size() >= 3 * PER_WAVE, Duration.ofSeconds(180));
-        all = results.settle(Duration.ofSeconds(5));
+        all = results.readToEnd(Duration.ofSeconds(60));
         List<RecognitionResult> decoded = all.stream().map(r -> serdes.recognitionResult().deserialize(r.topic(), r.value())).toList();
         Map<String, Long> perId = decoded.stream().collect(Collectors.groupingBy(RecognitionResult::getRequestId, Collectors.counting()));
         assertThat(perId).hasSize(3 * PER_WAVE);

@@ -106,12 +106,12 @@ class RegistryOutageIT {
       registry.restart();
 
       List<ConsumerRecord<byte[], byte[]>> all = results.readUntil(rs -> rs.size() >= 2 * wave, Duration.ofSeconds(120));
-      all = results.settle(Duration.ofSeconds(3));
+      all = results.readToEnd(Duration.ofSeconds(60));
       Map<String, Long> perId = all.stream().map(r -> serdes.recognitionResult().deserialize(r.topic(), r.value()))
           .collect(Collectors.groupingBy(RecognitionResult::getRequestId, Collectors.counting()));
       assertThat(perId).hasSize(2 * wave);
       assertThat(perId.values()).allMatch(n -> n == 1);
-      assertThat(deadLetters.settle(Duration.ofSeconds(2))).as("nothing dead-lettered for the outage").isEmpty();
+      assertThat(deadLetters.readToEnd(Duration.ofSeconds(60))).as("nothing dead-lettered for the outage").isEmpty();
       assertThat(worker.failure()).isNull();
       assertThat(worker.isAlive()).isTrue();
     }
@@ -149,7 +149,7 @@ class RegistryOutageIT {
       Map<String, Integer> counts = new java.util.HashMap<>(Map.of("running", 4));
       ids.forEach(id -> counts.put(id, 2));
       outcomes.putAll(client.await(later, counts, Duration.ofSeconds(180), e -> { }));
-      client.settle(outcomes, Duration.ofSeconds(3));
+      assertThat(client.readToEnd(outcomes, Duration.ofSeconds(60))).as("read to the committed end").isTrue();
       counts.put("before", 4);
       for (Map.Entry<String, Integer> job : counts.entrySet()) {
         JobOutcome o = outcomes.get(job.getKey());
@@ -158,7 +158,7 @@ class RegistryOutageIT {
         assertThat(o.results().stream().map(GenerationResult::getIndex).sorted().toList())
             .as("job %s: every image once", job.getKey()).isEqualTo(java.util.stream.IntStream.range(0, job.getValue()).boxed().toList());
       }
-      assertThat(deadLetters.settle(Duration.ofSeconds(2))).as("nothing dead-lettered for the outage").isEmpty();
+      assertThat(deadLetters.readToEnd(Duration.ofSeconds(60))).as("nothing dead-lettered for the outage").isEmpty();
       assertThat(worker.failure()).isNull();
       assertThat(worker.isAlive()).isTrue();
     }

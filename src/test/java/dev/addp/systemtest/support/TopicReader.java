@@ -1,6 +1,7 @@
 package dev.addp.systemtest.support;
 
 import dev.addp.platform.config.AddpConfig;
+import dev.addp.platform.kafka.CommittedEnd;
 import dev.addp.platform.kafka.KafkaClients;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,10 +30,14 @@ public final class TopicReader implements AutoCloseable {
     return List.copyOf(seen);
   }
 
-  /** Keeps reading for {@code quiet} more and returns everything: to catch duplicates that arrive late. */
-  public List<ConsumerRecord<byte[], byte[]>> settle(Duration quiet) {
-    long deadline = System.currentTimeMillis() + quiet.toMillis();
-    while (System.currentTimeMillis() < deadline) consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
+  /**
+   * Reads up to the topic's current committed end and returns everything read: late duplicates
+   * committed by now are in it. Fails if the end is not reached in time (a transaction left open).
+   */
+  public List<ConsumerRecord<byte[], byte[]>> readToEnd(Duration timeout) {
+    if (!CommittedEnd.readToEnd(consumer, seen::add, timeout)) {
+      throw new AssertionError("the committed end of " + consumer.subscription() + " was not reached within " + timeout);
+    }
     return List.copyOf(seen);
   }
 

@@ -1,6 +1,7 @@
 package dev.addp.app.bench;
 
 import dev.addp.platform.config.AddpConfig;
+import dev.addp.platform.kafka.CommittedEnd;
 import dev.addp.platform.kafka.KafkaClients;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -44,21 +45,17 @@ public final class KeyTally implements AutoCloseable {
   }
 
   /** Reads up to the topic's current end (its last stable offset under read_committed): everything committed by now. */
-  public void readToEnd(Duration timeout) {
-    Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline && end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) pollOnce();
-  }
+  public boolean readToEnd(Duration timeout) { return CommittedEnd.readToEnd(consumer, this::count, timeout); }
 
-  private void pollOnce() {
-    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-      String id = identity.apply(r);
-      if (id == null) continue;
-      long now = System.nanoTime();
-      if (records++ == 0) firstAtNanos = now;
-      lastAtNanos = now;
-      counts.merge(id, 1, Integer::sum);
-    }
+  private void pollOnce() { consumer.poll(Duration.ofMillis(200)).forEach(this::count); }
+
+  private void count(ConsumerRecord<byte[], byte[]> r) {
+    String id = identity.apply(r);
+    if (id == null) return;
+    long now = System.nanoTime();
+    if (records++ == 0) firstAtNanos = now;
+    lastAtNanos = now;
+    counts.merge(id, 1, Integer::sum);
   }
 
   public int distinct() { return counts.size(); }

@@ -61,8 +61,6 @@ public final class SoakBench implements Callable<Integer> {
       Topics topics = Topics.from(config);
       AvroSerdes serdes = AvroSerdes.from(config);
       Map<String, Object> figures = new LinkedHashMap<>();
-      long end = System.nanoTime() + (long) (minutes * 60e9);
-      long killAt = System.nanoTime() + (long) (minutes * 30e9);
       int sent = 0;
       int jobs = 0;
       WorkerJvm first = WorkerJvm.start("recognition,generation", config, heap);
@@ -70,7 +68,10 @@ public final class SoakBench implements Callable<Integer> {
       try (KafkaProducer<byte[], byte[]> producer = new KafkaClients(config).producer()) {
         first.awaitLog("recognition worker soak-worker assigned", Duration.ofMinutes(3));
         first.awaitLog("generation worker soak-worker assigned", Duration.ofMinutes(3));
+        // the soak's clock starts once the worker is serving: its start-up is not part of the --minutes
         long start = System.nanoTime();
+        long end = start + (long) (minutes * 60e9);
+        long killAt = start + (long) (minutes * 30e9);
         System.out.printf("soak: %.1f min, %d recognition requests/s, a %d-image %d-step job every %d s; kill half-way%n",
             minutes, rate, jobImages, jobSteps, jobEverySeconds);
         while (System.nanoTime() < end) {

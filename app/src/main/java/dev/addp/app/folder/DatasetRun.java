@@ -8,6 +8,7 @@ import dev.addp.avro.RecognitionResult;
 import dev.addp.avro.Task;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.kafka.AvroSerdes;
+import dev.addp.platform.kafka.ClientIds;
 import dev.addp.platform.kafka.KafkaClients;
 import dev.addp.platform.kafka.Topics;
 import java.io.IOException;
@@ -21,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -47,13 +47,16 @@ public final class DatasetRun implements AutoCloseable {
   private final Map<String, String> sendFailures = new ConcurrentHashMap<>();
   private DatasetProgress progress;
 
+  /** Names this client's consumer groups ({@link ClientIds#clientGroup}) and its entry in {@code addp acls}. */
+  public static final String CLIENT = "annotate";
+
   public DatasetRun(AddpConfig config, String dataset, List<Task> tasks) {
     this.dataset = dataset;
     this.tasks = tasks;
     this.topics = Topics.from(config);
     this.serdes = AvroSerdes.from(config);
     KafkaClients clients = new KafkaClients(config);
-    this.consumer = clients.readCommittedConsumer("addp-client-" + UUID.randomUUID());
+    this.consumer = clients.readCommittedConsumer(ClientIds.from(config).clientGroup(CLIENT));
     this.producer = clients.producer();
     consumer.subscribe(List.of(topics.recognitionResults(), topics.deadLetters(), topics.datasetProgress()));
     awaitAssignment();

@@ -47,6 +47,7 @@ public final class InProcessConnect implements AutoCloseable {
     worker.put("offset.storage.file.filename", config.get("connect.offsets.file", defaultOffsetsFile()));
     worker.put("offset.flush.interval.ms", "1000");
     worker.put("listeners", "http://127.0.0.1:" + config.get("connect.rest.port", "0"));
+    worker.put("connector.client.config.override.policy", "All"); // the sinks name their groups (sinkGroup)
     worker.put("plugin.discovery", "service_load"); // plugins come from the classpath's service manifests
     worker.put("producer.max.request.size", String.valueOf(Topics.MAX_MESSAGE_BYTES));
     worker.put("consumer.isolation.level", "read_committed"); // results and generated images are written in transactions
@@ -73,6 +74,16 @@ public final class InProcessConnect implements AutoCloseable {
     }
   }
 
+  /**
+   * The consumer group of a sink connector: {@code <connector name>-sink}, set on the connector
+   * (consumer.override.group.id) instead of Connect's {@code connect-<name>}, so that it carries the
+   * topic prefix like every other name the service uses (one ACL prefix per deployment).
+   */
+  public static String sinkGroup(String connectorName) { return connectorName + "-sink"; }
+
+  /** The generated-images sink's connector name. */
+  public static String imagesSinkName(Topics topics) { return topics.prefix() + "generated-images"; }
+
   /** The connectors the configuration asks for, by name. */
   static Map<String, Map<String, String>> connectors(AddpConfig config) {
     Topics topics = Topics.from(config);
@@ -89,6 +100,7 @@ public final class InProcessConnect implements AutoCloseable {
       String name = config.get("connect.coco.name", topics.prefix() + "coco-export");
       Map<String, String> c = new LinkedHashMap<>(Map.of("name", name, "connector.class", CocoSinkConnector.class.getName(),
           "tasks.max", "1", "topics", topics.recognitionResults(), "output.dir", coco, "registry.url", registry,
+          "consumer.override.group.id", sinkGroup(name),
           "datasets", config.get("connect.coco.datasets", ""),
           "file.template", config.get("connect.coco.file.template", "{dataset}.coco.json")));
       Path manifest = Path.of(config.get("model.dir", "models/zoo/addp-fmnist"), "manifest.json");
@@ -97,9 +109,10 @@ public final class InProcessConnect implements AutoCloseable {
     }
     String images = config.get("connect.images.dir", "");
     if (!images.isBlank()) {
-      String name = topics.prefix() + "generated-images";
+      String name = imagesSinkName(topics);
       out.put(name, Map.of("name", name, "connector.class", GeneratedImageSinkConnector.class.getName(), "tasks.max", "1",
-          "topics", topics.generationResults(), "output.dir", images, "registry.url", registry));
+          "topics", topics.generationResults(), "output.dir", images, "registry.url", registry,
+          "consumer.override.group.id", sinkGroup(name)));
     }
     return out;
   }

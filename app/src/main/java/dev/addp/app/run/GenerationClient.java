@@ -7,6 +7,7 @@ import dev.addp.avro.GenerationResult;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.ClientIds;
+import dev.addp.platform.kafka.CommittedEnd;
 import dev.addp.platform.kafka.KafkaClients;
 import dev.addp.platform.kafka.Topics;
 import dev.addp.schemas.JobStates;
@@ -102,15 +103,15 @@ public final class GenerationClient implements AutoCloseable {
     return out;
   }
 
-  /** Keeps reading for {@code quiet} and adds whatever arrives (to catch late duplicates). */
-  public void settle(Map<String, JobOutcome> outcomes, Duration quiet) {
-    long deadline = System.currentTimeMillis() + quiet.toMillis();
-    while (System.currentTimeMillis() < deadline) {
-      for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-        JobOutcome o = outcomes.get(new String(r.key(), StandardCharsets.UTF_8));
-        if (o != null) add(r, o.events(), o.results(), e -> { });
-      }
-    }
+  /**
+   * Reads events and results up to their current committed end and adds what arrives to the jobs'
+   * outcomes (late duplicates committed by now among them); false if the end was not reached in time.
+   */
+  public boolean readToEnd(Map<String, JobOutcome> outcomes, Duration timeout) {
+    return CommittedEnd.readToEnd(consumer, r -> {
+      JobOutcome o = outcomes.get(new String(r.key(), StandardCharsets.UTF_8));
+      if (o != null) add(r, o.events(), o.results(), e -> { });
+    }, timeout);
   }
 
   /** Files one record of a job under its events or its results. */

@@ -6,6 +6,8 @@ import static org.apache.kafka.common.acl.AclOperation.DESCRIBE;
 import static org.apache.kafka.common.acl.AclOperation.READ;
 import static org.apache.kafka.common.acl.AclOperation.WRITE;
 
+import dev.addp.app.folder.DatasetRun;
+import dev.addp.app.roles.InProcessConnect;
 import dev.addp.app.roles.ServiceGroups;
 import dev.addp.app.run.GenerationClient;
 import dev.addp.app.run.RecognitionRoundTrip;
@@ -36,7 +38,7 @@ import org.apache.kafka.common.resource.ResourceType;
 public final class AccessPlan {
   /** Every client, in the order they are printed. */
   public static final List<String> CLIENTS = List.of("ingest", "recognition", "generation", "status", "connect",
-      RecognitionRoundTrip.CLIENT, GenerationClient.CLIENT, "cancel", "create-topics");
+      RecognitionRoundTrip.CLIENT, GenerationClient.CLIENT, DatasetRun.CLIENT, "cancel", "create-topics");
   /** Setting that names a client's principal; the default is {@code User:addp-<client>}. */
   public static final String PRINCIPAL_KEY = "acls.principal.";
 
@@ -86,8 +88,7 @@ public final class AccessPlan {
           Grant.group(ids.generationGroup()),
           Grant.transactionalIdsStartingWith(ids.generationTransactionalIdPrefix()));
       case "status" -> status(config, t);
-      // standalone Connect: offsets in a local file, so no internal topics; the source writes raw images
-      case "connect" -> List.of(Grant.topic(t.imagesRaw(), WRITE));
+      case "connect" -> connect(config, t);
       case RecognitionRoundTrip.CLIENT -> List.of(
           Grant.topic(t.imagesRaw(), WRITE),
           Grant.topic(t.recognitionResults(), READ),
@@ -98,6 +99,14 @@ public final class AccessPlan {
           Grant.topic(t.generationEvents(), READ),
           Grant.topic(t.generationResults(), READ),
           Grant.groupsStartingWith(ids.clientGroupPrefix(GenerationClient.CLIENT)));
+      // `addp annotate`: the dataset's manifest and images in; its results, dead letters and progress out
+      case DatasetRun.CLIENT -> List.of(
+          Grant.topic(t.datasets(), WRITE),
+          Grant.topic(t.imagesRaw(), WRITE),
+          Grant.topic(t.recognitionResults(), READ),
+          Grant.topic(t.deadLetters(), READ),
+          Grant.topic(t.datasetProgress(), READ),
+          Grant.groupsStartingWith(ids.clientGroupPrefix(DatasetRun.CLIENT)));
       case "cancel" -> List.of(Grant.topic(t.generationControl(), WRITE));
       // `addp serve --create-topics`: creates what is missing, then waits for the partitions' leaders
       case "create-topics" -> List.of(Grant.topicsStartingWith(t.prefix(), CREATE, DESCRIBE));
@@ -127,6 +136,29 @@ public final class AccessPlan {
       if (!group.equals(app)) all.add(new Grant(ResourceType.GROUP, PatternType.LITERAL, group, List.of(DESCRIBE)));
     }
     return all;
+  }
+
+  /**
+   * The Connect role (standalone: offsets in a local file, so no internal topics): the image-folder
+   * source writes raw images; the image folder always, since `addp serve` may be given one later. The
+   * sinks the configuration names read their topics as their own groups ({@link InProcessConnect#sinkGroup}); the
+   * COCO sink's group is granted by prefix because `addp annotate` names one sink per dataset
+   * ({@code <prefix>coco-<dataset>}).
+   */
+  private static List<Grant> connect(AddpConfig config, Topics t) {
+    List<Grant> g = new ArrayList<>(List.of(Grant.topic(t.imagesRaw(), WRITE)));
+    boolean coco = !config.get("connect.coco.dir", "").isBlank();
+    if (coco) {
+      g.add(Grant.topic(t.recognitionResults(), READ));
+      g.add(Grant.groupsStartingWith(t.prefix() + "coco-"));
+      String name = config.get("connect.coco.name", t.prefix() + "coco-export");
+      if (!name.startsWith(t.prefix() + "coco-")) g.add(Grant.group(InProcessConnect.sinkGroup(name)));
+    }
+    if (!config.get("connect.images.dir", "").isBlank()) {
+      g.add(Grant.topic(t.generationResults(), READ));
+      g.add(Grant.group(InProcessConnect.sinkGroup(InProcessConnect.imagesSinkName(t))));
+    }
+    return g;
   }
 
   /** The shared recognition requests topic and the topic of every routed model. */

@@ -44,7 +44,31 @@ class AccessPlanTest {
   void onlyTheSubmitClientAndTheStatusRoleMayReadTheResults() {
     List<String> readers = AccessPlan.of(config).stream()
         .filter(c -> c.grants().contains(Grant.topic("prod.recognition.results", AclOperation.READ))).map(ClientAccess::client).toList();
-    assertThat(readers).containsExactlyInAnyOrder("submit", "status"); // status: the dataset progress and the console
+    assertThat(readers).containsExactlyInAnyOrder("submit", "status", "annotate"); // status: the dataset progress and the console
+  }
+
+  @Test
+  void connectReadsWhatItsConfiguredSinksReadAsTheirOwnPrefixedGroups() {
+    assertThat(AccessPlan.of(config, List.of("connect")).get(0).grants())
+        .containsExactly(Grant.topic("prod.images.raw", AclOperation.WRITE));
+    AddpConfig sinks = config.with("connect.coco.dir", "/tmp/coco").with("connect.images.dir", "/tmp/images");
+    assertThat(AccessPlan.of(sinks, List.of("connect")).get(0).grants()).containsExactlyInAnyOrder(
+        Grant.topic("prod.images.raw", AclOperation.WRITE),
+        Grant.topic("prod.recognition.results", AclOperation.READ),
+        Grant.groupsStartingWith("prod.coco-"),              // coco-export and annotate's coco-<dataset>
+        Grant.topic("prod.generation.results", AclOperation.READ),
+        Grant.group("prod.generated-images-sink"));
+  }
+
+  @Test
+  void annotateWritesTheManifestAndImagesAndFollowsItsDataset() {
+    assertThat(AccessPlan.of(config, List.of("annotate")).get(0).grants()).containsExactlyInAnyOrder(
+        Grant.topic("prod.datasets", AclOperation.WRITE),
+        Grant.topic("prod.images.raw", AclOperation.WRITE),
+        Grant.topic("prod.recognition.results", AclOperation.READ),
+        Grant.topic("prod.deadletter", AclOperation.READ),
+        Grant.topic("prod.dataset.progress", AclOperation.READ),
+        Grant.groupsStartingWith("prod.annotate-"));
   }
 
   @Test

@@ -1,0 +1,262 @@
+#!/usr/bin/python3
+"""After train_crops.py: choose the second stage's decoding on the validation scenes, evaluate the
+test scenes, and add crops.onnx to the dense model directory.
+
+    cd models && /usr/bin/python3 crops_export.py            # work/crops -> zoo/addp-fmnist-dense, zoo/scenes-test/eval.json
+    /usr/bin/python3 crops_export.py --quick                 # work/crops-quick -> work/crops-quick/addp-fmnist-dense
+
+The first stage is the committed dense.onnx, read back into torch exactly (addp.readback; the
+golden outputs are checked before anything else). For each crop classifier (ADDP init, scratch
+control): on the 500 val scenes, every combination of refine.score and
+refine.min_score is decoded (painting at 0.3) and the best val AP50 kept, then refine.paint_min_score
+is chosen by val mIoU; then the 1,000
+test scenes are evaluated with it. crops.onnx (ADDP init) gets golden I/O, the manifest its `crops`
+graph and the detection head its `refine` block (models/DENSE_CONTRACT.md, second stage)."""
+import argparse
+import copy
+import itertools
+import json
+import os
+import shutil
+import sys
+import time
+import warnings
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from addp import crops, dense, dense_eval, export, readback, scenes  # noqa: E402
+from dense_export import pixels_of, run_graph, summary  # noqa: E402
+
+ZOO_DENSE = os.path.join(HERE, "zoo", "addp-fmnist-dense")
+ZOO_SCENES = os.path.join(HERE, "zoo", "scenes-test")
+SCORES = ("peak", "peak_times_prob", "peak_times_item", "sqrt_peak_times_prob")
+MIN_SCORES = (0.05, 0.1, 0.2)
+PAINT_MIN_SCORES = (0.1, 0.2, 0.3, 0.4, 0.5)
+
+
+def first_stage(model_dir):
+    """The committed dense graph back in torch, checked against its golden outputs."""
+    with open(os.path.join(model_dir, "manifest.json")) as f:
+        manifest = json.load(f)
+    model = dense.DenseModel(manifest["training"]["model_config"])
+    model.load_state_dict(readback.state_from_onnx(os.path.join(model_dir, "dense.onnx"), 64, "model."))
+    graph = dense.DenseGraph(model.eval(), manifest["seg_fusion"]["inside_graph"]).eval()
+    g = os.path.join(model_dir, "golden", "dense")
+    with open(os.path.join(g, "case.json")) as f:
+        case = json.load(f)
+    x = torch.from_numpy(np.fromfile(os.path.join(g, "pixels.in.bin"), np.float32)
+                         .reshape(case["inputs"]["pixels"]["shape"]))
+    with torch.no_grad():
+        for name, out in zip(dense.DenseGraph.OUTPUTS, graph(x)):
+            ref = np.fromfile(os.path.join(g, case["outputs"][name]["file"]), np.float32)
+            diff = float(np.abs(out.numpy().ravel() - ref).max())
+            assert diff <= case["tolerance"], f"read-back dense graph differs on {name}: {diff}"
+    return graph, manifest
+
+
+@torch.no_grad()
+def crop_probs(crop_graph, images_u8, outputs, det, size, scale, batch=512):
+    """Per image, the crop classifier's probabilities of its candidates with score >= det's lowest
+    refine.min_score candidate (min over MIN_SCORES is det["refine"]["min_score"])."""
+    pixels = pixels_of(images_u8)
+    idx, boxes, counts = [], [], []
+    for i in range(len(images_u8)):
+        b, s, _ = dense_eval.candidates(outputs["heatmap"][i], outputs["size"][i], outputs["offset"][i], det)
+        b = b[dense_eval.to_refine(b, s, det)]
+        idx += [i] * len(b)
+        boxes.append(b)
+        counts.append(len(b))
+    boxes = np.concatenate(boxes) if boxes else np.zeros((0, 4))
+    idx = np.array(idx, np.int64)
+    probs = []
+    for k in range(0, len(idx), batch):
+        probs.append(crop_graph(crops.crop(pixels, idx[k:k + batch], boxes[k:k + batch], size, scale)).numpy())
+    probs = np.concatenate(probs) if probs else np.zeros((0, crops.NUM_OUT))
+    return np.split(probs, np.cumsum(counts)[:-1]), counts
+
+
+def restrict(probs_per_image, outputs, det_all, det):
+    """The probabilities of the candidates det's (higher) min_score keeps, from those of det_all."""
+    out = []
+    for i, p in enumerate(probs_per_image):
+        b, s, _ = dense_eval.candidates(outputs["heatmap"][i], outputs["size"][i], outputs["offset"][i], det_all)
+        s = s[dense_eval.to_refine(b, s, det_all)]
+        out.append(p[s >= det["refine"]["min_score"]])
+    return out
+
+
+def refine_block(cfg, score, min_score, paint_min_score):
+    return {"kind": "crop_classifier", "graph": "crops", "input": "crops", "output": "probs",
+            "crop_size": cfg["crop_size"], "crop_scale": cfg["crop_scale"], "none_class": crops.NONE,
+            "score": score, "min_score": min_score, "paint_min_score": paint_min_score}
+
+
+def evaluate(outputs, scene_list, det, probs):
+    return dense_eval.evaluate(outputs, [s["boxes"] for s in scene_list], [s["labels"] for s in scene_list],
+                               np.stack([s["semantic"] for s in scene_list]), det, crop_probs=probs)
+
+
+def export_crops(model, out_dir, size):
+    graph = crops.CropGraph(model).eval()
+    inputs = [("crops", "float32", ["n", 3, size, size])]
+    outputs = [("probs", "float32", ["n", crops.NUM_OUT])]
+    path = os.path.join(out_dir, "crops.onnx")
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(graph, (torch.rand(2, 3, size, size),), path, opset_version=export.OPSET,
+                          do_constant_folding=True, input_names=["crops"], output_names=["probs"],
+                          dynamic_axes={"crops": {0: "n"}, "probs": {0: "n"}})
+    export._declare_shapes(path, inputs + outputs)
+    return {"file": "crops.onnx", "sha256": export.sha256(path),
+            "inputs": [dict(name=n, dtype=d, shape=s) for n, d, s in inputs],
+            "outputs": [dict(name=n, dtype=d, shape=s) for n, d, s in outputs]}
+
+
+def write_golden(model, out_dir, images_u8, boxes, size, scale, tolerance=1e-4):
+    """golden/crops: the crops of a few boxes (the numpy reference sampler, so Java's sampler is
+    checked too) and the graph's probabilities for them."""
+    d = os.path.join(out_dir, "golden", "crops")
+    os.makedirs(d, exist_ok=True)
+    px = pixels_of(images_u8).double().numpy()
+    ref = np.stack([crops.crop_numpy(px[i], b, size, scale) for i, b in boxes]).astype(np.float32)
+    torch_crops = crops.crop(pixels_of(images_u8), np.array([i for i, _ in boxes]),
+                             np.array([b for _, b in boxes]), size, scale).numpy()
+    assert np.abs(ref - torch_crops).max() < 1e-5, "grid_sample differs from the crop rule"
+    with torch.no_grad():
+        probs = crops.CropGraph(model).eval()(torch.from_numpy(ref))
+    case = {"inputs": {"crops": export.write_tensor(os.path.join(d, "crops.in.bin"), torch.from_numpy(ref))},
+            "outputs": {"probs": export.write_tensor(os.path.join(d, "probs.out.bin"), probs)},
+            "tolerance": tolerance,
+            "crop_of": [{"scene_index": int(i), "box_xywh": [float(v) for v in b]} for i, b in boxes],
+            "crop_size": size, "crop_scale": scale,
+            "note": "inputs: crops of zoo/scenes-test scenes (index 0-based) / 255 by the refine crop rule"}
+    with open(os.path.join(d, "case.json"), "w") as f:
+        json.dump(case, f, indent=1)
+
+
+def load_crop_model(path):
+    ck = torch.load(path, map_location="cpu")
+    model = crops.ViTClassifier(ck["config"])
+    model.load_state_dict(ck["model"])
+    return model.eval(), ck
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--work")
+    ap.add_argument("--out")
+    ap.add_argument("--val-count", type=int)
+    ap.add_argument("--eval-count", type=int)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(2)
+    work = args.work or os.path.join(HERE, "work", "crops-quick" if args.quick else "crops")
+    out = args.out or (os.path.join(work, "addp-fmnist-dense") if args.quick else ZOO_DENSE)
+    t0 = time.time()
+
+    def log(msg):
+        print(f"{time.strftime('%H:%M:%S')} crops_export {msg}", flush=True)
+
+    graph, manifest = first_stage(ZOO_DENSE)
+    log("dense.onnx read back; golden outputs match")
+    det0 = manifest["recognition"]["heads"]["detection"]
+    det0 = {k: v for k, v in det0.items() if k != "refine"}
+    val = scenes.make_scenes(scenes.Pool("val"), scenes.SEEDS["val"], 0, args.val_count or (100 if args.quick else 500))
+    test = scenes.make_scenes(scenes.Pool("test"), scenes.SEEDS["test"], 0, args.eval_count or (200 if args.quick else 1000))
+    v_img, t_img = scenes.stack(val)[0], scenes.stack(test)[0]
+    v_out, t_out = run_graph(graph, v_img), run_graph(graph, t_img)
+    first = {"val": summary(evaluate(v_out, val, det0, None)), "test": evaluate(t_out, test, det0, None)}
+    log(f"first stage alone: val {first['val']}; test {summary(first['test'])}")
+    results, models = {}, {}
+    for name in ("addp", "scratch"):
+        path = os.path.join(work, f"{name}.pt")
+        if not os.path.exists(path):
+            log(f"{path} missing: skipped")
+            continue
+        model, ck = load_crop_model(path)
+        models[name] = (model, ck)
+        cfg = ck["train_config"]
+        cgraph = crops.CropGraph(model).eval()
+        det_all = dict(det0, refine=refine_block(cfg, SCORES[0], min(MIN_SCORES), PAINT_MIN_SCORES[0]))
+        v_probs, v_counts = crop_probs(cgraph, v_img, v_out, det_all, cfg["crop_size"], cfg["crop_scale"])
+        grid = {}   # score and min_score by val AP50 (painting at the middle threshold), then the painting by val mIoU
+        for score, ms in itertools.product(SCORES, MIN_SCORES):
+            det = dict(det0, refine=refine_block(cfg, score, ms, PAINT_MIN_SCORES[2]))
+            grid[(score, ms, PAINT_MIN_SCORES[2])] = summary(evaluate(v_out, val, det, restrict(v_probs, v_out, det_all, det)))
+        score, ms, _ = max(grid, key=lambda k: grid[k]["ap50"])
+        for pm in PAINT_MIN_SCORES:
+            if (score, ms, pm) not in grid:
+                det = dict(det0, refine=refine_block(cfg, score, ms, pm))
+                grid[(score, ms, pm)] = summary(evaluate(v_out, val, det, restrict(v_probs, v_out, det_all, det)))
+        best = max(((score, ms, pm) for pm in PAINT_MIN_SCORES), key=lambda k: grid[k]["miou"])
+        det = dict(det0, refine=refine_block(cfg, *best))
+        t_all, t_counts = crop_probs(cgraph, t_img, t_out, det_all, cfg["crop_size"], cfg["crop_scale"])
+        t_fig = evaluate(t_out, test, det, restrict(t_all, t_out, det_all, det))
+        st = ck["state"]
+        results[name] = {"init": name, "refine": det["refine"], "val_choice": grid[best],
+                         "val_grid": [{"score": k[0], "min_score": k[1], "paint_min_score": k[2], **v}
+                                      for k, v in grid.items()],
+                         "val_crops_per_scene_at_min_score_0.05": float(np.mean(v_counts)),
+                         "test": t_fig,
+                         "training": {"steps": st["step"], "crops": st["crops"], "wall_s": round(st["elapsed"]),
+                                      "val_item_accuracy": st["val"], "config": cfg}}
+        log(f"{name}: refine {best}; val {grid[best]}; test {summary(t_fig)}; "
+            f"{np.mean(v_counts):.1f} crops per val scene at min_score {min(MIN_SCORES)}")
+    if "addp" not in models:
+        sys.exit("no ADDP-init crop classifier: nothing to export")
+    model, ck = models["addp"]
+    cfg = ck["train_config"]
+    a = results["addp"]
+    if args.quick:
+        if os.path.exists(out):
+            shutil.rmtree(out)
+        shutil.copytree(ZOO_DENSE, out)
+    crops_graph = export_crops(model, out, cfg["crop_size"])
+    golden_boxes = [(0, [10.5, 12.25, 20.0, 30.0]), (1, [-4.0, 50.0, 18.0, 9.5]), (2, [30.0, 3.0, 33.7, 33.7])]
+    write_golden(model, out, t_img[:3], golden_boxes, cfg["crop_size"], cfg["crop_scale"])
+    manifest = copy.deepcopy(manifest)
+    manifest["graphs"]["crops"] = crops_graph
+    manifest["recognition"]["heads"]["detection"]["refine"] = a["refine"]
+    manifest["description"] += (" Second stage: every candidate box's crop is classified by the ADDP "
+                                "classifier fine-tuned on scene crops (crops.onnx), which names the box "
+                                "and the seg head's foreground pixels inside it.")
+    manifest["training"]["second_stage"] = {
+        "init": "zoo/addp-fmnist/classifier.onnx read back (the ADDP encoder fine-tuned on Fashion-MNIST), "
+                "an 11th 'no item' output; control: the same ViT from random init, same budget",
+        "runs": {k: v["training"] for k, v in results.items()}}
+    manifest["metrics"]["test_first_stage_only"] = summary(first["test"])
+    manifest["metrics"]["test"] = summary(a["test"]) | {"refine": "crops"}
+    if "scratch" in results:
+        manifest["metrics"]["test_second_stage_scratch_control"] = summary(results["scratch"]["test"])
+    manifest["metrics"]["val_second_stage"] = {k: v["val_choice"] for k, v in results.items()}
+    export.write_manifest(out, manifest)
+    eval_path = os.path.join(ZOO_SCENES if not args.quick else out, "eval.json")
+    with open(os.path.join(ZOO_SCENES, "eval.json")) as f:
+        ev = json.load(f)
+    ev["first_stage_only"] = {k: first["test"][k] for k in ("ap", "ap50", "ap75", "miou", "class_agnostic_ap50")}
+    for k in ("ap", "ap50", "ap75", "miou", "per_class_iou", "per_class_ap50", "per_class_ap",
+              "class_agnostic_ap50", "class_agnostic_ap", "detections"):
+        ev[k] = a["test"][k]
+    ev["scenes"] = len(test)
+    ev["refine"] = a["refine"]
+    ev["control_scratch_second_stage"] = ({k: results["scratch"]["test"][k] for k in ("ap", "ap50", "ap75", "miou")}
+                                          | {"refine": results["scratch"]["refine"]}) if "scratch" in results else None
+    ev["protocol"] += (" Second stage (refine): candidates with score >= refine.min_score are classified "
+                       "from their crops (models/addp/crops.py), relabelled and rescored, re-sorted, then "
+                       "NMS; pred semantic map = seg argmax painted by the refined boxes with score >= "
+                       "refine.paint_min_score (crops.paint).")
+    with open(eval_path, "w") as f:
+        json.dump(ev, f, indent=1)
+    with open(os.path.join(work, "results.json"), "w") as f:
+        json.dump({"first_stage": {"val": first["val"], "test": summary(first["test"])}, **results}, f, indent=1)
+    log(f"wrote {out} and {eval_path} in {time.time() - t0:.0f}s")
+    return results
+
+
+if __name__ == "__main__":
+    main()

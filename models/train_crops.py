@@ -1,0 +1,169 @@
+#!/usr/bin/python3
+"""Second dense stage (issue 9): the crop classifier (addp/crops.py), fine-tuned on crops of the
+generated training scenes from the ADDP Fashion-MNIST classifier (read back from the committed
+zoo/addp-fmnist/classifier.onnx), beside the same ViT from random init (the control), on the same
+WALL-TIME budget, as two single-thread processes side by side.
+
+    cd models && mkdir -p work/crops && nohup /usr/bin/python3 train_crops.py > work/crops/train.log 2>&1 &
+    /usr/bin/python3 train_crops.py --quick          # smoke run (< 2 min)
+
+Crops: every item's tight box of a fresh training scene (train items 0..54,999, seed [11, index]),
+jittered (centre +-10% of the longer side, each side x exp(U(-0.2, 0.2))) so that it looks like a
+detector's box, flipped half of the time, plus one random box per scene that covers no item well
+(IoU < 0.25 with every item) labelled "no item". The lr follows the elapsed fraction of the budget
+(warm-up 3%, cosine to 1%); checkpoints every few minutes (rerunning resumes; a finished model is
+skipped). Validation: item accuracy on the tight boxes of 500 val scenes. After training,
+`crops_export.py` chooses the decoding on the val scenes, evaluates the test scenes and writes
+crops.onnx into zoo/addp-fmnist-dense."""
+import json
+import math
+import os
+import sys
+import time
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from addp import crops, dense_eval, readback, scenes, train_utils  # noqa: E402
+
+CLASSIFIER = os.path.join(HERE, "zoo", "addp-fmnist", "classifier.onnx")
+CLASSIFIER_MANIFEST = os.path.join(HERE, "zoo", "addp-fmnist", "manifest.json")
+MODELS = ("addp", "scratch")
+CROP_SEED = 11
+FULL = dict(budget_min=20.0, scenes_per_step=12, lr=5e-4, warmup=0.03, min_lr_frac=0.01,
+            weight_decay=0.05, clip=5.0, crop_size=32, crop_scale=1.15, jitter=0.10, log_scale=0.2,
+            negative_iou=0.25, save_every_s=180, val_count=500, log_every_s=60, seed=0)
+QUICK = dict(FULL, budget_min=0.5, save_every_s=15, val_count=40, log_every_s=10)
+
+
+def classifier_config():
+    with open(CLASSIFIER_MANIFEST) as f:
+        return json.load(f)["training"]["model_configs"]["classifier"]
+
+
+def build(name, seed):
+    torch.manual_seed(seed)            # same head initialisation for both models
+    state = readback.state_from_onnx(CLASSIFIER, 64) if name == "addp" else None
+    return crops.crop_model(classifier_config(), state)
+
+
+def pixels_of(images_u8):
+    return torch.from_numpy(np.ascontiguousarray(images_u8)).permute(0, 3, 1, 2).float() / 255.0
+
+
+def training_crops(batch, rng, cfg):
+    """-> (pixels [B,3,64,64], image index [n], boxes [n,4], labels [n]) for one step."""
+    idx, boxes, labels = [], [], []
+    for i, s in enumerate(batch):
+        for b, c in zip(s["boxes"], s["labels"]):
+            side = max(b[2], b[3])
+            cx = b[0] + b[2] / 2 + rng.uniform(-1, 1) * cfg["jitter"] * side
+            cy = b[1] + b[3] / 2 + rng.uniform(-1, 1) * cfg["jitter"] * side
+            w = b[2] * math.exp(rng.uniform(-1, 1) * cfg["log_scale"])
+            h = b[3] * math.exp(rng.uniform(-1, 1) * cfg["log_scale"])
+            idx.append(i)
+            boxes.append([cx - w / 2, cy - h / 2, w, h])
+            labels.append(int(c))
+        for _ in range(5):                                        # one "no item" box, if one is found
+            w, h = rng.uniform(8, 40, 2)
+            cand = np.array([[rng.uniform(-w / 2, 64 - w / 2), rng.uniform(-h / 2, 64 - h / 2), w, h]])
+            if len(s["boxes"]) == 0 or dense_eval.box_iou(cand, s["boxes"]).max() < cfg["negative_iou"]:
+                idx.append(i)
+                boxes.append(cand[0].tolist())
+                labels.append(crops.NONE)
+                break
+    return (pixels_of(np.stack([s["image"] for s in batch])), np.array(idx), np.array(boxes),
+            torch.tensor(labels))
+
+
+@torch.no_grad()
+def val_accuracy(model, val_pixels, val_idx, val_boxes, val_labels, cfg):
+    model.eval()
+    x = crops.crop(val_pixels, val_idx, val_boxes, cfg["crop_size"], cfg["crop_scale"])
+    pred = torch.cat([model(x[i:i + 500])[0][:, :crops.NONE].argmax(1) for i in range(0, len(x), 500)])
+    model.train()
+    return float((pred == val_labels).float().mean())
+
+
+def train_one(name, cfg, out_dir):
+    torch.set_num_threads(1)
+    path = os.path.join(out_dir, f"{name}.pt")
+    log = train_utils.stage_log(out_dir, name)
+
+    if os.path.exists(path):
+        log("finished already: skipped")
+        return
+    model = build(name, cfg["seed"])
+    opt = torch.optim.AdamW(train_utils.adamw_groups(model, cfg["weight_decay"]), lr=cfg["lr"], betas=(0.9, 0.999))
+    state = {"step": 0, "elapsed": 0.0, "crops": 0, "val": []}
+    if os.path.exists(path + ".partial"):
+        ck = torch.load(path + ".partial", map_location="cpu")
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        state = ck["state"]
+        log(f"resumed at step {state['step']}, elapsed {state['elapsed']:.0f}s")
+
+    save = train_utils.stage_saver(path, model, opt, state, cfg, name)
+
+    val = scenes.make_scenes(scenes.Pool("val"), scenes.SEEDS["val"], 0, cfg["val_count"])
+    v_idx = np.concatenate([[i] * len(s["labels"]) for i, s in enumerate(val)]).astype(np.int64)
+    v_boxes = np.concatenate([s["boxes"] for s in val])
+    v_labels = torch.from_numpy(np.concatenate([s["labels"] for s in val]))
+    v_pixels = pixels_of(np.stack([s["image"] for s in val]))
+    if state["step"] == 0:
+        acc0 = val_accuracy(model, v_pixels, v_idx, v_boxes, v_labels, cfg)
+        state["val"].append({"step": 0, "elapsed": 0, "item_accuracy": round(acc0, 4)})
+        log(f"val before training: item accuracy {acc0:.4f}")
+    budget = cfg["budget_min"] * 60.0
+    pool = scenes.Pool("train")
+    S = cfg["scenes_per_step"]
+    t0, base = time.time(), state["elapsed"]
+    last_save = last_log = base
+    ema, crops_at_log, t_at_log = None, state["crops"], base
+    model.train()
+    while True:
+        state["elapsed"] = base + time.time() - t0
+        if state["elapsed"] >= budget:
+            break
+        lr = train_utils.wall_lr(state["elapsed"] / budget, cfg)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        rng = np.random.default_rng([CROP_SEED, 1_000_000 + state["step"]])
+        batch = scenes.make_scenes(pool, CROP_SEED, state["step"] * S, S)
+        px, idx, boxes, labels = training_crops(batch, rng, cfg)
+        x = crops.crop(px, idx, boxes, cfg["crop_size"], cfg["crop_scale"])
+        flip = torch.from_numpy(rng.random(len(x)) < 0.5)
+        x = torch.where(flip[:, None, None, None], x.flip(3), x)
+        loss = F.cross_entropy(model(x)[0], labels, label_smoothing=0.1)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg["clip"])
+        opt.step()
+        state["step"] += 1
+        state["crops"] += len(x)
+        ema = loss.item() if ema is None else 0.95 * ema + 0.05 * loss.item()
+        now = base + time.time() - t0
+        if now - last_log >= cfg["log_every_s"]:
+            cps = (state["crops"] - crops_at_log) / max(1e-9, now - t_at_log)
+            log(f"step {state['step']} elapsed {now:.0f}s/{budget:.0f}s lr {lr:.2e} loss {ema:.4f} crops/s {cps:.1f}")
+            last_log, crops_at_log, t_at_log = now, state["crops"], now
+        if now - last_save >= cfg["save_every_s"]:
+            save()
+            last_save = now
+    acc = val_accuracy(model, v_pixels, v_idx, v_boxes, v_labels, cfg)
+    state["val"].append({"step": state["step"], "elapsed": round(state["elapsed"]), "item_accuracy": round(acc, 4)})
+    log(f"done: {state['step']} steps, {state['crops']} crops, {state['elapsed']:.0f}s; val item accuracy {acc:.4f}")
+    save(final=True)
+
+
+def main():
+    train_utils.stage_main(__file__, __doc__, FULL, QUICK, MODELS, "crops", train_one)
+
+
+if __name__ == "__main__":
+    main()
