@@ -15,11 +15,9 @@ detector's box, flipped half of the time, plus one random box per scene that cov
 skipped). Validation: item accuracy on the tight boxes of 500 val scenes. After training,
 `crops_export.py` chooses the decoding on the val scenes, evaluates the test scenes and writes
 crops.onnx into zoo/addp-fmnist-dense."""
-import argparse
 import json
 import math
 import os
-import subprocess
 import sys
 import time
 
@@ -41,14 +39,6 @@ FULL = dict(budget_min=20.0, scenes_per_step=12, lr=5e-4, warmup=0.03, min_lr_fr
             weight_decay=0.05, clip=5.0, crop_size=32, crop_scale=1.15, jitter=0.10, log_scale=0.2,
             negative_iou=0.25, save_every_s=180, val_count=500, log_every_s=60, seed=0)
 QUICK = dict(FULL, budget_min=0.5, save_every_s=15, val_count=40, log_every_s=10)
-
-
-def lr_at(frac, cfg):
-    if frac < cfg["warmup"]:
-        return cfg["lr"] * max(frac, 1e-3) / cfg["warmup"]
-    p = min(1.0, (frac - cfg["warmup"]) / (1 - cfg["warmup"]))
-    lo = cfg["lr"] * cfg["min_lr_frac"]
-    return lo + (cfg["lr"] - lo) * 0.5 * (1 + math.cos(math.pi * p))
 
 
 def classifier_config():
@@ -103,13 +93,7 @@ def val_accuracy(model, val_pixels, val_idx, val_boxes, val_labels, cfg):
 def train_one(name, cfg, out_dir):
     torch.set_num_threads(1)
     path = os.path.join(out_dir, f"{name}.pt")
-    logf = open(os.path.join(out_dir, f"{name}.log"), "a")
-
-    def log(msg):
-        line = f"{time.strftime('%H:%M:%S')} {name} {msg}"
-        print(line, flush=True)
-        logf.write(line + "\n")
-        logf.flush()
+    log = train_utils.stage_log(out_dir, name)
 
     if os.path.exists(path):
         log("finished already: skipped")
@@ -124,14 +108,7 @@ def train_one(name, cfg, out_dir):
         state = ck["state"]
         log(f"resumed at step {state['step']}, elapsed {state['elapsed']:.0f}s")
 
-    def save(final=False):
-        ck = {"model": model.state_dict(), "config": model.config, "state": dict(state),
-              "train_config": cfg, "init": name}
-        if not final:
-            ck["opt"] = opt.state_dict()
-        target = path if final else path + ".partial"
-        torch.save(ck, target + ".tmp")
-        os.replace(target + ".tmp", target)
+    save = train_utils.stage_saver(path, model, opt, state, cfg, name)
 
     val = scenes.make_scenes(scenes.Pool("val"), scenes.SEEDS["val"], 0, cfg["val_count"])
     v_idx = np.concatenate([[i] * len(s["labels"]) for i, s in enumerate(val)]).astype(np.int64)
@@ -153,7 +130,7 @@ def train_one(name, cfg, out_dir):
         state["elapsed"] = base + time.time() - t0
         if state["elapsed"] >= budget:
             break
-        lr = lr_at(state["elapsed"] / budget, cfg)
+        lr = train_utils.wall_lr(state["elapsed"] / budget, cfg)
         for g in opt.param_groups:
             g["lr"] = lr
         rng = np.random.default_rng([CROP_SEED, 1_000_000 + state["step"]])
@@ -182,36 +159,10 @@ def train_one(name, cfg, out_dir):
     state["val"].append({"step": state["step"], "elapsed": round(state["elapsed"]), "item_accuracy": round(acc, 4)})
     log(f"done: {state['step']} steps, {state['crops']} crops, {state['elapsed']:.0f}s; val item accuracy {acc:.4f}")
     save(final=True)
-    if os.path.exists(path + ".partial"):
-        os.remove(path + ".partial")
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--budget-min", type=float, help="wall-time budget per model (minutes)")
-    ap.add_argument("--models", default=",".join(MODELS))
-    ap.add_argument("--one", help=argparse.SUPPRESS)      # internal: train one model in this process
-    ap.add_argument("--out", help="work folder (default work/crops or work/crops-quick)")
-    args = ap.parse_args()
-    cfg = dict(QUICK if args.quick else FULL)
-    if args.budget_min:
-        cfg["budget_min"] = args.budget_min
-    out = args.out or os.path.join(HERE, "work", "crops-quick" if args.quick else "crops")
-    os.makedirs(out, exist_ok=True)
-    if args.one:
-        train_one(args.one, cfg, out)
-        return
-    with open(os.path.join(out, "train_config.json"), "w") as f:
-        json.dump(cfg, f, indent=1)
-    names = args.models.split(",")
-    cmd = [sys.executable, os.path.abspath(__file__), "--out", out] + (["--quick"] if args.quick else [])
-    if args.budget_min:
-        cmd += ["--budget-min", str(args.budget_min)]
-    procs = [subprocess.Popen(cmd + ["--one", n]) for n in names]
-    rcs = [p.wait() for p in procs]
-    if any(rcs):
-        sys.exit(f"training failed: exit codes {dict(zip(names, rcs))}")
+    train_utils.stage_main(__file__, __doc__, FULL, QUICK, MODELS, "crops", train_one)
 
 
 if __name__ == "__main__":

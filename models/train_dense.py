@@ -13,22 +13,17 @@ every few minutes; rerunning the same command resumes an interrupted run, and sk
 Progress lines (step, elapsed, lr, loss parts, images/s) go to work/dense/<model>.log.
 After training: `dense_export.py` evaluates on the val scenes (choosing class_from), on the test
 scenes, and writes the model directory (--quick runs it at once)."""
-import argparse
-import json
-import math
 import os
-import subprocess
 import sys
 import time
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from addp import dense, scenes  # noqa: E402
+from addp import dense, scenes, train_utils  # noqa: E402
 
 GEN_STEP = os.path.join(HERE, "zoo", "addp-fmnist", "gen_step.onnx")
 MODELS = ("addp", "scratch")
@@ -36,14 +31,6 @@ FULL = dict(budget_min=65.0, batch=32, lr=1e-3, warmup=0.03, min_lr_frac=0.01, s
             weight_decay=0.05, clip=5.0, save_every_s=240, val_every_s=900, val_count=256,
             log_every_s=60, seed=0)
 QUICK = dict(FULL, budget_min=0.75, save_every_s=20, val_every_s=30, val_count=32, log_every_s=10)
-
-
-def lr_at(frac, cfg):
-    if frac < cfg["warmup"]:
-        return cfg["lr"] * max(frac, 1e-3) / cfg["warmup"]
-    p = min(1.0, (frac - cfg["warmup"]) / (1 - cfg["warmup"]))
-    lo = cfg["lr"] * cfg["min_lr_frac"]
-    return lo + (cfg["lr"] - lo) * 0.5 * (1 + math.cos(math.pi * p))
 
 
 def build(name, seed):
@@ -73,13 +60,7 @@ def val_loss(model, val):
 def train_one(name, cfg, out_dir):
     torch.set_num_threads(1)
     path = os.path.join(out_dir, f"{name}.pt")
-    logf = open(os.path.join(out_dir, f"{name}.log"), "a")
-
-    def log(msg):
-        line = f"{time.strftime('%H:%M:%S')} {name} {msg}"
-        print(line, flush=True)
-        logf.write(line + "\n")
-        logf.flush()
+    log = train_utils.stage_log(out_dir, name)
 
     if os.path.exists(path):
         log("finished already: skipped")
@@ -95,14 +76,7 @@ def train_one(name, cfg, out_dir):
         state = ck["state"]
         log(f"resumed at step {state['step']}, elapsed {state['elapsed']:.0f}s")
 
-    def save(final=False):
-        ck = {"model": model.state_dict(), "config": model.config, "state": dict(state),
-              "train_config": cfg, "init": name}
-        if not final:
-            ck["opt"] = opt.state_dict()
-        target = path if final else path + ".partial"
-        torch.save(ck, target + ".tmp")
-        os.replace(target + ".tmp", target)
+    save = train_utils.stage_saver(path, model, opt, state, cfg, name)
 
     budget = cfg["budget_min"] * 60.0
     pool = scenes.Pool("train")
@@ -116,7 +90,7 @@ def train_one(name, cfg, out_dir):
         state["elapsed"] = base + time.time() - t0
         if state["elapsed"] >= budget:
             break
-        lr = lr_at(state["elapsed"] / budget, cfg)
+        lr = train_utils.wall_lr(state["elapsed"] / budget, cfg)
         for g in opt.param_groups:
             g["lr"] = lr * g["lr_scale"]
         batch = scenes.make_scenes(pool, scenes.SEEDS["train"], state["step"] * B, B)
@@ -148,40 +122,17 @@ def train_one(name, cfg, out_dir):
     state["val"].append({"step": state["step"], "elapsed": round(state["elapsed"]), "loss": round(vl, 4), **vp})
     log(f"done: {state['step']} steps, {state['images']} images, {state['elapsed']:.0f}s; val loss {vl:.4f} {vp}")
     save(final=True)
-    if os.path.exists(path + ".partial"):
-        os.remove(path + ".partial")
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--budget-min", type=float, help="wall-time budget per model (minutes)")
-    ap.add_argument("--models", default=",".join(MODELS))
-    ap.add_argument("--one", help=argparse.SUPPRESS)      # internal: train one model in this process
-    ap.add_argument("--out", help="work folder (default work/dense or work/dense-quick)")
-    ap.add_argument("--no-export", action="store_true")
-    args = ap.parse_args()
-    cfg = dict(QUICK if args.quick else FULL)
-    if args.budget_min:
-        cfg["budget_min"] = args.budget_min
-    out = args.out or os.path.join(HERE, "work", "dense-quick" if args.quick else "dense")
-    os.makedirs(out, exist_ok=True)
-    if args.one:
-        train_one(args.one, cfg, out)
-        return
-    with open(os.path.join(out, "train_config.json"), "w") as f:
-        json.dump(cfg, f, indent=1)
-    names = args.models.split(",")
-    cmd = [sys.executable, os.path.abspath(__file__), "--out", out] + (["--quick"] if args.quick else [])
-    if args.budget_min:
-        cmd += ["--budget-min", str(args.budget_min)]
-    procs = [subprocess.Popen(cmd + ["--one", n]) for n in names]
-    rcs = [p.wait() for p in procs]
-    if any(rcs):
-        sys.exit(f"training failed: exit codes {dict(zip(names, rcs))}")
+def export_quick(args, out):
     if args.quick and not args.no_export:
         import dense_export
         dense_export.main(["--quick", "--work", out])
+
+
+def main():
+    train_utils.stage_main(__file__, __doc__, FULL, QUICK, MODELS, "dense", train_one,
+                           extra_args=[("--no-export", {"action": "store_true"})], after=export_quick)
 
 
 if __name__ == "__main__":

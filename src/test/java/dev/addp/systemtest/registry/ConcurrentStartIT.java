@@ -10,14 +10,15 @@ import dev.addp.avro.GenerationRequest;
 import dev.addp.avro.GenerationResult;
 import dev.addp.avro.ImageRequest;
 import dev.addp.avro.RecognitionResult;
+import dev.addp.embedded.EmbeddedKafka;
+import dev.addp.embedded.EmbeddedSchemaRegistry;
 import dev.addp.platform.config.AddpConfig;
-import dev.addp.platform.embedded.EmbeddedKafka;
-import dev.addp.platform.embedded.EmbeddedSchemaRegistry;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.KafkaClients;
 import dev.addp.platform.kafka.Topics;
 import dev.addp.systemtest.support.BadImages;
 import dev.addp.systemtest.support.TestModels;
+import dev.addp.systemtest.support.TestRegistry;
 import dev.addp.systemtest.support.TestTopics;
 import dev.addp.systemtest.support.TopicReader;
 import dev.addp.workers.recognition.RecognitionService;
@@ -74,7 +75,7 @@ class ConcurrentStartIT {
   @TestFactory
   Stream<DynamicTest> workersStartingAtOnceAgainstAFreshRegistryAllWork() {
     return IntStream.rangeClosed(1, RUNS).mapToObj(run -> DynamicTest.dynamicTest("run " + run + " of " + RUNS, () -> {
-      try (EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start()) {
+      try (EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(TestRegistry.distribution())) {
         AddpConfig base = AddpConfig.of(Map.of(AddpConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
             AddpConfig.REGISTRY_URL, registry.ccompatUrl()));
         FashionMnistSample sample = FashionMnistSample.read(TestModels.sampleDir());

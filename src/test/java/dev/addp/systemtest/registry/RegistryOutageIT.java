@@ -11,14 +11,15 @@ import dev.addp.avro.GenerationResult;
 import dev.addp.avro.ImageRequest;
 import dev.addp.avro.JobState;
 import dev.addp.avro.RecognitionResult;
+import dev.addp.embedded.EmbeddedKafka;
+import dev.addp.embedded.EmbeddedSchemaRegistry;
 import dev.addp.platform.config.AddpConfig;
-import dev.addp.platform.embedded.EmbeddedKafka;
-import dev.addp.platform.embedded.EmbeddedSchemaRegistry;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.KafkaClients;
 import dev.addp.platform.kafka.Topics;
 import dev.addp.schemas.JobStates;
 import dev.addp.systemtest.support.TestModels;
+import dev.addp.systemtest.support.TestRegistry;
 import dev.addp.systemtest.support.TestTopics;
 import dev.addp.systemtest.support.TopicReader;
 import dev.addp.workers.generation.jobs.GenerationService;
@@ -64,7 +65,7 @@ class RegistryOutageIT {
   @BeforeAll
   static void stack() throws IOException {
     kafka = EmbeddedKafka.start();
-    registry = EmbeddedSchemaRegistry.startPersistent(Files.createTempDirectory("addp-registry-data-"));
+    registry = EmbeddedSchemaRegistry.startPersistent(TestRegistry.distribution(), Files.createTempDirectory("addp-registry-data-"));
     base = AddpConfig.of(Map.of(AddpConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(), AddpConfig.REGISTRY_URL, registry.ccompatUrl(),
         "worker.registry.backoff.ms", "300", "model.dir", TestModels.modelDir().toAbsolutePath().toString(),
         "model.intra.op.threads", "1"));

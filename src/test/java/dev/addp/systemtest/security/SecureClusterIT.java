@@ -18,9 +18,9 @@ import dev.addp.avro.GenerationRequest;
 import dev.addp.avro.ImageRequest;
 import dev.addp.avro.JobState;
 import dev.addp.avro.RecognitionResult;
+import dev.addp.embedded.BrokerSecurity;
+import dev.addp.embedded.EmbeddedStack;
 import dev.addp.platform.config.AddpConfig;
-import dev.addp.platform.embedded.BrokerSecurity;
-import dev.addp.platform.embedded.EmbeddedStack;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.ClientIds;
 import dev.addp.platform.kafka.KafkaClients;
@@ -29,6 +29,7 @@ import dev.addp.schemas.registry.SchemaRegistryClient;
 import dev.addp.schemas.registry.SchemaRegistryException;
 import dev.addp.systemtest.support.BasicAuthProxy;
 import dev.addp.systemtest.support.TestModels;
+import dev.addp.systemtest.support.TestRegistry;
 import dev.addp.systemtest.support.UriEscapes;
 import dev.addp.systemtest.support.WorkerProcess;
 import java.io.IOException;
@@ -94,7 +95,7 @@ class SecureClusterIT {
 
   @BeforeAll
   void startSecuredStackAndEveryRoleAsItsOwnPrincipal() throws Exception {
-    stack = EmbeddedStack.startSecure(AddpConfig.of(Map.of(AddpConfig.TOPIC_PREFIX, PREFIX)), 2);
+    stack = EmbeddedStack.startSecure(AddpConfig.of(Map.of(AddpConfig.TOPIC_PREFIX, PREFIX)), 2, TestRegistry.distribution());
     security = stack.kafka().security().orElseThrow();
     List<String> users = new ArrayList<>(AccessPlan.CLIENTS);
     users.add(NO_ACLS);

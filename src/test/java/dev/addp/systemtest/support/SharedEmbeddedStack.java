@@ -1,6 +1,6 @@
 package dev.addp.systemtest.support;
 
-import dev.addp.platform.embedded.EmbeddedStack;
+import dev.addp.embedded.EmbeddedStack;
 
 /**
  * One embedded broker + registry for the whole test JVM (they take seconds to start on two cores).
@@ -13,7 +13,7 @@ public final class SharedEmbeddedStack {
 
   public static synchronized EmbeddedStack get() {
     if (stack == null) {
-      stack = EmbeddedStack.start(2);
+      stack = EmbeddedStack.start(2, TestRegistry.distribution());
       Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "shared-stack-shutdown"));
     }
     return stack;

@@ -2,8 +2,9 @@ package dev.addp.app.bench;
 
 import dev.addp.app.data.FashionMnistSample;
 import dev.addp.avro.ImageRequest;
+import dev.addp.app.embedded.BundledRegistry;
+import dev.addp.embedded.EmbeddedStack;
 import dev.addp.platform.config.AddpConfig;
-import dev.addp.platform.embedded.EmbeddedStack;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.KafkaClients;
 import dev.addp.platform.kafka.Topics;
@@ -48,7 +49,7 @@ public final class OverloadBench implements Callable<Integer> {
     int distinctImages = Math.min(data.count(), 1000);
     byte[][] pngs = new byte[distinctImages][];
     for (int i = 0; i < distinctImages; i++) pngs[i] = data.png(i);
-    try (EmbeddedStack stack = EmbeddedStack.start(AddpConfig.of(Map.of()), partitions)) {
+    try (EmbeddedStack stack = EmbeddedStack.start(AddpConfig.of(Map.of()), partitions, BundledRegistry.location())) {
       AddpConfig config = stack.config().with(AddpConfig.WORKER_ID, "overload-worker")
           .with("recognition.batch.size", Integer.toString(batchSize)).with("recognition.max.in.flight", Integer.toString(maxInFlight))
           .with("model.intra.op.threads", Integer.toString(threads)).with("model.device", "cpu");

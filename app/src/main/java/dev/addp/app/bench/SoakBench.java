@@ -7,8 +7,9 @@ import dev.addp.avro.GenerationResult;
 import dev.addp.avro.ImageRequest;
 import dev.addp.avro.JobState;
 import dev.addp.avro.Schedule;
+import dev.addp.app.embedded.BundledRegistry;
+import dev.addp.embedded.EmbeddedStack;
 import dev.addp.platform.config.AddpConfig;
-import dev.addp.platform.embedded.EmbeddedStack;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.KafkaClients;
 import dev.addp.platform.kafka.Topics;
@@ -54,7 +55,7 @@ public final class SoakBench implements Callable<Integer> {
     FashionMnistSample data = FashionMnistSample.read(sample);
     byte[][] pngs = new byte[Math.min(500, data.count())][];
     for (int i = 0; i < pngs.length; i++) pngs[i] = data.png(i);
-    try (EmbeddedStack stack = EmbeddedStack.start(AddpConfig.of(Map.of()), partitions)) {
+    try (EmbeddedStack stack = EmbeddedStack.start(AddpConfig.of(Map.of()), partitions, BundledRegistry.location())) {
       AddpConfig config = stack.config().with(AddpConfig.WORKER_ID, "soak-worker").with("model.intra.op.threads", Integer.toString(threads))
           .with("model.device", "cpu").with("generation.batch.size", "16");
       Topics topics = Topics.from(config);

@@ -7,8 +7,9 @@ import dev.addp.app.folder.FolderSubmission;
 import dev.addp.app.roles.Role;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.avro.Task;
+import dev.addp.app.embedded.BundledRegistry;
+import dev.addp.embedded.EmbeddedStack;
 import dev.addp.platform.config.AddpConfig;
-import dev.addp.platform.embedded.EmbeddedStack;
 import dev.addp.platform.kafka.Topics;
 import dev.addp.workers.recognition.RecognitionService;
 import java.io.IOException;
@@ -57,7 +58,7 @@ final class AnnotateCommand implements Callable<Integer> {
     FolderReport report;
     if (embedded) {
       System.err.println("no cluster configured: starting the embedded stack ...");
-      try (EmbeddedStack stack = EmbeddedStack.start(config.with("status.http.port", "0").with(AddpConfig.WORKER_ID, "annotate-worker"), 4);
+      try (EmbeddedStack stack = EmbeddedStack.start(config.with("status.http.port", "0").with(AddpConfig.WORKER_ID, "annotate-worker"), 4, BundledRegistry.location());
            RoleRunner roles = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION, Role.STATUS, Role.CONNECT),
                exportTo(stack.config(), submission.dataset(), coco))) {
         roles.awaitReady(Duration.ofSeconds(120));

@@ -5,8 +5,9 @@ import dev.addp.app.roles.Role;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.app.run.BenchImages;
 import dev.addp.app.run.RecognitionRoundTrip;
+import dev.addp.app.embedded.BundledRegistry;
+import dev.addp.embedded.EmbeddedStack;
 import dev.addp.platform.config.AddpConfig;
-import dev.addp.platform.embedded.EmbeddedStack;
 import dev.addp.app.run.GenerationClient;
 import dev.addp.avro.GenerationRequest;
 import dev.addp.workers.generation.GenerationLoop;
@@ -61,7 +62,7 @@ final class BenchCommand {
       Map<String, Object> bench = new LinkedHashMap<>();
       // large producer batches: the fill is a million small records, not what is measured
       AddpConfig base = AddpConfig.of(Map.of("kafka.batch.size", "524288", "kafka.linger.ms", "20"));
-      try (EmbeddedStack stack = EmbeddedStack.start(base, partitions)) {
+      try (EmbeddedStack stack = EmbeddedStack.start(base, partitions, BundledRegistry.location())) {
         dev.addp.app.run.JobHistoryBench b = new dev.addp.app.run.JobHistoryBench(stack.config());
         long t0 = System.nanoTime();
         b.fill(jobs, progress, partitions);
@@ -147,7 +148,7 @@ final class BenchCommand {
       List<Double> jitDuringE2e = new ArrayList<>();
       List<Map<String, Object>> scrapes = new ArrayList<>();
       int warmups = 0;
-      try (EmbeddedStack stack = EmbeddedStack.start(base, 4);
+      try (EmbeddedStack stack = EmbeddedStack.start(base, 4, BundledRegistry.location());
            RoleRunner roles = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION), stack.config());
            RecognitionModel alone = new RecognitionModel(model, Device.AUTO, threads)) {
         if (!alone.tasks().containsAll(tasks)) {
@@ -382,7 +383,7 @@ final class BenchCommand {
           "model.intra.op.threads", String.valueOf(threads), AddpConfig.WORKER_ID, "bench-worker"));
       double single;
       double continuous;
-      try (EmbeddedStack stack = EmbeddedStack.start(base, 4);
+      try (EmbeddedStack stack = EmbeddedStack.start(base, 4, BundledRegistry.location());
            RoleRunner roles = RoleRunner.start(List.of(Role.GENERATION), stack.config());
            GenerationClient client = new GenerationClient(stack.config())) {
         roles.awaitReady(Duration.ofSeconds(60));

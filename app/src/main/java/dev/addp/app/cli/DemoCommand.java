@@ -7,6 +7,8 @@ import dev.addp.app.roles.Role;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.app.run.ContactSheet;
 import dev.addp.app.run.DenseDemo;
+import dev.addp.app.embedded.BundledRegistry;
+import dev.addp.embedded.EmbeddedStack;
 import dev.addp.platform.kafka.Topics;
 import dev.addp.app.run.GenerationClient;
 import dev.addp.avro.GenerationRequest;
@@ -18,7 +20,6 @@ import dev.addp.app.run.Percentiles;
 import dev.addp.app.run.RecognitionRoundTrip;
 import dev.addp.avro.RecognitionResult;
 import dev.addp.platform.config.AddpConfig;
-import dev.addp.platform.embedded.EmbeddedStack;
 import dev.addp.workers.recognition.RecognitionService;
 import java.awt.Color;
 import java.io.BufferedWriter;
@@ -84,7 +85,7 @@ final class DemoCommand implements Callable<Integer> {
     else System.err.println("skipping boxes and masks: " + denseMissing);
     System.err.println("starting the embedded stack (KRaft broker, schema registry) ...");
     Map<String, Object> summary = new LinkedHashMap<>();
-    try (EmbeddedStack stack = EmbeddedStack.start(base, partitions);
+    try (EmbeddedStack stack = EmbeddedStack.start(base, partitions, BundledRegistry.location());
          RoleRunner roles = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION, Role.GENERATION, Role.STATUS), stack.config())) {
       roles.awaitReady(Duration.ofSeconds(60));
       System.err.printf("console http://127.0.0.1:%d/console/  metrics %s/metrics  (health %s/health, ready %s/ready)%n",

@@ -9,8 +9,9 @@ import dev.addp.avro.GenerationRequest;
 import dev.addp.avro.GenerationResult;
 import dev.addp.avro.JobState;
 import dev.addp.avro.Schedule;
+import dev.addp.app.embedded.BundledRegistry;
+import dev.addp.embedded.EmbeddedStack;
 import dev.addp.platform.config.AddpConfig;
-import dev.addp.platform.embedded.EmbeddedStack;
 import dev.addp.workers.recognition.RecognitionService;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,7 +54,7 @@ final class GenerateCommand implements Callable<Integer> {
     if (!embedded) return run(config);
     System.err.println("no cluster configured: starting the embedded stack ...");
     AddpConfig base = config.with("model.dir", model.toString()).with("status.http.port", "0").with(AddpConfig.WORKER_ID, "generate-worker");
-    try (EmbeddedStack stack = EmbeddedStack.start(base, 4);
+    try (EmbeddedStack stack = EmbeddedStack.start(base, 4, BundledRegistry.location());
          RoleRunner roles = RoleRunner.start(List.of(Role.GENERATION, Role.STATUS), stack.config())) {
       roles.awaitReady(Duration.ofSeconds(60));
       return run(stack.config());

@@ -7,8 +7,9 @@ import dev.addp.app.roles.Role;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.avro.RecognitionResult;
 import dev.addp.avro.Task;
+import dev.addp.app.embedded.BundledRegistry;
+import dev.addp.embedded.EmbeddedStack;
 import dev.addp.platform.config.AddpConfig;
-import dev.addp.platform.embedded.EmbeddedStack;
 import dev.addp.workers.recognition.RecognitionService;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,7 +54,7 @@ final class SubmitCommand implements Callable<Integer> {
     FolderReport report;
     if (config.get(AddpConfig.BOOTSTRAP_SERVERS, "").isBlank()) {
       System.err.println("no cluster configured: starting the embedded stack ...");
-      try (EmbeddedStack stack = EmbeddedStack.start(config.with("status.http.port", "0").with(AddpConfig.WORKER_ID, "submit-worker"), 4);
+      try (EmbeddedStack stack = EmbeddedStack.start(config.with("status.http.port", "0").with(AddpConfig.WORKER_ID, "submit-worker"), 4, BundledRegistry.location());
            RoleRunner roles = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION, Role.STATUS), stack.config())) {
         roles.awaitReady(Duration.ofSeconds(120));
         report = run(submission, stack.config(), results);

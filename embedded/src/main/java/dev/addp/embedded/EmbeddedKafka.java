@@ -1,4 +1,4 @@
-package dev.addp.platform.embedded;
+package dev.addp.embedded;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

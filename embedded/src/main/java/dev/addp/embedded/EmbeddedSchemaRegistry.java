@@ -1,4 +1,4 @@
-package dev.addp.platform.embedded;
+package dev.addp.embedded;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,15 +19,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A real schema registry: the Apicurio Registry distribution (from Maven Central, unpacked by the
- * build) started as a child JVM on a free loopback port, with in-memory storage (or, from
- * {@link #startPersistent}, an H2 file that survives {@link #stop()} and {@link #restart()} on the
- * same port: how tests take the registry away mid-stream and bring it back). Clients use its
- * Confluent-compatible API at {@link #ccompatUrl()}.
+ * caller's build: the app and the system tests each pass where theirs lies) started as a child JVM
+ * on a free loopback port, with in-memory storage (or, from {@link #startPersistent}, an H2 file
+ * that survives {@link #stop()} and {@link #restart()} on the same port: how tests take the
+ * registry away mid-stream and bring it back). Clients use its Confluent-compatible API at
+ * {@link #ccompatUrl()}.
  */
 public final class EmbeddedSchemaRegistry implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedSchemaRegistry.class);
-  /** Where the build unpacks the distribution, relative to the repository root. */
-  static final String BUILD_LOCATION = "app/target/apicurio-registry";
+  /** Overrides the caller's distribution (system property, then environment variable). */
+  static final String HOME_PROPERTY = "addp.registry.home";
+  static final String HOME_ENV = "ADDP_REGISTRY_HOME";
   /** 90 s by default; a machine loaded far beyond its cores can need more (-Daddp.registry.start.timeout.s=N). */
   private static final Duration START_TIMEOUT = Duration.ofSeconds(Long.getLong("addp.registry.start.timeout.s", 90));
 
@@ -46,16 +48,18 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
 
-  /** Starts the distribution found by {@link #locateDistribution()} with {@link #locateJava()}. */
-  public static EmbeddedSchemaRegistry start() {
-    return start(locateDistribution(), locateJava());
+  /**
+   * Starts the unpacked distribution at {@code distribution} (unless {@value #HOME_ENV} /
+   * {@code -D}{@value #HOME_PROPERTY} points elsewhere, see {@link #locateDistribution}) with
+   * {@link #locateJava()}.
+   */
+  public static EmbeddedSchemaRegistry start(Path distribution) {
+    return start(locateDistribution(distribution), locateJava(), null);
   }
 
-  public static EmbeddedSchemaRegistry start(Path distribution, Path java) { return start(distribution, java, null); }
-
-  /** Like {@link #start()}, with the registry's storage in an H2 database file under {@code dataDir}. */
-  public static EmbeddedSchemaRegistry startPersistent(Path dataDir) {
-    return start(locateDistribution(), locateJava(), dataDir);
+  /** Like {@link #start(Path)}, with the registry's storage in an H2 database file under {@code dataDir}. */
+  public static EmbeddedSchemaRegistry startPersistent(Path distribution, Path dataDir) {
+    return start(locateDistribution(distribution), locateJava(), dataDir);
   }
 
   private static EmbeddedSchemaRegistry start(Path distribution, Path java, Path dataDir) {
@@ -170,19 +174,26 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
   }
 
   /**
-   * The unpacked distribution: system property {@code addp.registry.home}, environment variable
-   * {@code ADDP_REGISTRY_HOME}, else {@value #BUILD_LOCATION} under the working directory or one
-   * of its parents.
+   * The unpacked distribution: system property {@value #HOME_PROPERTY}, else environment variable
+   * {@value #HOME_ENV}, else the caller's {@code distribution}. Fails with one line naming the
+   * folder it looked at when that is not a directory.
    */
-  public static Path locateDistribution() {
-    String configured = System.getProperty("addp.registry.home", System.getenv("ADDP_REGISTRY_HOME"));
-    if (configured != null && !configured.isBlank()) return checked(Paths.get(configured));
-    for (Path dir = Paths.get("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      Path candidate = dir.resolve(BUILD_LOCATION);
-      if (Files.isDirectory(candidate)) return candidate;
+  public static Path locateDistribution(Path distribution) {
+    String configured = System.getProperty(HOME_PROPERTY, System.getenv(HOME_ENV));
+    if (configured != null && !configured.isBlank()) {
+      Path dir = Paths.get(configured);
+      if (!Files.isDirectory(dir)) {
+        throw new IllegalStateException("schema registry distribution " + dir.toAbsolutePath() + " (from "
+            + HOME_ENV + " / -D" + HOME_PROPERTY + ") does not exist");
+      }
+      return dir;
     }
-    throw new IllegalStateException("schema registry distribution not found: build the project (mvn -pl app -am package) "
-        + "or set ADDP_REGISTRY_HOME / -Daddp.registry.home to an unpacked io.apicurio:apicurio-registry-app:*:tar.gz:all");
+    if (!Files.isDirectory(distribution)) {
+      throw new IllegalStateException("schema registry distribution not found at " + distribution.toAbsolutePath()
+          + ": build the project (mvn -pl app -am package) or set " + HOME_ENV + " / -D" + HOME_PROPERTY
+          + " to an unpacked io.apicurio:apicurio-registry-app:*:tar.gz:all");
+    }
+    return distribution;
   }
 
   /** The java binary for the child: {@code addp.registry.java} / {@code REGISTRY_JAVA}, else this JVM's. */
@@ -190,11 +201,6 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     String configured = System.getProperty("addp.registry.java", System.getenv("REGISTRY_JAVA"));
     if (configured != null && !configured.isBlank()) return Paths.get(configured);
     return Paths.get(System.getProperty("java.home"), "bin", "java");
-  }
-
-  private static Path checked(Path dir) {
-    if (!Files.isDirectory(dir)) throw new IllegalStateException("schema registry distribution " + dir + " does not exist");
-    return dir;
   }
 
   /** 3.x ships a Quarkus fast-jar (quarkus-run.jar), 2.x a legacy runner jar. */

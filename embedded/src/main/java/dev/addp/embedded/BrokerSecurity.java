@@ -1,4 +1,4 @@
-package dev.addp.platform.embedded;
+package dev.addp.embedded;
 
 import dev.addp.platform.config.AddpConfig;
 import java.io.IOException;

@@ -1,8 +1,9 @@
-package dev.addp.platform.embedded;
+package dev.addp.embedded;
 
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.kafka.KafkaClients;
 import dev.addp.platform.kafka.Topics;
+import java.nio.file.Path;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 
@@ -25,21 +26,24 @@ public final class EmbeddedStack implements AutoCloseable {
 
   /**
    * Starts broker and registry, creates the topics, and returns the configuration that points at
-   * them (base settings are kept, connection settings replaced).
+   * them (base settings are kept, connection settings replaced). {@code registryDistribution} is
+   * the caller's unpacked Apicurio Registry (see {@link EmbeddedSchemaRegistry#locateDistribution}).
    */
-  public static EmbeddedStack start(AddpConfig base, int partitions) { return start(base, partitions, null); }
+  public static EmbeddedStack start(AddpConfig base, int partitions, Path registryDistribution) {
+    return start(base, partitions, registryDistribution, null);
+  }
 
   /**
-   * As {@link #start(AddpConfig, int)}, with the broker in secure mode (SASL_SSL, SCRAM-SHA-512,
+   * As {@link #start(AddpConfig, int, Path)}, with the broker in secure mode (SASL_SSL, SCRAM-SHA-512,
    * StandardAuthorizer; see {@link BrokerSecurity}). The returned configuration logs in as the admin
    * (super user); other users come from {@link BrokerSecurity#createUser} and
    * {@link BrokerSecurity#asUser}, reached through {@code kafka().security()}.
    */
-  public static EmbeddedStack startSecure(AddpConfig base, int partitions) {
-    return start(base, partitions, BrokerSecurity.generate());
+  public static EmbeddedStack startSecure(AddpConfig base, int partitions, Path registryDistribution) {
+    return start(base, partitions, registryDistribution, BrokerSecurity.generate());
   }
 
-  private static EmbeddedStack start(AddpConfig base, int partitions, BrokerSecurity security) {
+  private static EmbeddedStack start(AddpConfig base, int partitions, Path registryDistribution, BrokerSecurity security) {
     EmbeddedKafka kafka;
     try {
       kafka = EmbeddedKafka.start(security);
@@ -49,7 +53,7 @@ public final class EmbeddedStack implements AutoCloseable {
     }
     EmbeddedSchemaRegistry registry = null;
     try {
-      registry = EmbeddedSchemaRegistry.start();
+      registry = EmbeddedSchemaRegistry.start(registryDistribution);
       AddpConfig config = base.with(AddpConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers())
           .with(AddpConfig.REGISTRY_URL, registry.ccompatUrl());
       // embedded processes pick free ports for their operations endpoint unless told otherwise
@@ -68,7 +72,9 @@ public final class EmbeddedStack implements AutoCloseable {
     }
   }
 
-  public static EmbeddedStack start(int partitions) { return start(AddpConfig.of(Map.of()), partitions); }
+  public static EmbeddedStack start(int partitions, Path registryDistribution) {
+    return start(AddpConfig.of(Map.of()), partitions, registryDistribution);
+  }
 
   public AddpConfig config() { return config; }
 
