@@ -12,7 +12,7 @@ jittered (centre +-10% of the longer side, each side x exp(U(-0.2, 0.2))) so tha
 detector's box, flipped half of the time, plus one random box per scene that covers no item well
 (IoU < 0.25 with every item) labelled "no item". The lr follows the elapsed fraction of the budget
 (warm-up 3%, cosine to 1%); checkpoints every few minutes (rerunning resumes; a finished model is
-skipped). Validation: item accuracy on the tight boxes of 500 val scenes. After training,
+skipped; --init-from continues a finished run's models with a new budget). Validation: item accuracy on the tight boxes of 500 val scenes. After training,
 `crops_export.py` chooses the decoding on the val scenes, evaluates the test scenes and writes
 crops.onnx into zoo/addp-fmnist-dense."""
 import json
@@ -46,10 +46,18 @@ def classifier_config():
         return json.load(f)["training"]["model_configs"]["classifier"]
 
 
-def build(name, seed):
+def build(name, seed, init_from=None):
+    """A fresh crop classifier (ADDP: from classifier.onnx; scratch: random), or, with init_from, the
+    finished model of an earlier run of this stage (a second budget with a new schedule)."""
     torch.manual_seed(seed)            # same head initialisation for both models
+    if init_from:
+        ck = torch.load(os.path.join(init_from, f"{name}.pt"), map_location="cpu")
+        model = crops.ViTClassifier(ck["config"])
+        model.load_state_dict(ck["model"])
+        return model, {"from": init_from, "steps": ck["state"]["step"], "crops": ck["state"]["crops"],
+                       "wall_s": round(ck["state"]["elapsed"]), "val": ck["state"]["val"]}
     state = readback.state_from_onnx(CLASSIFIER, 64) if name == "addp" else None
-    return crops.crop_model(classifier_config(), state)
+    return crops.crop_model(classifier_config(), state), None
 
 
 def pixels_of(images_u8):
@@ -98,9 +106,9 @@ def train_one(name, cfg, out_dir):
     if os.path.exists(path):
         log("finished already: skipped")
         return
-    model = build(name, cfg["seed"])
+    model, earlier = build(name, cfg["seed"], cfg.get("init_from"))
     opt = torch.optim.AdamW(train_utils.adamw_groups(model, cfg["weight_decay"]), lr=cfg["lr"], betas=(0.9, 0.999))
-    state = {"step": 0, "elapsed": 0.0, "crops": 0, "val": []}
+    state = {"step": 0, "elapsed": 0.0, "crops": 0, "val": [], "earlier_run": earlier}
     if os.path.exists(path + ".partial"):
         ck = torch.load(path + ".partial", map_location="cpu")
         model.load_state_dict(ck["model"])
@@ -133,8 +141,9 @@ def train_one(name, cfg, out_dir):
         lr = train_utils.wall_lr(state["elapsed"] / budget, cfg)
         for g in opt.param_groups:
             g["lr"] = lr
-        rng = np.random.default_rng([CROP_SEED, 1_000_000 + state["step"]])
-        batch = scenes.make_scenes(pool, CROP_SEED, state["step"] * S, S)
+        step = state["step"] + (earlier["steps"] if earlier else 0)    # a second run sees new scenes
+        rng = np.random.default_rng([CROP_SEED, 1_000_000 + step])
+        batch = scenes.make_scenes(pool, CROP_SEED, step * S, S)
         px, idx, boxes, labels = training_crops(batch, rng, cfg)
         x = crops.crop(px, idx, boxes, cfg["crop_size"], cfg["crop_scale"])
         flip = torch.from_numpy(rng.random(len(x)) < 0.5)
@@ -162,7 +171,8 @@ def train_one(name, cfg, out_dir):
 
 
 def main():
-    train_utils.stage_main(__file__, __doc__, FULL, QUICK, MODELS, "crops", train_one)
+    train_utils.stage_main(__file__, __doc__, FULL, QUICK, MODELS, "crops", train_one, extra_args=[
+        ("--init-from", {"help": "a finished run's folder: continue its models with a new budget and schedule"})])
 
 
 if __name__ == "__main__":

@@ -124,6 +124,12 @@ def stage_main(script, doc, full, quick, models, work_name, train_one, extra_arg
     cfg = dict(quick if args.quick else full)
     if args.budget_min:
         cfg["budget_min"] = args.budget_min
+    passed = []                          # the extra options given: into cfg, and on to each model's process
+    for flag, _ in extra_args:
+        value = getattr(args, flag.lstrip("-").replace("-", "_"))
+        if value not in (None, False):
+            cfg[flag.lstrip("-").replace("-", "_")] = value
+            passed += [flag] if value is True else [flag, str(value)]
     here = os.path.dirname(os.path.abspath(script))
     out = args.out or os.path.join(here, "work", f"{work_name}-quick" if args.quick else work_name)
     os.makedirs(out, exist_ok=True)
@@ -136,7 +142,7 @@ def stage_main(script, doc, full, quick, models, work_name, train_one, extra_arg
     cmd = [sys.executable, os.path.abspath(script), "--out", out] + (["--quick"] if args.quick else [])
     if args.budget_min:
         cmd += ["--budget-min", str(args.budget_min)]
-    procs = [subprocess.Popen(cmd + ["--one", n]) for n in names]
+    procs = [subprocess.Popen(cmd + passed + ["--one", n]) for n in names]
     rcs = [p.wait() for p in procs]
     if any(rcs):
         sys.exit(f"training failed: exit codes {dict(zip(names, rcs))}")
