@@ -44,9 +44,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The dense model served through a real broker and registry: every test scene sent as a PNG with
  * all three tasks, the results read back read_committed and scored in Java against the figures the
- * Python export computed on the same scenes; every mix of tasks gets exactly its outputs from one
- * encoder pass per image (counted); a task the model has no head for, or an unknown model, is a
- * typed dead letter; a manifest naming an unknown head kind or tensor stops start-up.
+ * Python export computed on the same scenes (with the refine stage: the crop graph at most once per
+ * batch); every mix of tasks gets exactly its outputs from one encoder pass per image (counted); a
+ * task the model has no head for, or an unknown model, is a typed dead letter; a manifest naming an
+ * unknown head kind, refine kind or tensor stops start-up.
  *
  * <p>Skipped (with the reason) where the dense model or the scenes are not in the checkout.
  */
@@ -85,14 +86,17 @@ class DenseRecognitionIT {
       assertThat(o.deadLetters()).isEmpty();
       assertThat(o.results()).hasSize(scenes.count());
       assertThat(worker.model().imagesRun()).as("one encoder pass per image").isEqualTo(scenes.count());
+      assertThat(worker.model().cropRuns()).as("crop-graph runs: some, at most one per dense run")
+          .isPositive().isLessThanOrEqualTo(worker.model().runs());
 
       JsonNode python = new ObjectMapper().readTree(TestModels.scenesDir().resolve("eval.json").toFile());
       // the Python figures are over the first eval.json "scenes" scenes (all of them unless it says fewer)
       int scored = Math.min(scenes.count(), python.path("scenes").asInt(scenes.count()));
       DenseScore score = DenseScore.of(scenes, scored, i -> o.results().get(id(i)));
-      System.out.printf("%d scenes through Kafka, %d scored: AP %.4f AP50 %.4f AP75 %.4f mIoU %.4f; Python: AP %.4f AP50 %.4f mIoU %.4f%n",
+      System.out.printf("%d scenes through Kafka, %d scored: AP %.4f AP50 %.4f AP75 %.4f mIoU %.4f; Python: AP %.4f AP50 %.4f mIoU %.4f;"
+              + " %d dense runs, %d crop runs, %d crops%n",
           scenes.count(), scored, score.ap(), score.ap50(), score.ap75(), score.miou(), figure(python, "ap"), figure(python, "ap50"),
-          figure(python, "miou"));
+          figure(python, "miou"), worker.model().runs(), worker.model().cropRuns(), worker.model().cropsRun());
       assertThat(score.ap()).isCloseTo(figure(python, "ap"), within(AGREEMENT));
       assertThat(score.ap50()).isCloseTo(figure(python, "ap50"), within(AGREEMENT));
       assertThat(score.miou()).isCloseTo(figure(python, "miou"), within(AGREEMENT));
@@ -125,6 +129,7 @@ class DenseRecognitionIT {
       }, Duration.ofMinutes(5), false);
       assertThat(o.results()).hasSize(n);
       assertThat(worker.model().imagesRun()).as("one encoder pass per image, whatever the mix").isEqualTo(n);
+      assertThat(worker.model().cropRuns()).as("crop-graph runs: at most one per dense run").isLessThanOrEqualTo(worker.model().runs());
       int boxes = 0;
       for (int i = 0; i < n; i++) {
         Set<Task> mix = mixes.get(i / perMix);
@@ -168,6 +173,10 @@ class DenseRecognitionIT {
     assertThatThrownBy(() -> RecognitionService.start(config.with("model.dir", badTensor.toString())).close())
         .isInstanceOf(ModelContractException.class)
         .hasMessageContaining("recognition.heads.detection.heatmap names 'centres', which the graph does not output");
+    Path badRefine = copyWith("refine", m -> ((ObjectNode) m.at("/recognition/heads/detection/refine")).put("kind", "box_regressor"));
+    assertThatThrownBy(() -> RecognitionService.start(config.with("model.dir", badRefine.toString())).close())
+        .isInstanceOf(ModelContractException.class)
+        .hasMessageContaining("manifest.json recognition.heads.detection.refine.kind is 'box_regressor'; allowed: one of [crop_classifier]");
     // the command line says it in one line, without a stack trace, and exits
     try (WorkerProcess serve = WorkerProcess.start("recognition", config.with("model.dir", badKind.toString()))) {
       assertThat(serve.awaitExit(Duration.ofSeconds(120))).as("exit code; log:\n%s", serve.log()).hasValue(2);
