@@ -6,6 +6,7 @@ import dev.addp.platform.image.ImageProbe;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.KafkaClients;
 import dev.addp.platform.metrics.Metrics;
+import dev.addp.workers.lifecycle.WorkerService;
 import dev.addp.workers.metrics.RecognitionMetrics;
 import dev.addp.workers.onnx.Device;
 import java.nio.file.Path;
@@ -14,23 +15,20 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /** A recognition worker with its model session, decode pool and thread, built from the configuration. */
-public final class RecognitionService implements AutoCloseable {
+public final class RecognitionService extends WorkerService {
   public static final String DEFAULT_MODEL_DIR = "models/zoo/addp-fmnist";
 
   private final RecognitionModel model;
   private final ExecutorService decodePool;
   private final RecognitionWorker worker;
-  private final Thread thread;
-  private boolean closed;
 
   private RecognitionService(RecognitionModel model, ExecutorService decodePool, RecognitionWorker worker) {
+    super("recognition", worker);
     this.model = model;
     this.decodePool = decodePool;
     this.worker = worker;
-    this.thread = new Thread(worker, "recognition-worker");
   }
 
   public static RecognitionService start(AddpConfig config) throws Exception { return start(config, null); }
@@ -55,7 +53,7 @@ public final class RecognitionService implements AutoCloseable {
       worker.stats().metrics = new RecognitionMetrics(metrics.registry(), model.lineage(), worker.groupId());
     }
     RecognitionService service = new RecognitionService(model, pool, worker);
-    service.thread.start();
+    service.startWorker();
     return service;
   }
 
@@ -64,33 +62,8 @@ public final class RecognitionService implements AutoCloseable {
 
   public WorkerStats stats() { return worker.stats(); }
 
-  public boolean isAlive() { return thread.isAlive(); }
-
-  /** Ready to serve: the model is loaded (it is, once this service exists), the thread runs and has joined its group. */
-  public boolean isReady() {
-    try {
-      return thread.isAlive() && worker.awaitAssignment(java.time.Duration.ZERO);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
-  public dev.addp.workers.lifecycle.FaultCounts faultCounts() { return worker.faultCounts(); }
-
-  /** Why the worker stopped on its own (a fatal error), or null while it runs. */
-  public String failure() { return worker.failure(); }
-
-  public void awaitReady(java.time.Duration timeout) throws InterruptedException {
-    if (!worker.awaitAssignment(timeout)) throw new IllegalStateException("recognition worker got no partitions within " + timeout);
-  }
-
   @Override
-  public synchronized void close() throws Exception {
-    if (closed) return;
-    closed = true;
-    worker.close();
-    thread.join(TimeUnit.SECONDS.toMillis(60));
+  protected void closeResources() throws Exception {
     decodePool.shutdownNow();
     model.close();
   }

@@ -10,6 +10,7 @@ import dev.addp.workers.lifecycle.FaultSettings;
 import dev.addp.workers.lifecycle.Rewind;
 import dev.addp.workers.lifecycle.WorkerClients;
 import dev.addp.workers.lifecycle.WorkerLifecycle;
+import dev.addp.workers.lifecycle.WorkerService;
 import dev.addp.workers.lifecycle.WorkerRole;
 import java.time.Duration;
 import java.util.Collection;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * again; a commit never covers a record without its result. The loop, the fault policy and shutdown
  * are the {@link WorkerLifecycle}'s.
  */
-public final class RecognitionWorker implements Runnable, AutoCloseable {
+public final class RecognitionWorker implements WorkerService.Worker {
   private final WorkerLifecycle lifecycle;
   private final WorkerStats stats = new WorkerStats();
   private final FaultCounts faultCounts = new FaultCounts();

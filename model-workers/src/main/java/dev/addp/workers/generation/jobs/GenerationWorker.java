@@ -9,6 +9,7 @@ import dev.addp.workers.lifecycle.FaultCounts;
 import dev.addp.workers.lifecycle.FaultSettings;
 import dev.addp.workers.lifecycle.WorkerClients;
 import dev.addp.workers.lifecycle.WorkerLifecycle;
+import dev.addp.workers.lifecycle.WorkerService;
 import java.time.Duration;
 
 /**
@@ -22,7 +23,7 @@ import java.time.Duration;
  * new attempt with the same seeds, hence the same images. The loop, the fault policy and shutdown
  * are the {@link WorkerLifecycle}'s; the work is the {@link GenerationRole}'s.
  */
-public final class GenerationWorker implements Runnable, AutoCloseable {
+public final class GenerationWorker implements WorkerService.Worker {
   private final WorkerLifecycle lifecycle;
   private final FaultCounts faultCounts = new FaultCounts();
 
