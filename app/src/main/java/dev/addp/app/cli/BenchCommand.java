@@ -10,6 +10,7 @@ import dev.addp.embedded.EmbeddedStack;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.app.run.GenerationClient;
 import dev.addp.avro.GenerationRequest;
+import dev.addp.avro.ImageRequest;
 import dev.addp.workers.generation.GenerationLoop;
 import dev.addp.workers.generation.GenerationModel;
 import dev.addp.workers.generation.ImagePng;
@@ -19,9 +20,11 @@ import dev.addp.workers.generation.StreamSeeds;
 import dev.addp.workers.generation.Uniforms;
 import dev.addp.workers.onnx.Device;
 import dev.addp.avro.Task;
+import dev.addp.workers.recognition.CropStage;
 import dev.addp.workers.recognition.RecognitionDecoder;
 import dev.addp.workers.recognition.RecognitionModel;
 import dev.addp.workers.recognition.RecognitionService;
+import dev.addp.workers.recognition.heads.Detection;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -168,7 +171,7 @@ final class BenchCommand {
           System.err.printf("warm-up round %d: JIT compilers busy %.0f%% of one core%n", warmups, 100 * share);
         }
         float[] input = rawInput(alone, data);
-        raw.add(raw(alone, input));
+        raw.add(raw(alone, decoder, input));
         rawDecoded.add(rawDecoded(alone, decoder, input, data));
         int e2eRounds = metrics == MetricsMode.both ? 2 * rounds : rounds;
         for (int r = 0; r < e2eRounds; r++) {
@@ -182,7 +185,7 @@ final class BenchCommand {
             if (scraper != null) scrapes.add(scraper.summary());
           }
           (on ? e2e : e2eOff).add(ips[0]);
-          raw.add(raw(alone, input));
+          raw.add(raw(alone, decoder, input));
           rawDecoded.add(rawDecoded(alone, decoder, input, data));
           System.err.printf("round %d (metrics %s): end to end %.0f images/s (raw before %.0f, after %.0f; with post-processing %.0f)%n",
               r + 1, on ? "on" : "off", ips[0], raw.get(r), raw.get(r + 1), rawDecoded.get(r + 1));
@@ -292,14 +295,17 @@ final class BenchCommand {
       return input;
     }
 
-    /** Images per second of the graph alone on preprocessed inputs (the outputs the tasks need). */
-    private double raw(RecognitionModel c, float[] input) throws Exception {
-      java.util.Set<Task> wanted = java.util.EnumSet.copyOf(tasks);
+    /**
+     * Images per second of the graphs alone on preprocessed inputs (the outputs the tasks need);
+     * with a refine stage, the crop graph's run on every batch's candidate boxes too (finding them
+     * is the first stage's decoding, part of this figure), as the worker runs it.
+     */
+    private double raw(RecognitionModel c, RecognitionDecoder decoder, float[] input) throws Exception {
       long t0 = System.nanoTime();
       int done = 0;
       while (done < images) {
         int m = Math.min(batchSize, images - done);
-        c.run(input, m, wanted);
+        runBatch(c, decoder, input, m);
         done += m;
       }
       return done / ((System.nanoTime() - t0) / 1e9);
@@ -307,19 +313,50 @@ final class BenchCommand {
 
     /** As {@link #raw}, plus the worker's post-processing of every image (labels, boxes, masks as RLE). */
     private double rawDecoded(RecognitionModel c, RecognitionDecoder decoder, float[] input, BenchImages data) throws Exception {
-      java.util.Set<Task> wanted = java.util.EnumSet.copyOf(tasks);
-      dev.addp.avro.ImageRequest req = dev.addp.avro.ImageRequest.newBuilder().setRequestId("raw").setTasks(tasks).setTopK(3).build();
       int w = data.image(0).getWidth();
       int h = data.image(0).getHeight();
       long t0 = System.nanoTime();
       int done = 0;
       while (done < images) {
         int m = Math.min(batchSize, images - done);
-        RecognitionModel.Outputs out = c.run(input, m, wanted);
-        for (int j = 0; j < m; j++) decoder.decode(out, j, req, w, h);
+        RawBatch b = runBatch(c, decoder, input, m);
+        for (int j = 0; j < m; j++) {
+          if (b.probs() == null) {
+            decoder.decode(b.outputs(), j, b.request(), w, h);
+          } else {
+            CropStage.Share s = b.probs().get(j);
+            decoder.decode(b.outputs(), j, b.request(), w, h, b.first()[j], s.probs(), s.offset());
+          }
+        }
         done += m;
       }
       return done / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private record RawBatch(RecognitionModel.Outputs outputs, ImageRequest request, RecognitionDecoder.FirstStage[] first,
+                            List<CropStage.Share> probs) { }
+
+    /** One batch as the worker runs its models: the graph, then (refine stage) the candidates' crops in one run. */
+    private RawBatch runBatch(RecognitionModel c, RecognitionDecoder decoder, float[] input, int m) throws Exception {
+      ImageRequest req = ImageRequest.newBuilder().setRequestId("raw").setTasks(tasks).setTopK(3).build();
+      RecognitionModel.Outputs out = c.run(input, m, java.util.EnumSet.copyOf(tasks));
+      RecognitionDecoder.FirstStage[] first = new RecognitionDecoder.FirstStage[m];
+      if (c.refine() == null) return new RawBatch(out, req, first, null);
+      int len = c.preprocessor().inputLength();
+      List<CropStage.Image> crops = new ArrayList<>(m);
+      for (int j = 0; j < m; j++) {
+        first[j] = decoder.firstStage(out, j, req);
+        List<Detection> boxes = first[j] == null ? List.of() : first[j].toCrop();
+        crops.add(new CropStage.Image(java.util.Arrays.copyOfRange(input, j * len, (j + 1) * len), boxes));
+      }
+      return new RawBatch(out, req, first, cropStage(c).run(crops));
+    }
+
+    private CropStage cropStage;
+
+    private CropStage cropStage(RecognitionModel c) {
+      if (cropStage == null) cropStage = new CropStage(c);
+      return cropStage;
     }
 
     private static String modelName(Path model) { return dev.addp.workers.model.ModelManifest.read(model).name(); }

@@ -12,13 +12,13 @@ import java.util.List;
  * image's model input (the letterboxed canvas the dense graph saw) and all of them go through the
  * crop graph in one run, so a batch costs one dense run plus at most one crop run.
  */
-final class CropStage {
+public final class CropStage {
   private final RecognitionModel model;
   private final CropSampler sampler;
   private final int width;   // probabilities per crop
   private float[] buffer = new float[0];
 
-  CropStage(RecognitionModel model) {
+  public CropStage(RecognitionModel model) {
     this.model = model;
     RecognitionSpec.Refine r = model.refine();
     int size = model.preprocessor().inputSize();
@@ -27,13 +27,13 @@ final class CropStage {
   }
 
   /** One image's boxes and the model input they lie on. */
-  record Image(float[] input, List<Detection> boxes) { }
+  public record Image(float[] input, List<Detection> boxes) { }
 
   /** One image's share of a run's probabilities: its boxes' start at {@code offset}, in box order. */
-  record Share(float[] probs, int offset) { }
+  public record Share(float[] probs, int offset) { }
 
   /** Crops every image's boxes and runs the crop graph once (not at all when there are none) → one share per image. */
-  List<Share> run(List<Image> images) throws OrtException {
+  public List<Share> run(List<Image> images) throws OrtException {
     int n = 0;
     for (Image img : images) n += img.boxes().size();
     if (n == 0) return images.stream().map(img -> new Share(new float[0], 0)).toList();
