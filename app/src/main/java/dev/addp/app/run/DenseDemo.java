@@ -51,9 +51,10 @@ public final class DenseDemo {
       DenseScore score = DenseScore.of(scenes, n, i -> o.results().get(id(i)));
       List<Overlays.Item> cells = new ArrayList<>();
       for (int i = 0; i < Math.min(OVERLAY_CELLS, n); i++) cells.add(new Overlays.Item(scenes.image(i), o.results().get(id(i))));
-      if (!cells.isEmpty()) Overlays.write(cells, 6, 4, out.resolve("overlays.png"));
+      float minBoxScore = Overlays.minDrawnScore(worker.model().refine());
+      if (!cells.isEmpty()) Overlays.write(cells, 6, 4, minBoxScore, out.resolve("overlays.png"));
       figures.put("dense_images", n);
-      figures.put("overlays_min_box_score", Overlays.MIN_DRAWN_SCORE);
+      figures.put("overlays_min_box_score", minBoxScore);
       figures.put("dense_results", o.results().size());
       figures.put("dense_dead_letters", o.deadLetters().size());
       figures.put("det_ap50", score.ap50());

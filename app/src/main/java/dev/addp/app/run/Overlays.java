@@ -19,7 +19,7 @@ import javax.imageio.ImageIO;
 
 /**
  * A grid of images with what came back drawn on them: the per-class masks tinted in their class's
- * colour, the boxes scoring at least {@link #MIN_DRAWN_SCORE} outlined in it with "label score"
+ * colour, the boxes scoring at least a minimum (see {@link #minDrawnScore}) outlined in it with "label score"
  * above. One colour per class id.
  */
 public final class Overlays {
@@ -34,13 +34,22 @@ public final class Overlays {
    * Boxes drawn: the results keep every peak above the manifest's minimum score (low, for AP), and
    * drawing all of them hides the confident ones; the picture shows those scoring at least this.
    */
-  public static final float MIN_DRAWN_SCORE = 0.3f;
+  static final float DEFAULT_MIN_DRAWN_SCORE = 0.3f;
+
+  /**
+   * The least score of a box outlined: with a refine stage, the model's own paint threshold (its
+   * refined scores, peak × class probability, run lower than peaks, and the boxes that painted
+   * masks are the ones to show), else {@link #DEFAULT_MIN_DRAWN_SCORE}.
+   */
+  public static float minDrawnScore(dev.addp.workers.model.RecognitionSpec.Refine refine) {
+    return refine != null && refine.paintMinScore() != null ? refine.paintMinScore().floatValue() : DEFAULT_MIN_DRAWN_SCORE;
+  }
 
   private Overlays() { }
 
   public static Color colour(int classId) { return PALETTE[Math.floorMod(classId, PALETTE.length)]; }
 
-  public static void write(List<Item> items, int columns, int scale, Path file) {
+  public static void write(List<Item> items, int columns, int scale, float minScore, Path file) {
     int cw = items.get(0).image().getWidth() * scale;
     int ch = items.get(0).image().getHeight() * scale;
     int pad = 4;
@@ -50,7 +59,7 @@ public final class Overlays {
     g.setColor(Color.DARK_GRAY);
     g.fillRect(0, 0, sheet.getWidth(), sheet.getHeight());
     for (int i = 0; i < items.size(); i++) {
-      BufferedImage cell = draw(items.get(i), scale);
+      BufferedImage cell = draw(items.get(i), scale, minScore);
       g.drawImage(cell, pad + (i % columns) * (cw + pad), pad + (i / columns) * (ch + pad), null);
     }
     g.dispose();
@@ -62,7 +71,7 @@ public final class Overlays {
   }
 
   /** One image scaled up by {@code scale} (nearest neighbour) with its masks and boxes. */
-  static BufferedImage draw(Item item, int scale) {
+  static BufferedImage draw(Item item, int scale, float minScore) {
     BufferedImage src = item.image();
     int w = src.getWidth();
     int h = src.getHeight();
@@ -86,7 +95,7 @@ public final class Overlays {
     g.setStroke(new BasicStroke(1.5f));
     if (r != null) {
       for (Box b : r.getBoxes()) {
-        if (b.getScore() < MIN_DRAWN_SCORE) continue;
+        if (b.getScore() < minScore) continue;
         Color c = colour(b.getLabelId());
         int bx = Math.round(b.getX() * scale);
         int by = Math.round(b.getY() * scale);
