@@ -51,7 +51,7 @@ public final class RoleRunner implements AutoCloseable {
     KafkaClients plain = new KafkaClients(config);
     this.lag = new ConsumerGroupLag(metrics, plain::admin, () -> plain.groupFreeReader("lag-peek"));
     running.add(lag);
-    this.server = new MetricsServer(metrics, checks, config.get(MetricsServer.HOST, "0.0.0.0"),
+    this.server = new MetricsServer(metrics, checks, config.get(MetricsServer.HOST, MetricsServer.DEFAULT_HOST),
         config.getInt(MetricsServer.PORT, MetricsServer.DEFAULT_PORT));
     running.add(server);
     checks.ready("registry", new RegistryReachable(config));
