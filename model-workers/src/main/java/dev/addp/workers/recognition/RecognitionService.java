@@ -70,8 +70,9 @@ public final class RecognitionService extends WorkerService {
     if (metrics != null) stats.metrics = new RecognitionMetrics(metrics.registry(), model.lineage(), group);
     BatchInference inference = new BatchInference(model, policy.maxBatch(), topics, serdes,
         faults.deadLetters("recognition", workerId), workerId, stats);
-    BatchAssembler assembler = new BatchAssembler(new RecordPreparer(serdes.imageRequest(),
-        new ImageDecoder(new ImageProbe(ImageLimits.from(config))), model), pool, policy);
+    ImageDecoder decoder = new ImageDecoder(new ImageProbe(ImageLimits.from(config)),
+        dev.addp.platform.image.PixelBudget.from(config, ImageLimits.from(config)));
+    BatchAssembler assembler = new BatchAssembler(new RecordPreparer(serdes.imageRequest(), decoder, model), pool, policy);
     RecognitionHandler handler = new RecognitionHandler(assembler, new OrderedCommitter(inference, stats), policy, model, workerId,
         requests, stats);
     Worker worker = new Worker("recognition", group, workerId, WorkerClients.of(clients), topics.prefix(), requests,
