@@ -1,5 +1,6 @@
 package dev.addp.embedded;
 
+import dev.addp.platform.config.Settings;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.kafka.KafkaClients;
 import dev.addp.platform.kafka.Topics;
@@ -12,7 +13,7 @@ import org.apache.kafka.clients.admin.Admin;
  * with the service's topics created. Closing it stops both, also after a failed start.
  */
 public final class EmbeddedStack implements AutoCloseable {
-  private static final String METRICS_PORT = "metrics.http.port";
+  private static final String METRICS_PORT = Settings.METRICS_HTTP_PORT.key();
 
   private final EmbeddedKafka kafka;
   private final EmbeddedSchemaRegistry registry;

@@ -1,5 +1,6 @@
 package dev.addp.app.cli;
 
+import dev.addp.platform.config.Settings;
 import dev.addp.app.security.AccessPlan;
 import dev.addp.app.security.AclText;
 import dev.addp.app.security.ClientAccess;
@@ -52,14 +53,14 @@ final class AclsCommand implements Callable<Integer> {
     }
     if (action.print) {
       System.out.print(format.equals("table") ? AclText.table(plan)
-          : AclText.kafkaAclsScript(plan, config.get(AddpConfig.BOOTSTRAP_SERVERS, "BROKER:9092")));
+          : AclText.kafkaAclsScript(plan, config.get(Settings.BOOTSTRAP_SERVERS, "BROKER:9092")));
       return 0;
     }
     List<AclBinding> bindings = plan.stream().flatMap(c -> c.bindings().stream()).toList();
     try (Admin admin = new KafkaClients(config).admin()) {
       admin.createAcls(bindings).all().get();
     } catch (ExecutionException e) {
-      System.err.println("addp acls: cannot create the ACLs on " + config.get(AddpConfig.BOOTSTRAP_SERVERS, "?") + ": "
+      System.err.println("addp acls: cannot create the ACLs on " + config.get(Settings.BOOTSTRAP_SERVERS, "?") + ": "
           + e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage());
       return 1;
     }

@@ -1,5 +1,6 @@
 package dev.addp.app.cli;
 
+import dev.addp.platform.config.Settings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.addp.app.folder.FolderReport;
@@ -57,7 +58,7 @@ final class AnnotateCommand implements Callable<Integer> {
     Path coco = out.toAbsolutePath();
     Set<String> done = annotatedIn(coco);
     AddpConfig config = connection.load().with("model.dir", model.toString());
-    boolean embedded = config.get(AddpConfig.BOOTSTRAP_SERVERS, "").isBlank();
+    boolean embedded = config.get(Settings.BOOTSTRAP_SERVERS, "").isBlank();
     FolderReport report;
     if (embedded) {
       System.err.println("no cluster configured: starting the embedded stack ...");

@@ -1,5 +1,6 @@
 package dev.addp.app.cli;
 
+import dev.addp.platform.config.Settings;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.addp.app.data.FashionMnistSample;
@@ -93,8 +94,8 @@ final class DemoCommand implements Callable<Integer> {
       roles.awaitReady(Duration.ofSeconds(60));
       System.err.printf("console http://127.0.0.1:%d/console/  metrics %s/metrics  (health %s/health, ready %s/ready)%n",
           roles.status().port(), roles.operations().url(), roles.operations().url(), roles.operations().url());
-      System.err.printf("broker %s, registry %s; sending %d images%n", stack.config().get(AddpConfig.BOOTSTRAP_SERVERS, ""),
-          stack.config().get(AddpConfig.REGISTRY_URL, ""), n);
+      System.err.printf("broker %s, registry %s; sending %d images%n", stack.config().get(Settings.BOOTSTRAP_SERVERS, ""),
+          stack.config().get(Settings.REGISTRY_URL, ""), n);
       RecognitionRoundTrip.Outcome o = new RecognitionRoundTrip(stack.config()).run("fashion-mnist-test", n,
           i -> new RecognitionRoundTrip.Item("fmnist-test-" + i, pngs.get(i), Map.of("label", String.valueOf(data.label(i)))),
           Duration.ofMinutes(10), true);

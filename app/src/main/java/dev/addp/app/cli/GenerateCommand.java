@@ -1,5 +1,6 @@
 package dev.addp.app.cli;
 
+import dev.addp.platform.config.Settings;
 import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.app.run.ContactSheet;
@@ -52,7 +53,7 @@ final class GenerateCommand implements Callable<Integer> {
     String badId = jobId == null ? null : dev.addp.schemas.Identifiers.nameProblem("job_id", jobId);
     if (badId != null) throw new dev.addp.app.folder.CliException("--job-id: " + badId);
     AddpConfig config = connection.load();
-    boolean embedded = config.get(AddpConfig.BOOTSTRAP_SERVERS, "").isBlank();
+    boolean embedded = config.get(Settings.BOOTSTRAP_SERVERS, "").isBlank();
     if (!embedded) return run(config);
     System.err.println("no cluster configured: starting the embedded stack ...");
     AddpConfig base = config.with("model.dir", model.toString()).with("status.http.port", "0").with(AddpConfig.WORKER_ID, "generate-worker");

@@ -1,5 +1,6 @@
 package dev.addp.app.cli;
 
+import dev.addp.platform.config.Settings;
 import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.platform.config.AddpConfig;
@@ -31,8 +32,8 @@ final class ServeCommand implements Callable<Integer> {
     AddpConfig config = connection.load();
     if (createTopics) {
       try (Admin admin = new KafkaClients(config).admin()) {
-        Topics.from(config).createAll(admin, config.getInt(AddpConfig.TOPIC_PARTITIONS, 8),
-            (short) config.getInt(AddpConfig.TOPIC_REPLICATION, 3));
+        Topics.from(config).createAll(admin, config.getInt(Settings.TOPIC_PARTITIONS),
+            (short) config.getInt(Settings.TOPIC_REPLICATION));
       }
     }
     CountDownLatch stop = new CountDownLatch(1);
@@ -48,7 +49,7 @@ final class ServeCommand implements Callable<Integer> {
     try (RoleRunner runner = RoleRunner.start(roles, config)) {
       System.err.println("serving " + roles + " with " + config);
       System.err.println("metrics " + runner.operations().url() + "/metrics, health /health, ready /ready"
-          + (runner.status() == null ? "" : "; console http://" + config.get("status.http.host", "127.0.0.1") + ":" + runner.status().port() + "/console/"));
+          + (runner.status() == null ? "" : "; console http://" + config.get(Settings.STATUS_HTTP_HOST) + ":" + runner.status().port() + "/console/"));
       while (!stop.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
         List<ProcessRole> failed = runner.failed();
         if (!failed.isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.addp.app.cli;
 
+import dev.addp.platform.config.Settings;
 import dev.addp.app.folder.ClusterCheck;
 import dev.addp.app.folder.FolderReport;
 import dev.addp.app.folder.FolderSubmission;
@@ -52,7 +53,7 @@ final class SubmitCommand implements Callable<Integer> {
     AddpConfig config = connection.load().with("model.dir", model.toString());
     Map<String, RecognitionResult> results = new ConcurrentHashMap<>();
     FolderReport report;
-    if (config.get(AddpConfig.BOOTSTRAP_SERVERS, "").isBlank()) {
+    if (config.get(Settings.BOOTSTRAP_SERVERS, "").isBlank()) {
       System.err.println("no cluster configured: starting the embedded stack ...");
       try (EmbeddedStack stack = EmbeddedStack.start(config.with("status.http.port", "0").with(AddpConfig.WORKER_ID, "submit-worker"), 4, BundledRegistry.location());
            RoleRunner roles = RoleRunner.start(List.of(ProcessRole.INGEST, ProcessRole.RECOGNITION, ProcessRole.STATUS), stack.config())) {

@@ -1,5 +1,6 @@
 package dev.addp.app.folder;
 
+import dev.addp.platform.config.Settings;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.kafka.KafkaClients;
 import java.net.URI;
@@ -18,18 +19,18 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
 /** Checks, within seconds, that the configured broker and registry answer, so a client never waits in silence. */
 public final class ClusterCheck {
   /** How long to wait for an answer before saying the broker or registry cannot be reached. */
-  public static final String TIMEOUT_MS = "client.connect.timeout.ms";
+  public static final String TIMEOUT_MS = Settings.CLIENT_CONNECT_TIMEOUT_MS.key();
 
   private ClusterCheck() { }
 
   public static void brokerAndRegistry(AddpConfig config) {
-    Duration wait = Duration.ofMillis(config.getLong(TIMEOUT_MS, 10_000));
+    Duration wait = Duration.ofMillis(config.getLong(Settings.CLIENT_CONNECT_TIMEOUT_MS));
     broker(config, wait);
     registry(config, wait);
   }
 
   static void broker(AddpConfig config, Duration wait) {
-    String servers = config.require(AddpConfig.BOOTSTRAP_SERVERS);
+    String servers = config.require(Settings.BOOTSTRAP_SERVERS);
     Map<String, Object> p = new KafkaClients(config).common();
     p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) wait.toMillis());
     p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) wait.toMillis());
@@ -50,7 +51,7 @@ public final class ClusterCheck {
   }
 
   static void registry(AddpConfig config, Duration wait) {
-    String url = config.require(AddpConfig.REGISTRY_URL);
+    String url = config.require(Settings.REGISTRY_URL);
     try {
       HttpResponse<Void> r = HttpClient.newBuilder().connectTimeout(wait).build().send(
           HttpRequest.newBuilder(URI.create(url.replaceAll("/+$", "") + "/subjects")).timeout(wait).GET().build(),

@@ -1,5 +1,6 @@
 package dev.addp.app.roles;
 
+import dev.addp.platform.config.Settings;
 import dev.addp.connectors.coco.CocoSinkConnector;
 import dev.addp.connectors.imagefolder.ImageFolderSourceConnector;
 import dev.addp.connectors.images.GeneratedImageSinkConnector;
@@ -41,12 +42,12 @@ public final class InProcessConnect implements AutoCloseable {
     config.kafkaPassThrough().forEach((k, v) -> {
       for (String prefix : List.of("", "producer.", "consumer.", "admin.")) worker.put(prefix + k, String.valueOf(v));
     });
-    worker.put("bootstrap.servers", config.require(AddpConfig.BOOTSTRAP_SERVERS));
+    worker.put("bootstrap.servers", config.require(Settings.BOOTSTRAP_SERVERS));
     worker.put("key.converter", "org.apache.kafka.connect.storage.StringConverter");
     worker.put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter");
-    worker.put("offset.storage.file.filename", config.get("connect.offsets.file", defaultOffsetsFile()));
+    worker.put("offset.storage.file.filename", config.get(Settings.CONNECT_OFFSETS_FILE, defaultOffsetsFile()));
     worker.put("offset.flush.interval.ms", "1000");
-    worker.put("listeners", "http://127.0.0.1:" + config.get("connect.rest.port", "0"));
+    worker.put("listeners", "http://127.0.0.1:" + config.getInt(Settings.CONNECT_REST_PORT));
     worker.put("connector.client.config.override.policy", "All"); // the sinks name their groups (sinkGroup)
     worker.put("plugin.discovery", "service_load"); // plugins come from the classpath's service manifests
     worker.put("producer.max.request.size", String.valueOf(Topics.MAX_MESSAGE_BYTES));
@@ -58,7 +59,7 @@ public final class InProcessConnect implements AutoCloseable {
     }
     Connect<StandaloneHerder> connect = new ConnectStandalone().startConnect(worker);
     try {
-      String registryLogin = config.get(AddpConfig.REGISTRY_BASIC_AUTH, "");
+      String registryLogin = config.get(Settings.REGISTRY_BASIC_AUTH, "");
       for (Map.Entry<String, Map<String, String>> c : connectors.entrySet()) {
         Map<String, String> connector = new HashMap<>(c.getValue());
         if (!registryLogin.isBlank()) connector.put(AddpConfig.REGISTRY_BASIC_AUTH, registryLogin); // every connector talks to the registry
@@ -87,27 +88,27 @@ public final class InProcessConnect implements AutoCloseable {
   /** The connectors the configuration asks for, by name. */
   static Map<String, Map<String, String>> connectors(AddpConfig config) {
     Topics topics = Topics.from(config);
-    String registry = config.require(AddpConfig.REGISTRY_URL);
+    String registry = config.require(Settings.REGISTRY_URL);
     Map<String, Map<String, String>> out = new LinkedHashMap<>();
-    String folder = config.get("connect.image.folder", "");
+    String folder = config.get(Settings.CONNECT_IMAGE_FOLDER);
     if (!folder.isBlank()) {
       out.put("image-folder", Map.of("name", "image-folder", "connector.class", ImageFolderSourceConnector.class.getName(),
-          "tasks.max", "1", "folder", folder, "topic", topics.imagesRaw(), "dataset", config.get("connect.dataset", ""),
+          "tasks.max", "1", "folder", folder, "topic", topics.imagesRaw(), "dataset", config.get(Settings.CONNECT_DATASET),
           "registry.url", registry));
     }
-    String coco = config.get("connect.coco.dir", "");
+    String coco = config.get(Settings.CONNECT_COCO_DIR);
     if (!coco.isBlank()) {
-      String name = config.get("connect.coco.name", topics.prefix() + "coco-export");
+      String name = config.get(Settings.CONNECT_COCO_NAME, topics.prefix() + "coco-export");
       Map<String, String> c = new LinkedHashMap<>(Map.of("name", name, "connector.class", CocoSinkConnector.class.getName(),
           "tasks.max", "1", "topics", topics.recognitionResults(), "output.dir", coco, "registry.url", registry,
           "consumer.override.group.id", sinkGroup(name),
-          "datasets", config.get("connect.coco.datasets", ""),
-          "file.template", config.get("connect.coco.file.template", "{dataset}.coco.json")));
-      Path manifest = Path.of(config.get("model.dir", "models/zoo/addp-fmnist"), "manifest.json");
-      c.put("labels.manifest", config.get("connect.coco.labels.manifest", Files.exists(manifest) ? manifest.toString() : ""));
+          "datasets", config.get(Settings.CONNECT_COCO_DATASETS),
+          "file.template", config.get(Settings.CONNECT_COCO_FILE_TEMPLATE)));
+      Path manifest = Path.of(config.get(Settings.MODEL_DIR), "manifest.json");
+      c.put("labels.manifest", config.get(Settings.CONNECT_COCO_LABELS_MANIFEST, Files.exists(manifest) ? manifest.toString() : ""));
       out.put(name, c);
     }
-    String images = config.get("connect.images.dir", "");
+    String images = config.get(Settings.CONNECT_IMAGES_DIR);
     if (!images.isBlank()) {
       String name = imagesSinkName(topics);
       out.put(name, Map.of("name", name, "connector.class", GeneratedImageSinkConnector.class.getName(), "tasks.max", "1",

@@ -1,5 +1,6 @@
 package dev.addp.app.roles;
 
+import dev.addp.platform.config.Settings;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.KafkaClients;
@@ -51,8 +52,8 @@ public final class RoleRunner implements AutoCloseable {
     KafkaClients plain = new KafkaClients(config);
     this.lag = new ConsumerGroupLag(metrics, plain::admin, () -> plain.groupFreeReader("lag-peek"));
     running.add(lag);
-    this.server = new MetricsServer(metrics, checks, config.get(MetricsServer.HOST, MetricsServer.DEFAULT_HOST),
-        config.getInt(MetricsServer.PORT, MetricsServer.DEFAULT_PORT));
+    this.server = new MetricsServer(metrics, checks, config.get(Settings.METRICS_HTTP_HOST),
+        config.getInt(Settings.METRICS_HTTP_PORT));
     running.add(server);
     checks.ready("registry", new RegistryReachable(config));
   }
@@ -60,11 +61,11 @@ public final class RoleRunner implements AutoCloseable {
   public static RoleRunner start(Collection<ProcessRole> roles, AddpConfig config) throws Exception {
     RoleRunner runner = new RoleRunner(config);
     try {
-      if (config.getBoolean(AddpConfig.REGISTRY_AUTO_REGISTER, true)) {
+      if (config.getBoolean(Settings.REGISTRY_AUTO_REGISTER)) {
         ServiceSubjects.registerAll(AvroSerdes.from(config).registry(), Topics.from(config));
       }
       for (ProcessRole role : roles) runner.startOne(role, config);
-      runner.lag.start(Duration.ofMillis(config.getLong(ConsumerGroupLag.INTERVAL, 5000)));
+      runner.lag.start(Duration.ofMillis(config.getLong(Settings.METRICS_LAG_INTERVAL_MS)));
       return runner;
     } catch (Exception e) {
       runner.close();
@@ -104,8 +105,8 @@ public final class RoleRunner implements AutoCloseable {
         StreamsRunner table = streams(JobStatusTopology.build(config, AvroSerdes.from(config)), clients,
             JobStatusTopology.applicationId(config), name);
         health.put(role, table::isLive);
-        status = new JobStatusServer(table.streams(), config.get("status.http.host", "127.0.0.1"),
-            config.getInt("status.http.port", 8088));
+        status = new JobStatusServer(table.streams(), config.get(Settings.STATUS_HTTP_HOST),
+            config.getInt(Settings.STATUS_HTTP_PORT));
         running.add(status);
         // the operator's view: the status process watches every group of the service
         ServiceGroups.all(config).forEach(lag::watch);

@@ -1,5 +1,6 @@
 package dev.addp.app.run;
 
+import dev.addp.platform.config.Settings;
 import dev.addp.app.data.TestScenes;
 import dev.addp.app.eval.DenseScore;
 import dev.addp.avro.Task;
@@ -40,7 +41,7 @@ public final class DenseDemo {
     int n = Math.min(count, scenes.count());
     Map<String, Object> figures = new LinkedHashMap<>();
     try (RecognitionService worker = RecognitionService.start(config.with("model.dir", modelDir.toString())
-        .with(AddpConfig.WORKER_ID, config.get(AddpConfig.WORKER_ID, "demo") + "-dense"))) {
+        .with(AddpConfig.WORKER_ID, config.get(Settings.WORKER_ID, "demo") + "-dense"))) {
       worker.awaitReady(Duration.ofSeconds(60));
       String model = worker.model().lineage().getName();
       System.err.printf("sending %d test scenes with tasks %s to %s%n", n, ALL_TASKS, model);

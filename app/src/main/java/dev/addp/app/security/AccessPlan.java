@@ -1,5 +1,6 @@
 package dev.addp.app.security;
 
+import dev.addp.platform.config.Settings;
 import static org.apache.kafka.common.acl.AclOperation.CREATE;
 import static org.apache.kafka.common.acl.AclOperation.DELETE;
 import static org.apache.kafka.common.acl.AclOperation.DESCRIBE;
@@ -40,7 +41,7 @@ public final class AccessPlan {
   public static final List<String> CLIENTS = List.of("ingest", "recognition", "generation", "status", "connect",
       RecognitionRoundTrip.CLIENT, GenerationClient.CLIENT, DatasetRun.CLIENT, "cancel", "create-topics");
   /** Setting that names a client's principal; the default is {@code User:addp-<client>}. */
-  public static final String PRINCIPAL_KEY = "acls.principal.";
+  public static final String PRINCIPAL_KEY = Settings.ACL_PRINCIPAL.key();
 
   private AccessPlan() { }
 
@@ -147,14 +148,14 @@ public final class AccessPlan {
    */
   private static List<Grant> connect(AddpConfig config, Topics t) {
     List<Grant> g = new ArrayList<>(List.of(Grant.topic(t.imagesRaw(), WRITE)));
-    boolean coco = !config.get("connect.coco.dir", "").isBlank();
+    boolean coco = !config.get(Settings.CONNECT_COCO_DIR).isBlank();
     if (coco) {
       g.add(Grant.topic(t.recognitionResults(), READ));
       g.add(Grant.groupsStartingWith(t.prefix() + "coco-"));
-      String name = config.get("connect.coco.name", t.prefix() + "coco-export");
+      String name = config.get(Settings.CONNECT_COCO_NAME, t.prefix() + "coco-export");
       if (!name.startsWith(t.prefix() + "coco-")) g.add(Grant.group(InProcessConnect.sinkGroup(name)));
     }
-    if (!config.get("connect.images.dir", "").isBlank()) {
+    if (!config.get(Settings.CONNECT_IMAGES_DIR).isBlank()) {
       g.add(Grant.topic(t.generationResults(), READ));
       g.add(Grant.group(InProcessConnect.sinkGroup(InProcessConnect.imagesSinkName(t))));
     }

@@ -1,5 +1,6 @@
 package dev.addp.workers.lifecycle;
 
+import dev.addp.platform.config.Settings;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.kafka.DeadLetters;
 import java.time.Duration;
@@ -11,18 +12,18 @@ import java.time.Duration;
  */
 public record FaultSettings(int maxRetries, Duration retryBackoff, Duration maxRetryBackoff, Duration registryBackoff,
                             int deadLetterMaxOriginalBytes) {
-  public static final String MAX_RETRIES = "worker.retry.max";
-  public static final String RETRY_BACKOFF_MS = "worker.retry.backoff.ms";
-  public static final String MAX_RETRY_BACKOFF_MS = "worker.retry.backoff.max.ms";
-  public static final String REGISTRY_BACKOFF_MS = "worker.registry.backoff.ms";
-  public static final String DEADLETTER_MAX_ORIGINAL_BYTES = "deadletter.max.original.bytes";
+  public static final String MAX_RETRIES = Settings.WORKER_RETRY_MAX.key();
+  public static final String RETRY_BACKOFF_MS = Settings.WORKER_RETRY_BACKOFF_MS.key();
+  public static final String MAX_RETRY_BACKOFF_MS = Settings.WORKER_RETRY_BACKOFF_MAX_MS.key();
+  public static final String REGISTRY_BACKOFF_MS = Settings.WORKER_REGISTRY_BACKOFF_MS.key();
+  public static final String DEADLETTER_MAX_ORIGINAL_BYTES = Settings.DEADLETTER_MAX_ORIGINAL_BYTES.key();
 
   public static FaultSettings from(AddpConfig config) {
-    return new FaultSettings(config.getInt(MAX_RETRIES, 5),
-        Duration.ofMillis(config.getLong(RETRY_BACKOFF_MS, 200)),
-        Duration.ofMillis(config.getLong(MAX_RETRY_BACKOFF_MS, 5_000)),
-        Duration.ofMillis(config.getLong(REGISTRY_BACKOFF_MS, 1_000)),
-        config.getInt(DEADLETTER_MAX_ORIGINAL_BYTES, DeadLetters.DEFAULT_MAX_ORIGINAL_BYTES));
+    return new FaultSettings(config.getInt(Settings.WORKER_RETRY_MAX),
+        Duration.ofMillis(config.getLong(Settings.WORKER_RETRY_BACKOFF_MS)),
+        Duration.ofMillis(config.getLong(Settings.WORKER_RETRY_BACKOFF_MAX_MS)),
+        Duration.ofMillis(config.getLong(Settings.WORKER_REGISTRY_BACKOFF_MS)),
+        config.getInt(Settings.DEADLETTER_MAX_ORIGINAL_BYTES));
   }
 
   /** The wait before retry number {@code attempt} (1-based): doubling from {@link #retryBackoff}, capped. */

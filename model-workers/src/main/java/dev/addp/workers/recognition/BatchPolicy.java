@@ -1,5 +1,6 @@
 package dev.addp.workers.recognition;
 
+import dev.addp.platform.config.Settings;
 import dev.addp.platform.config.AddpConfig;
 
 /**
@@ -9,9 +10,9 @@ import dev.addp.platform.config.AddpConfig;
  */
 public record BatchPolicy(int maxBatch, long maxDelayMs, int maxInFlight) {
   public static BatchPolicy from(AddpConfig c) {
-    int batch = c.getInt("recognition.batch.size", 32);
-    return new BatchPolicy(batch, c.getLong("recognition.batch.max.delay.ms", 10),
-        c.getInt("recognition.max.in.flight", Math.max(4 * batch, 256)));
+    int batch = c.getInt(Settings.RECOGNITION_BATCH_SIZE);
+    return new BatchPolicy(batch, c.getLong(Settings.RECOGNITION_BATCH_MAX_DELAY_MS),
+        c.getInt(Settings.RECOGNITION_MAX_IN_FLIGHT, Math.max(4 * batch, 256)));
   }
 
   public BatchPolicy {

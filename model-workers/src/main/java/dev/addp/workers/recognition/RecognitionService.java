@@ -1,5 +1,6 @@
 package dev.addp.workers.recognition;
 
+import dev.addp.platform.config.Settings;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.image.ImageLimits;
 import dev.addp.platform.image.ImageProbe;
@@ -27,7 +28,7 @@ import java.util.concurrent.Executors;
  * a {@link Worker} whose {@link RecognitionHandler} decodes, batches, runs the model and commits.
  */
 public final class RecognitionService extends WorkerService {
-  public static final String DEFAULT_MODEL_DIR = "models/zoo/addp-fmnist";
+  public static final String DEFAULT_MODEL_DIR = Settings.DEFAULT_MODEL_DIR;
 
   private final RecognitionModel model;
   private final ExecutorService decodePool;
@@ -44,18 +45,18 @@ public final class RecognitionService extends WorkerService {
 
   /** As {@link #start(AddpConfig)}, reporting to {@code metrics} (its Kafka clients' own metrics too) when given. */
   public static RecognitionService start(AddpConfig config, Metrics metrics) throws Exception {
-    Path modelDir = Paths.get(config.get("model.dir", DEFAULT_MODEL_DIR));
-    Device device = Device.valueOf(config.get("model.device", "auto").toUpperCase(Locale.ROOT));
+    Path modelDir = Paths.get(config.get(Settings.MODEL_DIR));
+    Device device = Device.valueOf(config.get(Settings.MODEL_DEVICE).toUpperCase(Locale.ROOT));
     int cores = Runtime.getRuntime().availableProcessors();
     // validated against the session here: a model the workers cannot serve as its manifest says stops start-up
-    RecognitionModel model = new RecognitionModel(modelDir, device, config.getInt("model.intra.op.threads", cores));
-    int decodeThreads = config.getInt("recognition.decode.threads", Math.max(1, cores / 2));
+    RecognitionModel model = new RecognitionModel(modelDir, device, config.getInt(Settings.MODEL_INTRA_OP_THREADS, cores));
+    int decodeThreads = config.getInt(Settings.RECOGNITION_DECODE_THREADS, Math.max(1, cores / 2));
     ExecutorService pool = Executors.newFixedThreadPool(decodeThreads, r -> {
       Thread t = new Thread(r, "recognition-decode");
       t.setDaemon(true);
       return t;
     });
-    String workerId = config.get(AddpConfig.WORKER_ID, "worker-" + UUID.randomUUID().toString().substring(0, 8));
+    String workerId = config.get(Settings.WORKER_ID, "worker-" + UUID.randomUUID().toString().substring(0, 8));
     KafkaClients clients = new KafkaClients(config, metrics);
     AvroSerdes serdes = AvroSerdes.from(config);
     Topics topics = Topics.from(config);

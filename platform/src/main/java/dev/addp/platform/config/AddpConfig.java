@@ -15,20 +15,21 @@ import java.util.TreeMap;
  * Service configuration: a properties file, overridden by environment variables, overridden by
  * explicit settings (CLI). An environment variable {@code ADDP_FOO_BAR} sets key {@code foo.bar}.
  * Keys starting with {@code kafka.} are handed, without the prefix, to every Kafka client
- * (security.protocol, sasl.*, ssl.* ...), so TLS and SASL need no code.
+ * (security.protocol, sasl.*, ssl.* ...), so TLS and SASL need no code. Every key is declared in
+ * {@link Settings}; the typed accessors read a {@link Setting} with its declared default, and
+ * reading a key declared nowhere is refused (a programming error a test catches).
  */
 public final class AddpConfig {
-  public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
-  public static final String REGISTRY_URL = "registry.url";
-  public static final String REGISTRY_BASIC_AUTH = "registry.basic.auth.user.info";
-  public static final String REGISTRY_AUTO_REGISTER = "registry.auto.register";
-  /** How long "no schema with this id" is believed before the registry is asked again. */
-  public static final String REGISTRY_UNKNOWN_ID_TTL_MS = "registry.unknown.id.ttl.ms";
-  public static final String TOPIC_PREFIX = "topic.prefix";
-  public static final String TOPIC_PARTITIONS = "topic.partitions";
-  public static final String TOPIC_REPLICATION = "topic.replication.factor";
-  public static final String WORKER_ID = "worker.id";
-  public static final String KAFKA_PREFIX = "kafka.";
+  public static final String BOOTSTRAP_SERVERS = Settings.BOOTSTRAP_SERVERS.key();
+  public static final String REGISTRY_URL = Settings.REGISTRY_URL.key();
+  public static final String REGISTRY_BASIC_AUTH = Settings.REGISTRY_BASIC_AUTH.key();
+  public static final String REGISTRY_AUTO_REGISTER = Settings.REGISTRY_AUTO_REGISTER.key();
+  public static final String REGISTRY_UNKNOWN_ID_TTL_MS = Settings.REGISTRY_UNKNOWN_ID_TTL_MS.key();
+  public static final String TOPIC_PREFIX = Settings.TOPIC_PREFIX.key();
+  public static final String TOPIC_PARTITIONS = Settings.TOPIC_PARTITIONS.key();
+  public static final String TOPIC_REPLICATION = Settings.TOPIC_REPLICATION.key();
+  public static final String WORKER_ID = Settings.WORKER_ID.key();
+  public static final String KAFKA_PREFIX = Settings.KAFKA.key();
 
   private final Map<String, String> values;
 
@@ -54,7 +55,10 @@ public final class AddpConfig {
       if (k.startsWith("ADDP_") && k.length() > 5) v.put(k.substring(5).toLowerCase(Locale.ROOT).replace('_', '.'), val);
     });
     v.putAll(overrides);
-    return new AddpConfig(v);
+    AddpConfig config = new AddpConfig(v);
+    String problem = Settings.firstProblem(config);
+    if (problem != null) throw new IllegalArgumentException(problem);
+    return config;
   }
 
   public AddpConfig with(String key, String value) {
@@ -63,10 +67,47 @@ public final class AddpConfig {
     return new AddpConfig(v);
   }
 
-  public String get(String key, String fallback) { return values.getOrDefault(key, fallback); }
+  /** The value set, or the setting's declared default (null when it has none). */
+  public String get(Setting setting) { return get(setting, setting.defaultValue()); }
+
+  /** The value set, or {@code fallback}: for a setting whose default is computed at run time. */
+  public String get(Setting setting, String fallback) { return values.getOrDefault(setting.key(), fallback); }
+
+  public int getInt(Setting setting) { return getInt(setting.key(), Integer.parseInt(declaredDefault(setting))); }
+
+  public int getInt(Setting setting, int computedDefault) { return getInt(setting.key(), computedDefault); }
+
+  public long getLong(Setting setting) { return getLong(setting.key(), Long.parseLong(declaredDefault(setting))); }
+
+  public long getLong(Setting setting, long computedDefault) { return getLong(setting.key(), computedDefault); }
+
+  public boolean getBoolean(Setting setting) { return getBoolean(setting.key(), Boolean.parseBoolean(declaredDefault(setting))); }
+
+  /** A comma-separated value, trimmed, without empty entries. */
+  public java.util.List<String> getList(Setting setting) {
+    return java.util.Arrays.stream(get(setting, setting.defaultValue() == null ? "" : setting.defaultValue()).split(","))
+        .map(String::trim).filter(s -> !s.isEmpty()).toList();
+  }
+
+  public String require(Setting setting) { return require(setting.key()); }
+
+  private static String declaredDefault(Setting setting) {
+    if (setting.defaultValue() == null) throw new IllegalStateException("setting '" + setting.key() + "' has no declared default: pass one");
+    return setting.defaultValue();
+  }
+
+  public String get(String key, String fallback) { return values.getOrDefault(declared(key), fallback); }
+
+  /** {@code key}, when {@link Settings} declares it (or its family, as {@code kafka.*}). */
+  private static String declared(String key) {
+    if (Settings.find(key).isEmpty()) {
+      throw new IllegalArgumentException("setting '" + key + "' is read but declared nowhere: declare it in " + Settings.class.getName());
+    }
+    return key;
+  }
 
   public String require(String key) {
-    String v = values.get(key);
+    String v = values.get(declared(key));
     if (v == null || v.isBlank()) {
       throw new IllegalArgumentException("missing setting '" + key + "' (config file, or environment ADDP_"
           + key.toUpperCase(Locale.ROOT).replace('.', '_') + ")");
@@ -75,7 +116,7 @@ public final class AddpConfig {
   }
 
   public int getInt(String key, int fallback) {
-    String v = values.get(key);
+    String v = values.get(declared(key));
     try {
       return v == null ? fallback : Integer.parseInt(v.trim());
     } catch (NumberFormatException e) {
@@ -84,7 +125,7 @@ public final class AddpConfig {
   }
 
   public long getLong(String key, long fallback) {
-    String v = values.get(key);
+    String v = values.get(declared(key));
     try {
       return v == null ? fallback : Long.parseLong(v.trim());
     } catch (NumberFormatException e) {
@@ -93,7 +134,7 @@ public final class AddpConfig {
   }
 
   public boolean getBoolean(String key, boolean fallback) {
-    String v = values.get(key);
+    String v = values.get(declared(key));
     return v == null ? fallback : Boolean.parseBoolean(v.trim());
   }
 

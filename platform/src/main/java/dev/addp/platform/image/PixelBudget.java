@@ -11,7 +11,7 @@ import java.util.concurrent.Semaphore;
  * when the budget is below {@code image.max.pixels}) decodes alone.
  */
 public final class PixelBudget {
-  public static final String SETTING = "image.decode.budget.pixels";
+  public static final String SETTING = dev.addp.platform.config.Settings.IMAGE_DECODE_BUDGET_PIXELS.key();
 
   private final int capacity;
   private final Semaphore permits;

@@ -1,5 +1,6 @@
 package dev.addp.platform.kafka;
 
+import dev.addp.platform.config.Settings;
 import dev.addp.avro.CancelCommand;
 import dev.addp.avro.DeadLetter;
 import dev.addp.avro.GenerationEvent;
@@ -31,11 +32,11 @@ public final class AvroSerdes {
   }
 
   public static AvroSerdes from(AddpConfig config) {
-    return new AvroSerdes(new SchemaRegistryClient(config.require(AddpConfig.REGISTRY_URL),
-        config.get(AddpConfig.REGISTRY_BASIC_AUTH, null), Duration.ofSeconds(10), RegistryRetry.DEFAULT,
-        Duration.ofMillis(config.getLong(AddpConfig.REGISTRY_UNKNOWN_ID_TTL_MS, SchemaRegistryClient.DEFAULT_UNKNOWN_ID_TTL.toMillis())),
+    return new AvroSerdes(new SchemaRegistryClient(config.require(Settings.REGISTRY_URL),
+        config.get(Settings.REGISTRY_BASIC_AUTH), Duration.ofSeconds(10), RegistryRetry.DEFAULT,
+        Duration.ofMillis(config.getLong(Settings.REGISTRY_UNKNOWN_ID_TTL_MS)),
         System::nanoTime),
-        config.getBoolean(AddpConfig.REGISTRY_AUTO_REGISTER, true));
+        config.getBoolean(Settings.REGISTRY_AUTO_REGISTER));
   }
 
   public SchemaRegistryClient registry() { return registry; }

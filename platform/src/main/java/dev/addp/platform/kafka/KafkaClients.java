@@ -1,5 +1,6 @@
 package dev.addp.platform.kafka;
 
+import dev.addp.platform.config.Settings;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.metrics.Metrics;
 import java.util.HashMap;
@@ -22,7 +23,7 @@ import org.apache.kafka.streams.StreamsConfig;
  */
 public final class KafkaClients {
   /** Where Kafka Streams keeps local state; default {@code <java.io.tmpdir>/addp-streams/<cluster id>}. */
-  public static final String STREAMS_STATE_DIR = "streams.state.dir";
+  public static final String STREAMS_STATE_DIR = Settings.STREAMS_STATE_DIR.key();
 
   private final AddpConfig config;
   private final Metrics metrics;
@@ -42,7 +43,7 @@ public final class KafkaClients {
 
   public Map<String, Object> common() {
     Map<String, Object> p = new HashMap<>(config.kafkaPassThrough());
-    p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.require(AddpConfig.BOOTSTRAP_SERVERS));
+    p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.require(Settings.BOOTSTRAP_SERVERS));
     return p;
   }
 
@@ -154,7 +155,7 @@ public final class KafkaClients {
     p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), Topics.MAX_MESSAGE_BYTES);
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Topics.MAX_MESSAGE_BYTES);
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-    p.putIfAbsent(StreamsConfig.STATE_DIR_CONFIG, config.get(STREAMS_STATE_DIR, defaultStateDir().toString()));
+    p.putIfAbsent(StreamsConfig.STATE_DIR_CONFIG, config.get(Settings.STREAMS_STATE_DIR, defaultStateDir().toString()));
     return p;
   }
 
@@ -169,7 +170,7 @@ public final class KafkaClients {
       String clusterId = admin.describeCluster().clusterId().get(30, java.util.concurrent.TimeUnit.SECONDS);
       return java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "addp-streams", clusterId);
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      throw new IllegalStateException("cannot reach the Kafka cluster at " + config.require(AddpConfig.BOOTSTRAP_SERVERS) + " to learn its id: "
+      throw new IllegalStateException("cannot reach the Kafka cluster at " + config.require(Settings.BOOTSTRAP_SERVERS) + " to learn its id: "
           + (e.getCause() == null ? e : e.getCause()).getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -1,5 +1,6 @@
 package dev.addp.platform.kafka;
 
+import dev.addp.platform.config.Settings;
 import dev.addp.platform.config.AddpConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +28,7 @@ public record Topics(String prefix, List<String> routedModels) {
     long size = (long) (key == null ? 0 : key.length) + (value == null ? 0 : value.length) + RECORD_OVERHEAD_BYTES;
     return size <= MAX_MESSAGE_BYTES;
   }
-  public static final String ROUTED_MODELS = "recognition.routed.models";
+  public static final String ROUTED_MODELS = Settings.RECOGNITION_ROUTED_MODELS.key();
 
   public Topics(String prefix) { this(prefix, List.of()); }
 
@@ -36,9 +37,9 @@ public record Topics(String prefix, List<String> routedModels) {
   }
 
   public static Topics from(AddpConfig config) {
-    List<String> routed = java.util.Arrays.stream(config.get(ROUTED_MODELS, "").split(","))
+    List<String> routed = java.util.Arrays.stream(config.get(Settings.RECOGNITION_ROUTED_MODELS).split(","))
         .map(String::trim).filter(s -> !s.isEmpty()).toList();
-    return new Topics(config.get(AddpConfig.TOPIC_PREFIX, "addp."), routed);
+    return new Topics(config.get(Settings.TOPIC_PREFIX), routed);
   }
 
   /** Where requests for {@code model} (null = the default model) go: its own topic if routed, else the shared one. */

@@ -1,5 +1,6 @@
 package dev.addp.platform.metrics;
 
+import dev.addp.platform.config.Settings;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import java.time.Duration;
@@ -37,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * on.
  */
 public final class ConsumerGroupLag implements AutoCloseable {
-  public static final String INTERVAL = "metrics.lag.interval.ms";
+  public static final String INTERVAL = Settings.METRICS_LAG_INTERVAL_MS.key();
   private static final Logger log = LoggerFactory.getLogger(ConsumerGroupLag.class);
   private static final Duration PEEK_TIMEOUT = Duration.ofSeconds(2);
 

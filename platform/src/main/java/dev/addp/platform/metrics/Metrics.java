@@ -1,5 +1,6 @@
 package dev.addp.platform.metrics;
 
+import dev.addp.platform.config.Settings;
 import dev.addp.platform.config.AddpConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -38,7 +39,7 @@ import org.apache.kafka.streams.KafkaStreams;
  * no-op.
  */
 public final class Metrics implements AutoCloseable {
-  public static final String ENABLED = "metrics.enabled";
+  public static final String ENABLED = Settings.METRICS_ENABLED.key();
 
   private final CompositeMeterRegistry registry = new CompositeMeterRegistry();
   private final PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -55,7 +56,7 @@ public final class Metrics implements AutoCloseable {
     }
   }
 
-  public static Metrics from(AddpConfig config) { return new Metrics(config.getBoolean(ENABLED, true)); }
+  public static Metrics from(AddpConfig config) { return new Metrics(config.getBoolean(Settings.METRICS_ENABLED)); }
 
   /** Meters that record nothing (tools, tests that do not look at metrics). */
   public static Metrics disabled() { return new Metrics(false); }

@@ -1,5 +1,6 @@
 package dev.addp.platform.metrics;
 
+import dev.addp.platform.config.Settings;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -15,8 +16,8 @@ import java.util.concurrent.Executors;
  * role can serve); a failing check answers 503 with the names of the checks that fail.
  */
 public final class MetricsServer implements AutoCloseable {
-  public static final String HOST = "metrics.http.host";
-  public static final String PORT = "metrics.http.port";
+  public static final String HOST = Settings.METRICS_HTTP_HOST.key();
+  public static final String PORT = Settings.METRICS_HTTP_PORT.key();
   public static final int DEFAULT_PORT = 9464;
   /** Loopback unless configured: a scraper elsewhere needs {@code metrics.http.host=0.0.0.0} (or an address) set on purpose. */
   public static final String DEFAULT_HOST = "127.0.0.1";

@@ -1,5 +1,6 @@
 package dev.addp.platform.metrics;
 
+import dev.addp.platform.config.Settings;
 import dev.addp.platform.config.AddpConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,9 +24,9 @@ public final class RegistryReachable implements BooleanSupplier {
   private boolean last;
 
   public RegistryReachable(AddpConfig config) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(config.require(AddpConfig.REGISTRY_URL).replaceAll("/+$", "") + "/subjects"))
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(config.require(Settings.REGISTRY_URL).replaceAll("/+$", "") + "/subjects"))
         .timeout(Duration.ofSeconds(2)).GET();
-    String auth = config.get(AddpConfig.REGISTRY_BASIC_AUTH, "");
+    String auth = config.get(Settings.REGISTRY_BASIC_AUTH, "");
     if (!auth.isBlank()) {
       b.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(auth.getBytes(StandardCharsets.UTF_8)));
     }

@@ -1,5 +1,6 @@
 package dev.addp.processors.console;
 
+import dev.addp.platform.config.Settings;
 import com.sun.net.httpserver.HttpExchange;
 import dev.addp.platform.config.AddpConfig;
 import java.net.URI;
@@ -27,8 +28,8 @@ import java.util.stream.Stream;
  * hostname rebound to this machine, cannot act with the operator's session.
  */
 public final class OperatorLogin {
-  public static final String TOKEN = "console.operator.token";
-  public static final String ALLOWED_HOSTS = "console.allowed.hosts";
+  public static final String TOKEN = Settings.CONSOLE_OPERATOR_TOKEN.key();
+  public static final String ALLOWED_HOSTS = Settings.CONSOLE_ALLOWED_HOSTS.key();
   static final String COOKIE = "addp_console_session";
   static final Duration SESSION_TTL = Duration.ofHours(12);
   static final int MAX_SESSIONS = 256;
@@ -52,11 +53,11 @@ public final class OperatorLogin {
   }
 
   public static OperatorLogin from(AddpConfig config) {
-    Set<String> hosts = Stream.of(config.get(ALLOWED_HOSTS, "").split(",")).map(String::trim).filter(s -> !s.isEmpty())
+    Set<String> hosts = Stream.of(config.get(Settings.CONSOLE_ALLOWED_HOSTS).split(",")).map(String::trim).filter(s -> !s.isEmpty())
         .collect(Collectors.toSet());
-    String bound = config.get("status.http.host", "127.0.0.1");
+    String bound = config.get(Settings.STATUS_HTTP_HOST);
     if (!bound.equals("0.0.0.0") && !bound.equals("::")) hosts.add(bound);
-    return new OperatorLogin(config.get(TOKEN, null), hosts, System::nanoTime);
+    return new OperatorLogin(config.get(Settings.CONSOLE_OPERATOR_TOKEN), hosts, System::nanoTime);
   }
 
   public boolean enabled() { return token != null; }

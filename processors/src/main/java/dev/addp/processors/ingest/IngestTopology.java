@@ -1,5 +1,6 @@
 package dev.addp.processors.ingest;
 
+import dev.addp.platform.config.Settings;
 import dev.addp.avro.DeadLetter;
 import dev.addp.avro.ImageRequest;
 import dev.addp.platform.config.AddpConfig;
@@ -31,7 +32,7 @@ import org.apache.kafka.streams.kstream.Produced;
 public final class IngestTopology {
   /** The Streams application id: its consumer group, transactional ids and internal topics. */
   public static String applicationId(AddpConfig config) {
-    return config.get("ingest.application.id", Topics.from(config).prefix() + "ingest");
+    return config.get(Settings.INGEST_APPLICATION_ID, Topics.from(config).prefix() + "ingest");
   }
 
   private IngestTopology() { }
@@ -43,12 +44,12 @@ public final class IngestTopology {
   public static Topology build(AddpConfig config, AvroSerdes serdes, IngestMetrics metrics) {
     Topics topics = Topics.from(config);
     ImageLimits limits = ImageLimits.from(config);
-    List<java.nio.file.Path> uriRoots = Arrays.stream(config.get("image.uri.roots", "").split(","))
+    List<java.nio.file.Path> uriRoots = Arrays.stream(config.get(Settings.IMAGE_URI_ROOTS).split(","))
         .map(String::trim).filter(s -> !s.isEmpty()).map(Paths::get).toList();
     ImageSource source = new ImageSource(uriRoots, limits.maxBytes());
     ImageProbe probe = new ImageProbe(limits);
-    DeadLetters deadLetters = new DeadLetters("ingest", config.get(AddpConfig.WORKER_ID, applicationId(config)),
-        config.getInt("deadletter.max.original.bytes", DeadLetters.DEFAULT_MAX_ORIGINAL_BYTES));
+    DeadLetters deadLetters = new DeadLetters("ingest", config.get(Settings.WORKER_ID, applicationId(config)),
+        config.getInt(Settings.DEADLETTER_MAX_ORIGINAL_BYTES));
 
     StreamsBuilder builder = new StreamsBuilder();
     builder.stream(topics.imagesRaw(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))

@@ -1,5 +1,6 @@
 package dev.addp.processors.status;
 
+import dev.addp.platform.config.Settings;
 import dev.addp.avro.GenerationEvent;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.kafka.AvroSerdes;
@@ -22,7 +23,7 @@ public final class JobStatusTopology {
   private JobStatusTopology() { }
 
   public static String applicationId(AddpConfig config) {
-    return config.get("status.application.id", Topics.from(config).prefix() + "job-status");
+    return config.get(Settings.STATUS_APPLICATION_ID, Topics.from(config).prefix() + "job-status");
   }
 
   public static Topology build(AddpConfig config, AvroSerdes serdes) {

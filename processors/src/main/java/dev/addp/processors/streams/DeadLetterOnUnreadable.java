@@ -1,5 +1,6 @@
 package dev.addp.processors.streams;
 
+import dev.addp.platform.config.Settings;
 import dev.addp.avro.DeadLetter;
 import dev.addp.avro.ErrorType;
 import dev.addp.platform.config.AddpConfig;
@@ -47,8 +48,8 @@ public final class DeadLetterOnUnreadable implements DeserializationExceptionHan
    * of stage {@code applicationId}, counted in {@code addp_streams_dead_letters_total{application, reason}}.
    */
   public static Map<String, Object> settings(AddpConfig config, String applicationId, AvroSerdes serdes, MeterRegistry registry) {
-    DeadLetters deadLetters = new DeadLetters(applicationId, config.get(AddpConfig.WORKER_ID, applicationId),
-        config.getInt("deadletter.max.original.bytes", DeadLetters.DEFAULT_MAX_ORIGINAL_BYTES));
+    DeadLetters deadLetters = new DeadLetters(applicationId, config.get(Settings.WORKER_ID, applicationId),
+        config.getInt(Settings.DEADLETTER_MAX_ORIGINAL_BYTES));
     Consumer<String> counter = reason -> Counter.builder("addp.streams.dead.letters")
         .description("records a Streams application could not read, dead-lettered, by typed reason")
         .tag("application", applicationId).tag("reason", reason).register(registry).increment();

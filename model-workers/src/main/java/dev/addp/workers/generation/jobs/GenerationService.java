@@ -1,5 +1,6 @@
 package dev.addp.workers.generation.jobs;
 
+import dev.addp.platform.config.Settings;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.KafkaClients;
@@ -36,18 +37,18 @@ public final class GenerationService extends WorkerService {
 
   /** As {@link #start(AddpConfig)}, reporting to {@code metrics} (its Kafka clients' own metrics too) when given. */
   public static GenerationService start(AddpConfig config, dev.addp.platform.metrics.Metrics metrics) throws Exception {
-    Path modelDir = Path.of(config.get("model.dir", RecognitionService.DEFAULT_MODEL_DIR));
-    Device device = Device.valueOf(config.get("model.device", "auto").toUpperCase(Locale.ROOT));
+    Path modelDir = Path.of(config.get(Settings.MODEL_DIR));
+    Device device = Device.valueOf(config.get(Settings.MODEL_DEVICE).toUpperCase(Locale.ROOT));
     GenerationModel model = new GenerationModel(modelDir, device,
-        config.getInt("model.intra.op.threads", Runtime.getRuntime().availableProcessors()));
-    GenerationLoop loop = new GenerationLoop(model, config.getInt("generation.batch.size", 64));
-    String workerId = config.get(AddpConfig.WORKER_ID, "worker-" + UUID.randomUUID().toString().substring(0, 8));
+        config.getInt(Settings.MODEL_INTRA_OP_THREADS, Runtime.getRuntime().availableProcessors()));
+    GenerationLoop loop = new GenerationLoop(model, config.getInt(Settings.GENERATION_BATCH_SIZE));
+    String workerId = config.get(Settings.WORKER_ID, "worker-" + UUID.randomUUID().toString().substring(0, 8));
     KafkaClients clients = new KafkaClients(config, metrics);
     Topics topics = Topics.from(config);
     FaultSettings faults = FaultSettings.from(config);
     FaultCounts faultCounts = new FaultCounts();
     GenerationHandler handler = GenerationHandler.create(clients, AvroSerdes.from(config), loop, workerId,
-        config.getLong("generation.aging.ms", 10_000), config.getLong("generation.commit.interval.ms", 1000), faults, faultCounts);
+        config.getLong(Settings.GENERATION_AGING_MS), config.getLong(Settings.GENERATION_COMMIT_INTERVAL_MS), faults, faultCounts);
     Worker worker = new Worker("generation", workerId, WorkerClients.of(clients), topics.prefix(), topics.generationRequests(),
         MAX_POLL_RECORDS, faults, faultCounts, handler);
     GenerationService service = new GenerationService(model, worker);
