@@ -60,7 +60,7 @@ class DenseRecognitionIT {
   @BeforeAll
   static void denseModelPresent() {
     Path dir = TestModels.denseModelDir();
-    assumeTrue(Files.isRegularFile(dir.resolve("manifest.json")), "no dense model at " + dir.toAbsolutePath() + " (issue 9 export not in this checkout)");
+    assumeTrue(Files.isRegularFile(dir.resolve("manifest.json")), "no dense model at " + dir.toAbsolutePath());
     assumeTrue(TestScenes.present(TestModels.scenesDir()), "no test scenes at " + TestModels.scenesDir().toAbsolutePath());
     dense = ModelManifest.read(dir);
   }

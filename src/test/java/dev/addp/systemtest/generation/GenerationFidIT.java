@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
-import dev.addp.app.run.FrechetDistance;
 import dev.addp.app.run.GenerationClient;
 import dev.addp.app.run.GenerationClient.JobOutcome;
 import dev.addp.avro.GenerationRequest;
@@ -17,7 +16,6 @@ import dev.addp.systemtest.support.SharedEmbeddedStack;
 import dev.addp.systemtest.support.TestModels;
 import dev.addp.systemtest.support.TestTopics;
 import dev.addp.workers.onnx.Device;
-import dev.addp.workers.recognition.Classifier;
 import java.io.ByteArrayInputStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,7 +58,7 @@ class GenerationFidIT {
 
     JsonNode manifest = new ObjectMapper().readTree(TestModels.modelDir().resolve("manifest.json").toFile());
     double reference = manifest.at("/metrics/fid_addp_500").asDouble();
-    try (Classifier classifier = new Classifier(TestModels.modelDir(), Device.CPU, 2)) {
+    try (FidClassifier classifier = new FidClassifier(TestModels.modelDir(), Device.CPU, 2)) {
       List<float[]> inputs = new ArrayList<>();
       for (GenerationResult r : results) {
         float[] in = new float[classifier.preprocessor().inputLength()];

@@ -20,11 +20,9 @@ import dev.addp.workers.generation.StreamSeeds;
 import dev.addp.workers.generation.Uniforms;
 import dev.addp.workers.onnx.Device;
 import dev.addp.avro.Task;
-import dev.addp.workers.recognition.CropStage;
-import dev.addp.workers.recognition.RecognitionDecoder;
+import dev.addp.workers.recognition.RecognitionPipeline;
 import dev.addp.workers.recognition.RecognitionModel;
 import dev.addp.workers.recognition.RecognitionService;
-import dev.addp.workers.recognition.heads.Detection;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -158,7 +156,7 @@ final class BenchCommand {
           throw new IllegalArgumentException(model + " has no head for " + tasks.stream().filter(t -> !alone.tasks().contains(t)).toList()
               + " (it serves " + alone.tasks() + ")");
         }
-        RecognitionDecoder decoder = new RecognitionDecoder(alone.manifest(), alone.spec());
+        RecognitionPipeline pipeline = new RecognitionPipeline(alone);
         roles.awaitReady(Duration.ofSeconds(60));
         String metricsUrl = roles.operations().url() + "/metrics";
         System.err.println("metrics " + metricsUrl + (metrics == MetricsMode.off ? " (off)" : ""));
@@ -170,9 +168,9 @@ final class BenchCommand {
           share = jit.shareDuring(() -> endToEnd(trip, pngs, dataset)); // same code as measured, progress bar included
           System.err.printf("warm-up round %d: JIT compilers busy %.0f%% of one core%n", warmups, 100 * share);
         }
-        float[] input = rawInput(alone, data);
-        raw.add(raw(alone, decoder, input));
-        rawDecoded.add(rawDecoded(alone, decoder, input, data));
+        List<float[]> input = rawInput(alone, data);
+        raw.add(raw(pipeline, input));
+        rawDecoded.add(rawDecoded(pipeline, input, data));
         int e2eRounds = metrics == MetricsMode.both ? 2 * rounds : rounds;
         for (int r = 0; r < e2eRounds; r++) {
           String dataset = "bench" + r;
@@ -185,8 +183,8 @@ final class BenchCommand {
             if (scraper != null) scrapes.add(scraper.summary());
           }
           (on ? e2e : e2eOff).add(ips[0]);
-          raw.add(raw(alone, decoder, input));
-          rawDecoded.add(rawDecoded(alone, decoder, input, data));
+          raw.add(raw(pipeline, input));
+          rawDecoded.add(rawDecoded(pipeline, input, data));
           System.err.printf("round %d (metrics %s): end to end %.0f images/s (raw before %.0f, after %.0f; with post-processing %.0f)%n",
               r + 1, on ? "on" : "off", ips[0], raw.get(r), raw.get(r + 1), rawDecoded.get(r + 1));
         }
@@ -287,76 +285,55 @@ final class BenchCommand {
     }
 
     /** One batch of preprocessed sample images, run once so the session is warm. */
-    private float[] rawInput(RecognitionModel c, BenchImages data) throws Exception {
+    /** One batch of preprocessed images, the first {@code batchSize} of the data set (cycled), run once to warm the graph. */
+    private List<float[]> rawInput(RecognitionModel c, BenchImages data) throws Exception {
       int len = c.preprocessor().inputLength();
-      float[] input = new float[batchSize * len];
-      for (int j = 0; j < batchSize; j++) c.preprocessor().write(data.image(j % data.count()), input, j * len);
-      c.run(input, batchSize, java.util.EnumSet.copyOf(tasks));
+      List<float[]> input = new ArrayList<>(batchSize);
+      for (int j = 0; j < batchSize; j++) {
+        float[] one = new float[len];
+        c.preprocessor().write(data.image(j % data.count()), one, 0);
+        input.add(one);
+      }
+      new RecognitionPipeline(c).run(input, requests(batchSize));
       return input;
     }
 
+    /** {@code m} requests with the bench's tasks, as the worker's batch would hold them. */
+    private List<ImageRequest> requests(int m) {
+      ImageRequest req = ImageRequest.newBuilder().setRequestId("raw").setTasks(tasks).setTopK(3).build();
+      return java.util.Collections.nCopies(m, req);
+    }
+
     /**
-     * Images per second of the graphs alone on preprocessed inputs (the outputs the tasks need);
-     * with a refine stage, the crop graph's run on every batch's candidate boxes too (finding them
-     * is the first stage's decoding, part of this figure), as the worker runs it.
+     * Images per second of the graphs alone on preprocessed inputs, through the worker's own
+     * {@link RecognitionPipeline}: the outputs the tasks need, each image's first stage and, with a
+     * refine stage, the crop graph's run on every batch's candidate boxes.
      */
-    private double raw(RecognitionModel c, RecognitionDecoder decoder, float[] input) throws Exception {
+    private double raw(RecognitionPipeline pipeline, List<float[]> input) throws Exception {
       long t0 = System.nanoTime();
       int done = 0;
       while (done < images) {
         int m = Math.min(batchSize, images - done);
-        runBatch(c, decoder, input, m);
+        pipeline.run(input.subList(0, m), requests(m));
         done += m;
       }
       return done / ((System.nanoTime() - t0) / 1e9);
     }
 
     /** As {@link #raw}, plus the worker's post-processing of every image (labels, boxes, masks as RLE). */
-    private double rawDecoded(RecognitionModel c, RecognitionDecoder decoder, float[] input, BenchImages data) throws Exception {
+    private double rawDecoded(RecognitionPipeline pipeline, List<float[]> input, BenchImages data) throws Exception {
       int w = data.image(0).getWidth();
       int h = data.image(0).getHeight();
       long t0 = System.nanoTime();
       int done = 0;
       while (done < images) {
         int m = Math.min(batchSize, images - done);
-        RawBatch b = runBatch(c, decoder, input, m);
-        for (int j = 0; j < m; j++) {
-          if (b.probs() == null) {
-            decoder.decode(b.outputs(), j, b.request(), w, h);
-          } else {
-            CropStage.Share s = b.probs().get(j);
-            decoder.decode(b.outputs(), j, b.request(), w, h, b.first()[j], s.probs(), s.offset());
-          }
-        }
+        List<ImageRequest> reqs = requests(m);
+        RecognitionPipeline.Batch b = pipeline.run(input.subList(0, m), reqs);
+        for (int j = 0; j < m; j++) pipeline.decode(b.images().get(j), reqs.get(j), w, h);
         done += m;
       }
       return done / ((System.nanoTime() - t0) / 1e9);
-    }
-
-    private record RawBatch(RecognitionModel.Outputs outputs, ImageRequest request, RecognitionDecoder.FirstStage[] first,
-                            List<CropStage.Share> probs) { }
-
-    /** One batch as the worker runs its models: the graph, then (refine stage) the candidates' crops in one run. */
-    private RawBatch runBatch(RecognitionModel c, RecognitionDecoder decoder, float[] input, int m) throws Exception {
-      ImageRequest req = ImageRequest.newBuilder().setRequestId("raw").setTasks(tasks).setTopK(3).build();
-      RecognitionModel.Outputs out = c.run(input, m, java.util.EnumSet.copyOf(tasks));
-      RecognitionDecoder.FirstStage[] first = new RecognitionDecoder.FirstStage[m];
-      if (c.refine() == null) return new RawBatch(out, req, first, null);
-      int len = c.preprocessor().inputLength();
-      List<CropStage.Image> crops = new ArrayList<>(m);
-      for (int j = 0; j < m; j++) {
-        first[j] = decoder.firstStage(out, j, req);
-        List<Detection> boxes = first[j] == null ? List.of() : first[j].toCrop();
-        crops.add(new CropStage.Image(java.util.Arrays.copyOfRange(input, j * len, (j + 1) * len), boxes));
-      }
-      return new RawBatch(out, req, first, cropStage(c).run(crops));
-    }
-
-    private CropStage cropStage;
-
-    private CropStage cropStage(RecognitionModel c) {
-      if (cropStage == null) cropStage = new CropStage(c);
-      return cropStage;
     }
 
     private static String modelName(Path model) { return dev.addp.workers.model.ModelManifest.read(model).name(); }

@@ -42,8 +42,14 @@ public record ModelManifest(String name, String version, String description, Map
     return g;
   }
 
-  /** The recognition block, or {@link RecognitionSpec#legacy} when the manifest predates it. */
-  public RecognitionSpec recognitionSpec() { return recognition != null ? recognition : RecognitionSpec.legacy(this); }
+  /** The recognition block: which graph recognises images and how its heads decode. */
+  public RecognitionSpec recognitionSpec() {
+    if (recognition == null) {
+      throw new RecognitionContract.ModelContractException(this,
+          "manifest.json has no recognition block; allowed: a recognition block naming the graph, its input and its heads");
+    }
+    return recognition;
+  }
 
   public boolean hasGraph(String key) { return graphs != null && graphs.containsKey(key); }
 

@@ -18,13 +18,13 @@ import java.util.Map;
  * naming the field, what it says and what is allowed: a model is never served half-understood.
  */
 public final class RecognitionContract {
-  public static final List<String> CLASSIFICATION_KINDS = List.of("softmax", "multilabel");
-  public static final List<String> DETECTION_KINDS = List.of("centernet");
-  public static final List<String> SEGMENTATION_KINDS = List.of("semantic");
-  public static final List<String> SIZE_UNITS = List.of("input_pixels");
-  public static final List<String> CLASS_FROM = List.of("heatmap", "segmentation");
-  public static final List<String> SEG_ACTIVATIONS = List.of("softmax");
-  public static final List<String> REFINE_KINDS = List.of("crop_classifier");
+  public static final List<String> CLASSIFICATION_KINDS = ManifestKinds.spellings(ManifestKinds.ClassificationKind.class);
+  public static final List<String> DETECTION_KINDS = ManifestKinds.spellings(ManifestKinds.DetectionKind.class);
+  public static final List<String> SEGMENTATION_KINDS = ManifestKinds.spellings(ManifestKinds.SegmentationKind.class);
+  public static final List<String> SIZE_UNITS = ManifestKinds.spellings(ManifestKinds.SizeUnit.class);
+  public static final List<String> CLASS_FROM = ManifestKinds.spellings(ManifestKinds.ClassFrom.class);
+  public static final List<String> SEG_ACTIVATIONS = ManifestKinds.spellings(ManifestKinds.SegmentationActivation.class);
+  public static final List<String> REFINE_KINDS = ManifestKinds.spellings(ManifestKinds.RefineKind.class);
 
   private final ModelManifest manifest;
   private final Map<String, NodeInfo> inputs;
@@ -97,7 +97,7 @@ public final class RecognitionContract {
       oneOf(f + "kind", d.kind(), DETECTION_KINDS);
       oneOf(f + "size_unit", d.sizeUnit(), SIZE_UNITS);
       oneOf(f + "class_from", d.classFrom(), CLASS_FROM);
-      if ("segmentation".equals(d.classFrom()) && heads.segmentation() == null) {
+      if (d.classFromKind() == ManifestKinds.ClassFrom.SEGMENTATION && heads.segmentation() == null) {
         fail(f + "class_from", "is 'segmentation' but the model has no segmentation head", "heatmap");
       }
       int stride = positive(f + "stride", d.stride());

@@ -7,23 +7,12 @@ package dev.addp.workers.model;
  */
 public record RecognitionSpec(String graph, String input, Heads heads) {
 
-  /**
-   * What a manifest without a {@code recognition} block means: the classifier graph's softmax
-   * logits, which is what every model served before the block existed was (addp-fmnist 1.0.0 as
-   * first committed). The input is the graph's first declared input.
-   */
-  public static RecognitionSpec legacy(ModelManifest m) {
-    String input = m.hasGraph(LEGACY_GRAPH) && m.graph(LEGACY_GRAPH).inputs() != null && !m.graph(LEGACY_GRAPH).inputs().isEmpty()
-        ? m.graph(LEGACY_GRAPH).inputs().get(0).name() : "pixels";
-    return new RecognitionSpec(LEGACY_GRAPH, input, new Heads(new Classification("softmax", "logits"), null, null));
-  }
-
-  static final String LEGACY_GRAPH = "classifier";
-
   public record Heads(Classification classification, Detection detection, Segmentation segmentation) { }
 
   /** {@code kind}: softmax (one label per image, top-k) or multilabel (independent sigmoid presence scores). */
-  public record Classification(String kind, String output) { }
+  public record Classification(String kind, String output) {
+    public ManifestKinds.ClassificationKind classificationKind() { return ManifestKinds.of(ManifestKinds.ClassificationKind.class, kind); }
+  }
 
   /**
    * CenterNet decoding: per-class centre heat-map, box size and sub-cell offset on a grid of
@@ -31,7 +20,9 @@ public record RecognitionSpec(String graph, String input, Heads heads) {
    */
   public record Detection(String kind, String heatmap, String size, String offset, Integer stride, Integer peakKernel,
                           Integer maxDetections, Double minScore, Double nmsIou, String sizeUnit, String classFrom,
-                          Refine refine) { }
+                          Refine refine) {
+    public ManifestKinds.ClassFrom classFromKind() { return ManifestKinds.of(ManifestKinds.ClassFrom.class, classFrom); }
+  }
 
   /**
    * The optional second stage of detection ({@code kind} crop_classifier): the candidates scoring at

@@ -6,6 +6,7 @@ import dev.addp.avro.ImageRequest;
 import dev.addp.avro.Mask;
 import dev.addp.avro.Task;
 import dev.addp.schemas.coco.CocoRle;
+import dev.addp.workers.model.ManifestKinds;
 import dev.addp.workers.model.ModelManifest;
 import dev.addp.workers.model.PreprocessSpec;
 import dev.addp.workers.model.RecognitionSpec;
@@ -41,7 +42,7 @@ public final class RecognitionDecoder {
     this.heads = spec.heads();
     this.preprocess = manifest.preprocess();
     int size = manifest.preprocess().size();
-    this.classifications = heads.classification() == null ? null : new Classifications(labels, heads.classification().kind());
+    this.classifications = heads.classification() == null ? null : new Classifications(labels, heads.classification().classificationKind());
     RecognitionSpec.Detection d = heads.detection();
     this.centerNet = d == null ? null : new CenterNetDecoder(labels.size(), size / d.stride(), d.stride(), d.peakKernel());
     RecognitionSpec.Segmentation s = heads.segmentation();
@@ -70,7 +71,7 @@ public final class RecognitionDecoder {
     boolean segment = req.getTasks().contains(Task.SEGMENT);
     if (!detect && !segment) return null;
     RecognitionSpec.Detection d = heads.detection();
-    boolean classFromSeg = d != null && "segmentation".equals(d.classFrom());
+    boolean classFromSeg = d != null && d.classFromKind() == ManifestKinds.ClassFrom.SEGMENTATION;
     int[] argmax = null;
     if (semantic != null && (segment || classFromSeg)) {
       String o = heads.segmentation().output();
@@ -161,7 +162,7 @@ public final class RecognitionDecoder {
     int k = req.getMaxDetections() > 0 ? Math.min(req.getMaxDetections(), d.maxDetections()) : d.maxDetections();
     List<Detection> found = centerNet.decode(out.get(d.heatmap()), j * out.perImage(d.heatmap()),
         out.get(d.size()), j * out.perImage(d.size()), out.get(d.offset()), j * out.perImage(d.offset()), minScore, k);
-    if ("segmentation".equals(d.classFrom())) {
+    if (d.classFromKind() == ManifestKinds.ClassFrom.SEGMENTATION) {
       List<Detection> relabelled = new ArrayList<>(found.size());
       for (Detection det : found) {
         int c = semantic.majorityClass(argmax, det);

@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.addp.avro.ModelRef;
 import dev.addp.avro.Task;
+import dev.addp.workers.model.ManifestKinds;
 import dev.addp.workers.model.ModelManifest;
 import dev.addp.workers.model.RecognitionContract;
 import dev.addp.workers.model.RecognitionSpec;
@@ -130,7 +131,7 @@ public final class RecognitionModel implements AutoCloseable {
       names.add(h.detection().heatmap());
       names.add(h.detection().size());
       names.add(h.detection().offset());
-      if ("segmentation".equals(h.detection().classFrom())) names.add(h.segmentation().output());
+      if (h.detection().classFromKind() == ManifestKinds.ClassFrom.SEGMENTATION) names.add(h.segmentation().output());
     }
     if (wanted.contains(Task.SEGMENT)) names.add(h.segmentation().output());
     return names;

@@ -69,7 +69,7 @@ public final class RecognitionService extends WorkerService {
     ClientIds ids = ClientIds.from(config);
     String group = topics.routedModels().contains(name) ? ids.recognitionGroupFor(name) : ids.recognitionGroup();
     if (metrics != null) stats.metrics = new RecognitionMetrics(metrics.registry(), model.lineage(), group);
-    BatchInference inference = new BatchInference(model, policy.maxBatch(), topics, serdes,
+    BatchInference inference = new BatchInference(model, topics, serdes,
         faults.deadLetters("recognition", workerId), workerId, stats);
     ImageDecoder decoder = new ImageDecoder(new ImageProbe(ImageLimits.from(config)),
         dev.addp.platform.image.PixelBudget.from(config, ImageLimits.from(config)));

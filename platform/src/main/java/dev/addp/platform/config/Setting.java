@@ -17,7 +17,7 @@ public record Setting(String key, Type type, String defaultValue, String default
   /** How a value is read. LIST: comma-separated. */
   public enum Type { STRING, INT, LONG, BOOLEAN, LIST }
 
-  /** How much an operator needs to know about it (the README's table lists HIGH and MEDIUM). */
+  /** How much an operator needs to know about it: HIGH to run at all, LOW for tuning most deployments never touch. */
   public enum Importance { HIGH, MEDIUM, LOW }
 
   static Setting of(String key, Type type, String defaultValue, String doc) {

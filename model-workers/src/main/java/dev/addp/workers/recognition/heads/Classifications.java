@@ -1,6 +1,7 @@
 package dev.addp.workers.recognition.heads;
 
 import dev.addp.avro.Classification;
+import dev.addp.workers.model.ManifestKinds;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -11,9 +12,9 @@ public final class Classifications {
   private final List<String> labels;
   private final boolean softmax;
 
-  public Classifications(List<String> labels, String kind) {
+  public Classifications(List<String> labels, ManifestKinds.ClassificationKind kind) {
     this.labels = labels;
-    this.softmax = "softmax".equals(kind);
+    this.softmax = kind == ManifestKinds.ClassificationKind.SOFTMAX;
   }
 
   /** The k best labels scoring at least {@code threshold}, best first (ties: lower label id). */

@@ -1,6 +1,5 @@
-package dev.addp.app.run;
+package dev.addp.systemtest.generation;
 
-import dev.addp.workers.recognition.Classifier;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -17,11 +16,11 @@ import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
  * directory ships (fid_ref_stats.bin: float64 mean then covariance). Same definition as the Python
  * evaluation: |μ1−μ2|² + Tr(Σ1 + Σ2 − 2(Σ1Σ2)^½).
  */
-public final class FrechetDistance {
+final class FrechetDistance {
   private FrechetDistance() { }
 
   /** Features of images (CHW floats, back to back) from the classifier's {@code features} output. */
-  public static double[][] features(Classifier classifier, List<float[]> images, int batch) throws Exception {
+  public static double[][] features(FidClassifier classifier, List<float[]> images, int batch) throws Exception {
     int len = classifier.preprocessor().inputLength();
     double[][] out = new double[images.size()][];
     float[] input = new float[batch * len];

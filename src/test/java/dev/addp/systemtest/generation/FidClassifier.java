@@ -1,24 +1,20 @@
-package dev.addp.workers.recognition;
+package dev.addp.systemtest.generation;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import dev.addp.avro.Classification;
 import dev.addp.avro.ModelRef;
 import dev.addp.workers.model.ModelManifest;
+import dev.addp.workers.recognition.Preprocessor;
 import dev.addp.workers.onnx.Device;
 import dev.addp.workers.onnx.OrtSessions;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
 
-/** The manifest's classifier graph: a batch of preprocessed images in, logits (and features) out. */
-public final class Classifier implements AutoCloseable {
+/** The manifest's classifier graph for the FID: a batch of preprocessed images in, logits and features out. */
+final class FidClassifier implements AutoCloseable {
   public static final String GRAPH = "classifier";
 
   private final ModelManifest manifest;
@@ -29,7 +25,7 @@ public final class Classifier implements AutoCloseable {
   private final String inputName;
   private final int classes;
 
-  public Classifier(Path modelDir, Device device, int intraOpThreads) throws OrtException {
+  FidClassifier(Path modelDir, Device device, int intraOpThreads) throws OrtException {
     this.manifest = ModelManifest.read(modelDir);
     Path graph = manifest.verifiedGraphFile(modelDir, GRAPH);
     OrtSessions.Opened opened = OrtSessions.open(graph, device, intraOpThreads);
@@ -66,25 +62,6 @@ public final class Classifier implements AutoCloseable {
       }).orElse(null);
       return new Output(logits, features);
     }
-  }
-
-  /** The k most probable labels (softmax over the logits), best first. */
-  public List<Classification> topK(float[] logits, int k) {
-    float max = Float.NEGATIVE_INFINITY;
-    for (float v : logits) max = Math.max(max, v);
-    double sum = 0;
-    double[] p = new double[logits.length];
-    for (int i = 0; i < logits.length; i++) {
-      p[i] = Math.exp(logits[i] - max);
-      sum += p[i];
-    }
-    final double total = sum;
-    List<Classification> out = new ArrayList<>();
-    IntStream.range(0, logits.length).boxed()
-        .sorted(Comparator.comparingDouble((Integer i) -> -p[i]).thenComparingInt(i -> i))
-        .limit(Math.min(k, classes))
-        .forEach(i -> out.add(new Classification(i, manifest.labels().get(i), (float) (p[i] / total))));
-    return out;
   }
 
   /** Index of the largest logit. */
