@@ -25,6 +25,8 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.state.HostInfo;
 
 /**
  * Starts roles against the configured Kafka and registry; closing stops them in reverse order.
@@ -100,12 +102,17 @@ public final class RoleRunner implements AutoCloseable {
       }
       case CONNECT -> running.add(InProcessConnect.start(config));
       case STATUS -> {
-        StreamsRunner table = streams(JobStatusTopology.build(config, AvroSerdes.from(config)), clients,
-            JobStatusTopology.applicationId(config), name);
-        health.put(role, table::isRunning);
-        status = new JobStatusServer(table.streams(), config.get("status.http.host", "127.0.0.1"),
-            config.getInt("status.http.port", 8088));
+        status = new JobStatusServer(config.get("status.http.host", "127.0.0.1"), config.getInt("status.http.port", 8088));
         running.add(status);
+        HostInfo self = status.advertised(config.get("status.advertised.host", null));
+        Map<String, Object> settings = clients.streams(JobStatusTopology.applicationId(config));
+        // every instance says where it answers, so the others can forward a key's query to it; a
+        // standby copy of each partition on another instance answers while the owner is gone
+        settings.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+        settings.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.getInt("status.standby.replicas", 1));
+        StreamsRunner table = streams(JobStatusTopology.build(config, AvroSerdes.from(config)), settings, name);
+        health.put(role, table::isRunning);
+        status.serve(table.streams(), self);
         // the operator's view: the status process watches every group of the service
         ServiceGroups.all(config).forEach(lag::watch);
         running.add(new Console(clients, AvroSerdes.from(config), lag).mount(status));
@@ -116,7 +123,11 @@ public final class RoleRunner implements AutoCloseable {
   }
 
   private StreamsRunner streams(org.apache.kafka.streams.Topology topology, KafkaClients clients, String applicationId, String name) {
-    StreamsRunner s = new StreamsRunner(topology, clients.streams(applicationId));
+    return streams(topology, clients.streams(applicationId), name);
+  }
+
+  private StreamsRunner streams(org.apache.kafka.streams.Topology topology, Map<String, Object> settings, String name) {
+    StreamsRunner s = new StreamsRunner(topology, settings);
     metrics.bind(s.streams());
     s.start();
     streams.add(s);
