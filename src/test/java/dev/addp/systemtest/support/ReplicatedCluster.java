@@ -27,8 +27,12 @@ public final class ReplicatedCluster {
 
   /** Configuration for the roles on {@code cluster}, its topics created with {@code partitions} partitions. */
   public static AddpConfig configure(EmbeddedCluster cluster, int partitions) throws Exception {
-    TopicReplication replication = cluster.replication();
-    AddpConfig config = AddpConfig.of(Map.of(AddpConfig.BOOTSTRAP_SERVERS, cluster.bootstrapServers(),
+    return configure(cluster.bootstrapServers(), cluster.replication(), partitions);
+  }
+
+  /** Configuration for the roles on the cluster at {@code bootstrap}, its topics created with {@code partitions} partitions. */
+  public static AddpConfig configure(String bootstrap, TopicReplication replication, int partitions) throws Exception {
+    AddpConfig config = AddpConfig.of(Map.of(AddpConfig.BOOTSTRAP_SERVERS, bootstrap,
         AddpConfig.REGISTRY_URL, SharedEmbeddedStack.get().registry().ccompatUrl(),
         TopicReplication.FACTOR, String.valueOf(replication.factor()),
         TopicReplication.MIN_INSYNC, String.valueOf(replication.minInsyncReplicas()),
