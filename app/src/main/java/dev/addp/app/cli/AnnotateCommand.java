@@ -49,7 +49,10 @@ final class AnnotateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    FolderSubmission submission = new FolderSubmission(dir, dataset != null ? dataset : FolderSubmission.defaultDataset(dir), tasks, System.err);
+    String name = dataset != null ? dataset : FolderSubmission.defaultDataset(dir);
+    String badName = dev.addp.schemas.Identifiers.nameProblem("dataset", name);
+    if (badName != null) throw new dev.addp.app.folder.CliException("--dataset: " + badName);
+    FolderSubmission submission = new FolderSubmission(dir, name, tasks, System.err);
     submission.scan();
     Path coco = out.toAbsolutePath();
     Set<String> done = annotatedIn(coco);

@@ -49,6 +49,8 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    String badId = jobId == null ? null : dev.addp.schemas.Identifiers.nameProblem("job_id", jobId);
+    if (badId != null) throw new dev.addp.app.folder.CliException("--job-id: " + badId);
     AddpConfig config = connection.load();
     boolean embedded = config.get(AddpConfig.BOOTSTRAP_SERVERS, "").isBlank();
     if (!embedded) return run(config);

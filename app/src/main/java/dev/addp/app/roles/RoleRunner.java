@@ -15,6 +15,7 @@ import dev.addp.processors.ingest.IngestTopology;
 import dev.addp.processors.metrics.IngestMetrics;
 import dev.addp.processors.status.JobStatusServer;
 import dev.addp.processors.status.JobStatusTopology;
+import dev.addp.processors.streams.DeadLetterOnUnreadable;
 import dev.addp.processors.streams.StreamsRunner;
 import dev.addp.workers.generation.jobs.GenerationService;
 import dev.addp.workers.recognition.RecognitionService;
@@ -52,7 +53,7 @@ public final class RoleRunner implements AutoCloseable {
     KafkaClients plain = new KafkaClients(config);
     this.lag = new ConsumerGroupLag(metrics, plain::admin, () -> plain.groupFreeReader("lag-peek"));
     running.add(lag);
-    this.server = new MetricsServer(metrics, checks, config.get(MetricsServer.HOST, "0.0.0.0"),
+    this.server = new MetricsServer(metrics, checks, config.get(MetricsServer.HOST, MetricsServer.DEFAULT_HOST),
         config.getInt(MetricsServer.PORT, MetricsServer.DEFAULT_PORT));
     running.add(server);
     checks.ready("registry", new RegistryReachable(config));
@@ -82,7 +83,7 @@ public final class RoleRunner implements AutoCloseable {
         StreamsRunner ingest = streams(IngestTopology.build(config, AvroSerdes.from(config), new IngestMetrics(metrics.registry())), clients,
             IngestTopology.applicationId(config), name);
         lag.watch(IngestTopology.applicationId(config));
-        health.put(role, ingest::isRunning);
+        health.put(role, ingest::isLive);
       }
       case RECOGNITION -> {
         recognition = RecognitionService.start(config, metrics);
@@ -110,8 +111,8 @@ public final class RoleRunner implements AutoCloseable {
         // standby copy of each partition on another instance answers while the owner is gone
         settings.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
         settings.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.getInt("status.standby.replicas", 1));
-        StreamsRunner table = streams(JobStatusTopology.build(config, AvroSerdes.from(config)), settings, name);
-        health.put(role, table::isRunning);
+        StreamsRunner table = streams(JobStatusTopology.build(config, AvroSerdes.from(config)), settings, clients, name);
+        health.put(role, table::isLive);
         status.serve(table.streams(), self);
         // the operator's view: the status process watches every group of the service
         ServiceGroups.all(config).forEach(lag::watch);
@@ -123,10 +124,12 @@ public final class RoleRunner implements AutoCloseable {
   }
 
   private StreamsRunner streams(org.apache.kafka.streams.Topology topology, KafkaClients clients, String applicationId, String name) {
-    return streams(topology, clients.streams(applicationId), name);
+    return streams(topology, clients.streams(applicationId), clients, name);
   }
 
-  private StreamsRunner streams(org.apache.kafka.streams.Topology topology, Map<String, Object> settings, String name) {
+  private StreamsRunner streams(org.apache.kafka.streams.Topology topology, Map<String, Object> settings, KafkaClients clients, String name) {
+    settings.putAll(DeadLetterOnUnreadable.settings(clients.config(), String.valueOf(settings.get(StreamsConfig.APPLICATION_ID_CONFIG)),
+        AvroSerdes.from(clients.config()), metrics.registry()));
     StreamsRunner s = new StreamsRunner(topology, settings);
     metrics.bind(s.streams());
     s.start();

@@ -117,6 +117,33 @@ public final class InstanceRouter {
     return rows;
   }
 
+  /**
+   * What the instance owning {@code key} answers to {@code GET path} (a JSON object), or null when
+   * this instance is the owner, the owner is unknown or unreachable, or it does not know the key.
+   */
+  public JsonNode fetchFromOwner(String store, String key, String path) throws IOException {
+    KeyQueryMetadata where;
+    try {
+      where = streams.queryMetadataForKey(store, key, Serdes.String().serializer());
+    } catch (RuntimeException notReady) {
+      return null;
+    }
+    if (where == null || where == KeyQueryMetadata.NOT_AVAILABLE || self.equals(where.activeHost())) return null;
+    HostInfo owner = where.activeHost();
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + owner.host() + ":" + owner.port() + path)).timeout(TIMEOUT)
+        .header(FORWARDED, self.host() + ":" + self.port()).GET().build();
+    try {
+      HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+      return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
+    } catch (IOException e) {
+      log.info("status instance {} unreachable for {}: {}", owner, path, e.toString());
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted asking " + owner, e);
+    }
+  }
+
   /** Asks {@code host} the same question and relays its answer; false when it cannot be reached. */
   private boolean relay(HttpExchange ex, HostInfo host) throws IOException {
     HttpResponse<byte[]> r;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.addp.avro.GenerationEvent;
+import dev.addp.avro.JobState;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -15,8 +16,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -37,7 +36,6 @@ public final class JobStatusServer implements AutoCloseable {
   private static final int LIST_LIMIT = 1000;
 
   private final HttpServer server;
-  private final ExecutorService handlers;
   private KafkaStreams streams;
   private InstanceRouter router;
 
@@ -53,14 +51,10 @@ public final class JobStatusServer implements AutoCloseable {
    */
   public JobStatusServer(String host, int port) throws IOException {
     this.server = HttpServer.create(new InetSocketAddress(host, port), 0);
-    // forwarding waits on another instance: handlers run on their own threads, so two instances
-    // forwarding to each other at the same moment still answer each other
-    this.handlers = Executors.newFixedThreadPool(8, r -> {
-      Thread t = new Thread(r, "status-http");
-      t.setDaemon(true);
-      return t;
-    });
-    server.setExecutor(handlers);
+    // a few handler threads and a bounded queue: a flood of slow requests waits in the accept queue,
+    // not in memory; and a handler forwarding to another instance waits on its own thread, so two
+    // instances forwarding to each other at the same moment still answer each other
+    server.setExecutor(executor);
   }
 
   /**
@@ -84,6 +78,26 @@ public final class JobStatusServer implements AutoCloseable {
     server.createContext("/health", ex -> send(ex, streams.state() == KafkaStreams.State.RUNNING ? 200 : 503,
         "text/plain", streams.state().toString().getBytes(StandardCharsets.UTF_8)));
     server.start();
+  }
+
+  private final java.util.concurrent.ExecutorService executor =
+      new java.util.concurrent.ThreadPoolExecutor(4, 4, 0, java.util.concurrent.TimeUnit.SECONDS,
+        new java.util.concurrent.ArrayBlockingQueue<>(64), r -> {
+          Thread t = new Thread(r, "status-http");
+          t.setDaemon(true);
+          return t;
+        }, new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
+
+  /**
+   * A job's latest state, or null when the table has none: from this instance's copy when it holds
+   * the job's partition, else from the instance that does.
+   */
+  public JobState jobState(String id) throws IOException {
+    GenerationEvent local = streams.store(StoreQueryParameters.fromNameAndType(JobStatusTopology.STORE,
+        QueryableStoreTypes.<String, GenerationEvent>keyValueStore()).enableStaleStores()).get(id);
+    if (local != null) return local.getState();
+    JsonNode remote = router.fetchFromOwner(JobStatusTopology.STORE, id, "/jobs/" + java.net.URLEncoder.encode(id, StandardCharsets.UTF_8));
+    return remote == null || !remote.hasNonNull("state") ? null : JobState.valueOf(remote.get("state").asText());
   }
 
   public int port() { return server.getAddress().getPort(); }
@@ -190,6 +204,7 @@ public final class JobStatusServer implements AutoCloseable {
 
   private static void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {
     ex.getResponseHeaders().set("Content-Type", type);
+    ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
     ex.sendResponseHeaders(status, body.length);
     try (OutputStream out = ex.getResponseBody()) {
       out.write(body);
@@ -199,6 +214,6 @@ public final class JobStatusServer implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
-    handlers.shutdownNow();
+    executor.shutdownNow();
   }
 }
