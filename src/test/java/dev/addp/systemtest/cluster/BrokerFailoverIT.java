@@ -106,6 +106,8 @@ class BrokerFailoverIT {
               outcomes.values().stream().map(o -> o.jobId() + " " + o.last().getState()).toList());
           assertThat(lost).as("acknowledged requests without a result").isZero();
           assertThat(duplicated).as("requests with more than one result").isZero();
+          assertThat(outcomes.get(ids.get(0)).last().getTimestampMs()).as("the first job ran through its halt").isGreaterThan(first.haltedAtMs());
+          assertThat(outcomes.get(ids.get(1)).last().getTimestampMs()).as("the second job ran through its halt").isGreaterThan(second.haltedAtMs());
           for (GenerationClient.JobOutcome o : outcomes.values()) {
             assertThat(o.last().getState()).as(o.jobId()).isEqualTo(JobState.SUCCEEDED);
             assertThat(o.events().stream().filter(e -> JobStates.isTerminal(e.getState()))).as("terminal events of " + o.jobId()).hasSize(1);
@@ -121,12 +123,13 @@ class BrokerFailoverIT {
         .setSubmittedAtMs(System.currentTimeMillis()).build();
   }
 
-  private record Failure(int node, String what, double pauseS, double baselineS) { }
+  private record Failure(int node, String what, double pauseS, double baselineS, long haltedAtMs) { }
 
   /** Halts a node under load, waits until results flow again, restarts it and waits until it is back in every ISR. */
   private static Failure fail(ForkedKafkaCluster cluster, int node, String what, ResultWatch watch, Admin admin) throws Exception {
     long before = System.nanoTime();
     double baseline = watch.longestGap(before - TimeUnit.SECONDS.toNanos(5), before);
+    long haltedAtMs = System.currentTimeMillis();
     cluster.halt(node);
     long haltedAt = System.nanoTime();
     Awaitility.await("results flowing after halting node " + node).atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(200))
@@ -135,7 +138,7 @@ class BrokerFailoverIT {
     cluster.restart(node);
     Awaitility.await("node " + node + " back in every ISR").atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
         .until(() -> everyIsrFull(admin));
-    return new Failure(node, what, pause, baseline);
+    return new Failure(node, what, pause, baseline, haltedAtMs);
   }
 
   private static int leaderOfMostPartitions(Admin admin, String topic) throws Exception {
