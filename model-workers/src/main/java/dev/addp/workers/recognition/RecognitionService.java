@@ -48,7 +48,8 @@ public final class RecognitionService extends WorkerService {
     });
     String workerId = config.get(AddpConfig.WORKER_ID, "worker-" + UUID.randomUUID().toString().substring(0, 8));
     RecognitionWorker worker = new RecognitionWorker(new KafkaClients(config, metrics), AvroSerdes.from(config), model,
-        BatchPolicy.from(config), new ImageDecoder(new ImageProbe(ImageLimits.from(config))), workerId, pool);
+        BatchPolicy.from(config), new ImageDecoder(new ImageProbe(ImageLimits.from(config)),
+        dev.addp.platform.image.PixelBudget.from(config, ImageLimits.from(config))), workerId, pool);
     if (metrics != null) {
       worker.stats().metrics = new RecognitionMetrics(metrics.registry(), model.lineage(), worker.groupId());
     }
