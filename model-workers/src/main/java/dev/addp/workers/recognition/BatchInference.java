@@ -107,10 +107,16 @@ final class BatchInference {
           prepared.set(i, new Prepared.Rejected(ErrorType.MODEL_ERROR, e, ready.request().getRequestId()));
         }
       }
-      if (result != null) {
+      byte[] value = result == null ? null : serdes.recognitionResult().serialize(topics.recognitionResults(), result);
+      if (value != null && !Topics.fitsInRecord(in.key(), value)) {
+        // a result no broker would take would fail the transaction on every retry: it becomes this record's answer instead
+        prepared.set(i, new Prepared.Rejected(ErrorType.RESULT_TOO_LARGE, new IllegalStateException("the result is " + value.length
+            + " bytes, over the record limit of " + Topics.MAX_MESSAGE_BYTES + " (ask for fewer tasks or boxes)"), result.getRequestId()));
+        value = null;
+      }
+      if (value != null) {
         stats.metrics.timed(result.getTimings().getQueueMs(), result.getTimings().getDecodeMs());
-        out.add(new ProducerRecord<>(topics.recognitionResults(), in.key(),
-            serdes.recognitionResult().serialize(topics.recognitionResults(), result)));
+        out.add(new ProducerRecord<>(topics.recognitionResults(), in.key(), value));
       } else {
         out.add(deadLetter((Prepared.Rejected) prepared.get(i), in));
       }
