@@ -3,7 +3,7 @@ package dev.addp.systemtest.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.addp.app.data.FashionMnistSample;
-import dev.addp.app.roles.Role;
+import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.app.run.GenerationClient;
 import dev.addp.avro.GenerationRequest;
@@ -63,7 +63,7 @@ class BrokerFailoverIT {
           .with("model.dir", TestModels.modelDir().toAbsolutePath().toString()).with("worker.id", "failover-it")
           .with("recognition.batch.size", "8").with("model.intra.op.threads", "1").with("generation.batch.size", "8");
       Topics topics = Topics.from(config);
-      try (RoleRunner roles = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION, Role.GENERATION), config);
+      try (RoleRunner roles = RoleRunner.start(List.of(ProcessRole.INGEST, ProcessRole.RECOGNITION, ProcessRole.GENERATION), config);
            Admin admin = new KafkaClients(config).admin();
            GenerationClient jobs = new GenerationClient(config)) {
         roles.awaitReady(Duration.ofSeconds(120));

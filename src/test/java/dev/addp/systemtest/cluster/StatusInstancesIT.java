@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.addp.app.roles.Role;
+import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.app.run.GenerationClient;
 import dev.addp.avro.DatasetManifest;
@@ -110,8 +110,8 @@ class StatusInstancesIT {
           .with("streams.state.dir", Files.createTempDirectory("addp-status-b").toString());
       List<String> jobs = keysOnEveryPartition("job-");
       List<String> datasets = keysOnEveryPartition("dataset-");
-      try (RoleRunner generation = RoleRunner.start(List.of(Role.GENERATION), config);
-           RoleRunner a = RoleRunner.start(List.of(Role.STATUS), statusA);
+      try (RoleRunner generation = RoleRunner.start(List.of(ProcessRole.GENERATION), config);
+           RoleRunner a = RoleRunner.start(List.of(ProcessRole.STATUS), statusA);
            WorkerProcess b = WorkerProcess.start("status", statusB);
            GenerationClient client = new GenerationClient(config)) {
         generation.awaitReady(Duration.ofSeconds(120));

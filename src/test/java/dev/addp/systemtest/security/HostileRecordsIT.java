@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.addp.app.data.FashionMnistSample;
-import dev.addp.app.roles.Role;
+import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.app.run.GenerationClient;
 import dev.addp.app.run.RecognitionRoundTrip;
@@ -56,7 +56,7 @@ class HostileRecordsIT {
     Topics topics = Topics.from(config);
     AvroSerdes serdes = AvroSerdes.from(config);
     FashionMnistSample sample = FashionMnistSample.read(TestModels.sampleDir());
-    try (RoleRunner roles = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION, Role.GENERATION, Role.STATUS), config);
+    try (RoleRunner roles = RoleRunner.start(List.of(ProcessRole.INGEST, ProcessRole.RECOGNITION, ProcessRole.GENERATION, ProcessRole.STATUS), config);
          KafkaProducer<byte[], byte[]> producer = new KafkaClients(config).producer();
          TopicReader deadLetters = new TopicReader(config, topics.deadLetters())) {
       roles.awaitReady(Duration.ofSeconds(90));

@@ -1,6 +1,6 @@
 package dev.addp.app.cli;
 
-import dev.addp.app.roles.Role;
+import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.app.run.ContactSheet;
 import dev.addp.app.run.GenerationClient;
@@ -57,7 +57,7 @@ final class GenerateCommand implements Callable<Integer> {
     System.err.println("no cluster configured: starting the embedded stack ...");
     AddpConfig base = config.with("model.dir", model.toString()).with("status.http.port", "0").with(AddpConfig.WORKER_ID, "generate-worker");
     try (EmbeddedStack stack = EmbeddedStack.start(base, 4, BundledRegistry.location());
-         RoleRunner roles = RoleRunner.start(List.of(Role.GENERATION, Role.STATUS), stack.config())) {
+         RoleRunner roles = RoleRunner.start(List.of(ProcessRole.GENERATION, ProcessRole.STATUS), stack.config())) {
       roles.awaitReady(Duration.ofSeconds(60));
       return run(stack.config());
     }

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * stage, the boxes of all the batch's images are classified between the model run and the record
  * building, by one run of the crop graph. Owns the batch buffers, so one instance serves one thread.
  */
-final class BatchInference {
+final class BatchInference implements InferenceStage {
   private static final Logger log = LoggerFactory.getLogger(BatchInference.class);
 
   private final RecognitionModel model;
@@ -51,7 +51,8 @@ final class BatchInference {
   }
 
   /** Runs the model on the batch's ready records and builds every output record, in input order. */
-  List<ProducerRecord<byte[], byte[]>> run(List<PendingRecord> batch, List<Prepared> prepared, long batchStartMs) {
+  @Override
+  public List<ProducerRecord<byte[], byte[]>> run(List<PendingRecord> batch, List<Prepared> prepared, long batchStartMs) {
     int len = model.preprocessor().inputLength();
     List<Integer> readyIdx = new ArrayList<>();
     EnumSet<Task> tasks = EnumSet.noneOf(Task.class);

@@ -11,7 +11,7 @@ import dev.addp.avro.Task;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.Topics;
-import dev.addp.processors.InMemoryRegistry;
+import dev.addp.schemas.testkit.InMemoryRegistry;
 import dev.addp.schemas.registry.RegistryUnavailableException;
 import dev.addp.schemas.registry.SchemaRegistryClient;
 import java.awt.image.BufferedImage;
