@@ -174,7 +174,7 @@ class RegistryOutageIT {
     AddpConfig connect = config.with("connect.coco.dir", out.toString()).with("connect.coco.datasets", "outage-coco")
         .with("connect.coco.name", topics.prefix() + "coco-outage").with("connect.offsets.file", out.resolve("offsets").toString())
         .with("metrics.http.port", "0");
-    try (dev.addp.app.roles.RoleRunner sink = dev.addp.app.roles.RoleRunner.start(List.of(dev.addp.app.roles.Role.CONNECT), connect);
+    try (dev.addp.app.roles.RoleRunner sink = dev.addp.app.roles.RoleRunner.start(List.of(dev.addp.app.roles.ProcessRole.CONNECT), connect);
          KafkaProducer<byte[], byte[]> producer = new KafkaClients(config).producer()) {
       List<byte[]> before = new ArrayList<>();
       for (int i = 0; i < wave; i++) before.add(serdes.recognitionResult().serialize(topics.recognitionResults(), result("before-" + i)));
