@@ -5,6 +5,7 @@ import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.kafka.KafkaClients;
+import dev.addp.platform.kafka.TopicReplication;
 import dev.addp.platform.kafka.Topics;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -21,7 +22,7 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--role", required = true, split = ",", description = "roles to run: ${COMPLETION-CANDIDATES}")
   List<ProcessRole> roles;
 
-  @Option(names = "--create-topics", description = "create missing topics first (topic.partitions, topic.replication.factor)")
+  @Option(names = "--create-topics", description = "create missing topics first (topic.partitions, topic.replication.factor, topic.min.insync.replicas)")
   boolean createTopics;
 
   @Mixin
@@ -32,8 +33,9 @@ final class ServeCommand implements Callable<Integer> {
     AddpConfig config = connection.load();
     if (createTopics) {
       try (Admin admin = new KafkaClients(config).admin()) {
-        Topics.from(config).createAll(admin, config.getInt(Settings.TOPIC_PARTITIONS),
-            (short) config.getInt(Settings.TOPIC_REPLICATION));
+        TopicReplication replication = TopicReplication.from(config);
+        Topics.from(config).createAll(admin, config.getInt(Settings.TOPIC_PARTITIONS), replication);
+        System.err.println("topics ready (missing ones created with " + replication + ")");
       }
     }
     CountDownLatch stop = new CountDownLatch(1);

@@ -55,7 +55,11 @@ public final class Settings {
   public static final Setting TOPIC_PARTITIONS = declare(Setting.of("topic.partitions", INT, "8",
       "partitions of the topics `addp serve --create-topics` creates").atLeast(1));
   public static final Setting TOPIC_REPLICATION = declare(Setting.of("topic.replication.factor", INT, "3",
-      "replication factor of the topics `addp serve --create-topics` creates").atLeast(1));
+      "replication factor of the topics `addp serve --create-topics` creates, and of Kafka Streams' own topics when set")
+      .atLeast(1));
+  public static final Setting TOPIC_MIN_INSYNC_REPLICAS = declare(Setting.of("topic.min.insync.replicas", INT, null,
+      "copies that must hold a write (acks=all) before it counts, on the topics the service creates")
+      .computed("min(2, topic.replication.factor)").atLeast(1));
 
   // --- model and workers
   public static final Setting MODEL_DIR = declare(Setting.of("model.dir", STRING, DEFAULT_MODEL_DIR,
@@ -120,6 +124,11 @@ public final class Settings {
       "address of the job-status service and web console (role status)"));
   public static final Setting STATUS_HTTP_PORT = declare(Setting.of("status.http.port", INT, "8088",
       "port of the job-status service and web console; 0: any free port").between(0, 65_535));
+  public static final Setting STATUS_ADVERTISED_HOST = declare(Setting.of("status.advertised.host", STRING, null,
+      "the host name other status instances reach this one at (with status.http.port), to forward queries for keys it holds")
+      .computed("the bound address, or this machine's name when bound to every interface"));
+  public static final Setting STATUS_STANDBY_REPLICAS = declare(Setting.of("status.standby.replicas", INT, "1",
+      "copies of each status table partition on other instances, answering while its owner is gone").atLeast(0).minor());
   public static final Setting CONSOLE_OPERATOR_TOKEN = declare(Setting.of("console.operator.token", STRING, null,
       "the operator token the console's state-changing actions (cancel) need; unset: a read-only console"));
   public static final Setting CONSOLE_ALLOWED_HOSTS = declare(Setting.of("console.allowed.hosts", LIST, "",
