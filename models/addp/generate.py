@@ -59,7 +59,7 @@ def run_loop(step_fn, render_fn, allmask_logits, batch, steps, seed=None, unifor
     probs) -> pixels. Arrays are numpy (ids int64, mask bool, probs float32); allmask_logits
     [N,K] float32. Uniforms come from np.random.default_rng(seed), or from `uniforms`
     ([steps, B, 2, N], e.g. a recorded trace). -> (pixels [B,3,H,W] float32, trace or None)."""
-    N, K = allmask_logits.shape
+    N, K = allmask_logits.shape[-2:]    # [N,K], or [B,N,K] for a conditional model (one per label)
     rng = np.random.default_rng(seed) if uniforms is None else None
     ids = np.zeros((batch, N), np.int64)
     mask = np.ones((batch, N), bool)
@@ -88,12 +88,16 @@ def run_loop(step_fn, render_fn, allmask_logits, batch, steps, seed=None, unifor
     return pixels, (trace if record else None)
 
 
-def torch_fns(gen_step, render):
-    """Wrap the exported PyTorch modules (GenStep/Render in export.py) as loop callbacks."""
+def torch_fns(gen_step, render, labels=None):
+    """Wrap the exported PyTorch modules (GenStep/Render in export.py) as loop callbacks.
+    labels: class indices [B] for a class-conditional gen_step (None: unconditional graph)."""
+    lab = None if labels is None else torch.as_tensor(np.asarray(labels), dtype=torch.long)
+
     def step_fn(ids, mask, p):
+        extra = () if lab is None else (lab[:len(ids)],)
         with torch.no_grad():
             px, lg = gen_step(torch.from_numpy(ids), torch.from_numpy(mask.astype(np.float32)),
-                              torch.from_numpy(p))
+                              torch.from_numpy(p), *extra)
         return px.numpy(), lg.numpy()
 
     def render_fn(ids, mask, p):
@@ -103,12 +107,14 @@ def torch_fns(gen_step, render):
     return step_fn, render_fn
 
 
-def mage_fns(predictor, render):
+def mage_fns(predictor, render, labels=None):
     """The baseline: the same loop, but the next logits come from the MAGE predictor on
     (ids, mask) alone; pixels are only rendered at the end."""
+    lab = None if labels is None else torch.as_tensor(np.asarray(labels), dtype=torch.long)
+
     def step_fn(ids, mask, p):
         with torch.no_grad():
-            lg = predictor.codebook_logits(torch.from_numpy(ids), torch.from_numpy(mask))
+            lg = predictor.codebook_logits(torch.from_numpy(ids), torch.from_numpy(mask), lab)
         return None, lg.numpy()
 
     _, render_fn = torch_fns(None, render)
