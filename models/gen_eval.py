@@ -37,9 +37,9 @@ from addp import data, evaluate, export, fid, generate, mage, readback, vq  # no
 ZOO = os.path.join(HERE, "zoo", "addp-fmnist")
 BATCH = 250
 BASE = {"schedule": "cosine", "steps": 20, "temperature": 1.0, "choice_temperature": 6.0, "mask_ratio": 1.0}
-TAUS = (0.5, 1.0, 2.0, 3.0, 4.5, 6.0)
-TEMPERATURES = (0.9, 1.1)
-STEP_SCHEDULES = ((12, "cosine"), (32, "cosine"), (20, "linear"))
+TAUS = (1.0, 2.0, 3.0, 6.0)
+TEMPERATURES = (0.9,)
+STEP_SCHEDULES = ((12, "cosine"), (20, "linear"))
 CONFIDENT = 0.9
 STAGES = ("sweep", "test", "export")
 
