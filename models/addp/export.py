@@ -239,6 +239,47 @@ def write_traces(addp, out_dir, gen, seeds=(0, 1, 2), batch=4, labelled_seeds=()
             json.dump(doc, f)
 
 
+def edit_sources(vq_model, n):
+    """The first n test images' token ids (via the tokenize graph's module) and a region per image
+    (a centred 16x16 box; a 32x8 top border; the whole right half), for the edit traces."""
+    from . import data
+    x, _ = data.load_rgb("test", n)
+    with torch.no_grad():
+        ids = Tokenize(vq_model).eval()(x).numpy()
+    grid = int(np.sqrt(ids.shape[1]))
+    boxes = [(8, 8, 16, 16), (0, 0, 32, 8), (16, 0, 16, 32)]
+    region = np.stack([generate.region_from_box(boxes[b % len(boxes)], 32, grid) for b in range(n)])
+    return ids, region, [boxes[b % len(boxes)] for b in range(n)]
+
+
+def write_edit_traces(addp, vq_model, out_dir, gen, seeds=(0, 1), batch=4):
+    """Golden edit traces: the reference edit loop on test images' tokens, with recorded uniforms.
+    Seed 0 asks for no class, seed 1 for class (3b) mod C per image (conditional models)."""
+    step, render = GenStep(addp).eval(), Render(addp).eval()
+    d = os.path.join(out_dir, "golden", "traces")
+    os.makedirs(d, exist_ok=True)
+    C = addp.config.get("n_classes", 0)
+    src, region, boxes = edit_sources(vq_model, batch)
+    for seed in seeds:
+        labels = None if not C else ([C] * batch if seed == 0 else [(3 * b) % C for b in range(batch)])
+        px, ids, trace = generate.run_edit_loop(*generate.torch_fns(step, render, labels), src, region,
+                                                gen["steps"], seed=seed, temperature=gen["temperature"],
+                                                choice_temperature=gen["choice_temperature"],
+                                                schedule_name=gen["schedule"], record=True)
+        doc = {"seed": seed, "batch": batch, "steps": gen["steps"], "schedule": gen["schedule"],
+               "temperature": gen["temperature"], "choice_temperature": gen["choice_temperature"],
+               "tokens": addp.n_tokens, "codebook_size": addp.config["codebook_size"],
+               **({"labels": labels} if labels is not None else {}),
+               "source": "first test images, tokenized", "source_ids": src.tolist(),
+               "boxes": [list(b) for b in boxes], "region": region.astype(int).tolist(),
+               "first_step": "gen_step(source ids with 0 in the region, region mask, uniform probs 1/K)",
+               "steps_data": trace,
+               "final_images": write_tensor(os.path.join(d, f"edit_seed_{seed}_images.bin"),
+                                            px.astype(np.float32))}
+        with open(os.path.join(d, f"edit_seed_{seed}.json"), "w") as f:
+            json.dump(doc, f)
+
+
 def ort_java_check(model_dir):
     """Run every graph on its golden inputs with ONNX Runtime Java; raises on failure."""
     with tempfile.TemporaryDirectory() as tmp:

@@ -123,6 +123,7 @@ def mage_fns(predictor, render, labels=None):
         return None, lg.numpy()
 
     _, render_fn = torch_fns(None, render)
+    step_fn.codebook_size = predictor.config["codebook_size"]
     return step_fn, render_fn
 
 
