@@ -18,6 +18,22 @@ async function getJson(url) {
   return r.json();
 }
 
+// ---- operator session: cancelling needs a login (viewing does not)
+async function showSession() {
+  const s = await getJson('/console/api/session');
+  const box = $('#session');
+  box.replaceChildren();
+  if (s.operator) {
+    const out = el('form', { method: 'post', action: '/console/logout' }, el('button', { type: 'submit', textContent: 'Log out' }));
+    box.append(el('span', { class: 'muted', textContent: 'operator ' }), out);
+  } else if (s.login_enabled) {
+    box.append(el('a', { href: '/console/login', id: 'login-link', textContent: 'Operator login' }));
+  } else {
+    box.append(el('span', { class: 'muted', textContent: 'read-only (no operator token configured)' }));
+  }
+}
+showSession().catch(() => {});
+
 // ---- generation jobs: progress, live preview, result grid, cancel
 const jobCards = new Map();
 
@@ -39,7 +55,13 @@ function jobCard(job) {
   $('.cancel', card).addEventListener('click', async () => {
     $('.cancel', card).disabled = true;
     $('.cancel', card).textContent = 'Cancelling…';
-    await fetch('/console/api/jobs/' + enc(job.job_id) + '/cancel', { method: 'POST' });
+    const r = await fetch('/console/api/jobs/' + enc(job.job_id) + '/cancel', { method: 'POST', credentials: 'same-origin' });
+    if (!r.ok) {
+      const why = await r.json().catch(() => ({ error: 'HTTP ' + r.status }));
+      $('.reason', card).textContent = 'cancel refused: ' + why.error;
+      $('.cancel', card).textContent = 'Cancel';
+      $('.cancel', card).disabled = false;
+    }
   });
   jobCards.set(job.job_id, card);
   return card;

@@ -15,6 +15,10 @@ import dev.addp.systemtest.support.SharedEmbeddedStack;
 import dev.addp.systemtest.support.TestModels;
 import dev.addp.systemtest.support.TestTopics;
 import dev.addp.app.data.FashionMnistSample;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,6 +43,8 @@ import org.openqa.selenium.chrome.ChromeDriver;
  */
 class ConsoleBrowserIT {
   private static final Path SCREENSHOTS = Path.of("target/console-screenshots");
+  private static final String TOKEN = "operator-token-for-the-browser-test";
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static AddpConfig config;
   private static RoleRunner roles;
   private static ChromeDriver browser;
@@ -50,7 +56,8 @@ class ConsoleBrowserIT {
     Assumptions.assumeTrue(missing == null, missing);
     config = TestTopics.isolate(SharedEmbeddedStack.get().config(), "console", 2)
         .with("model.dir", TestModels.modelDir().toAbsolutePath().toString())
-        .with("status.http.port", "0").with("worker.id", "console-it").with("generation.batch.size", "64");
+        .with("status.http.port", "0").with("worker.id", "console-it").with("generation.batch.size", "64")
+        .with("console.operator.token", TOKEN);
     roles = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION, Role.GENERATION, Role.STATUS), config);
     roles.awaitReady(Duration.ofSeconds(90));
     browser = HeadlessChromium.start(Files.createTempDirectory("addp-chromium-"));
@@ -96,13 +103,48 @@ class ConsoleBrowserIT {
   }
 
   @Test
-  void cancelFromThePageEndsARunningJob() {
+  void cancelFromThePageNeedsTheOperatorLoginAndIsRefusedFromAnotherOrigin() throws Exception {
     try (GenerationClient client = new GenerationClient(config)) {
       client.submit(GenerationRequest.newBuilder().setJobId("browser-cancel").setCount(4).setSteps(1000).setSeed(5)
           .setSubmittedAtMs(System.currentTimeMillis()).build());
     }
     By card = By.cssSelector("[data-job-id='browser-cancel']");
     await().atMost(Duration.ofMinutes(2)).ignoreExceptions()
+        .until(() -> browser.findElement(card).getAttribute("data-state").equals("RUNNING"));
+    String cancelUrl = console + "api/jobs/browser-cancel/cancel";
+
+    // 1. without the login the page's cancel is refused, and says why
+    browser.findElement(card).findElement(By.cssSelector("button.cancel")).click();
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+        .until(() -> browser.findElement(card).findElement(By.className("reason")).getText().contains("log in as operator"));
+    assertThat(HTTP.send(post(cancelUrl).header("Origin", origin()).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+        .isEqualTo(401);
+
+    // 2. a wrong token does not log in; the right one does
+    logIn("not-the-token");
+    assertThat(browser.getPageSource()).contains("wrong operator token");
+    logIn(TOKEN);
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> browser.findElement(By.id("session")).getText().contains("operator"));
+    String session = browser.manage().getCookieNamed("addp_console_session").getValue();
+
+    // 3. the operator's session from another origin, or from no page at all, cannot cancel
+    HttpResponse<String> crossOrigin = HTTP.send(post(cancelUrl).header("Origin", "http://evil.example")
+        .header("Cookie", "addp_console_session=" + session).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(crossOrigin.statusCode()).isEqualTo(403);
+    assertThat(crossOrigin.body()).contains("cross-origin");
+    assertThat(HTTP.send(post(cancelUrl).header("Cookie", "addp_console_session=" + session).build(),
+        HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(403);
+    // a page on another origin, in the same browser, posting a form to the console: the cookie stays home
+    try (ForeignPage foreign = new ForeignPage(cancelUrl)) {
+      browser.get(foreign.url());
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> browser.getPageSource().contains("error"));
+      assertThat(browser.getPageSource()).containsAnyOf("cross-origin", "log in as operator");
+    }
+    browser.get(console);
+    assertThat(jobState("browser-cancel")).isEqualTo("RUNNING");
+
+    // 4. logged in, on the console's own page, cancel ends the job
+    await().atMost(Duration.ofMinutes(1)).ignoreExceptions()
         .until(() -> browser.findElement(card).getAttribute("data-state").equals("RUNNING"));
     browser.findElement(card).findElement(By.cssSelector("button.cancel")).click();
     await().atMost(Duration.ofMinutes(1)).ignoreExceptions()
@@ -111,6 +153,72 @@ class ConsoleBrowserIT {
     int step = Integer.parseInt(ended.findElement(By.className("step")).getText().split(" ")[1]);
     assertThat(step).as("cancelled long before its 1000 steps").isLessThan(1000);
     assertThat(ended.findElement(By.className("reason")).getText()).contains("cancelled from the console");
+
+    // 5. an ended or unknown job cannot be cancelled (no cancel stored ahead of a job), an invalid id is refused
+    HttpResponse<String> again = HTTP.send(post(cancelUrl).header("Origin", origin())
+        .header("Cookie", "addp_console_session=" + session).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(again.statusCode()).isEqualTo(409);
+    assertThat(HTTP.send(post(console + "api/jobs/not-submitted-yet/cancel").header("Origin", origin())
+        .header("Cookie", "addp_console_session=" + session).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(409);
+    assertThat(HTTP.send(post(console + "api/jobs/..%2Fx/cancel").header("Origin", origin())
+        .header("Cookie", "addp_console_session=" + session).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(400);
+    HttpResponse<String> page = HTTP.send(HttpRequest.newBuilder(URI.create(console)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(page.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+    assertThat(page.headers().firstValue("Content-Security-Policy").orElse("")).contains("frame-ancestors 'none'");
+    // a host name rebound to this machine is not this console
+    assertThat(statusLine(roles.status().port(), "/console/api/session", "evil.example")).contains(" 403 ");
+    assertThat(statusLine(roles.status().port(), "/console/api/session", "127.0.0.1")).contains(" 200 ");
+  }
+
+  /** The status line of a GET naming {@code host} (the JDK's client will not send a Host header of our choosing). */
+  private static String statusLine(int port, String path, String host) throws java.io.IOException {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+      socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      return new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII))
+          .readLine();
+    }
+  }
+
+  private static void logIn(String token) {
+    browser.get(console + "login");
+    browser.findElement(By.id("token")).sendKeys(token);
+    browser.findElement(By.id("login")).click();
+  }
+
+  private static String origin() { return console.substring(0, console.indexOf("/console/")); }
+
+  private static HttpRequest.Builder post(String url) {
+    return HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.noBody());
+  }
+
+  private static String jobState(String job) throws Exception {
+    String body = HTTP.send(HttpRequest.newBuilder(URI.create(origin() + "/jobs/" + job)).build(), HttpResponse.BodyHandlers.ofString())
+        .body();
+    return new com.fasterxml.jackson.databind.ObjectMapper().readTree(body).path("state").asText();
+  }
+
+  /** Another origin (its own port) whose page posts a form to the console as soon as it loads. */
+  private static final class ForeignPage implements AutoCloseable {
+    private final com.sun.net.httpserver.HttpServer server;
+
+    ForeignPage(String target) throws java.io.IOException {
+      server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+      byte[] page = ("<!doctype html><form id=f method=post action='" + target + "'></form>"
+          + "<script>document.getElementById('f').submit()</script>").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      server.createContext("/", x -> {
+        x.getResponseHeaders().set("Content-Type", "text/html");
+        x.sendResponseHeaders(200, page.length);
+        x.getResponseBody().write(page);
+        x.close();
+      });
+      server.start();
+    }
+
+    String url() { return "http://127.0.0.1:" + server.getAddress().getPort() + "/"; }
+
+    @Override
+    public void close() { server.stop(0); }
   }
 
   @Test

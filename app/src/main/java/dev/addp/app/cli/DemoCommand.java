@@ -80,6 +80,9 @@ final class DemoCommand implements Callable<Integer> {
     AddpConfig base = AddpConfig.of(Map.of("model.dir", model.toString(), "recognition.batch.size", String.valueOf(batchSize),
         AddpConfig.WORKER_ID, "demo-worker", "status.http.port", String.valueOf(consolePort),
         "metrics.http.port", String.valueOf(metricsPort)));
+    // a fresh operator token per demo, shown only to whoever started it: the console's cancel buttons need it
+    String operatorToken = newToken();
+    base = base.with("console.operator.token", operatorToken);
     String denseMissing = scenes > 0 ? DenseDemo.missing(denseModel, scenesDir) : "--scenes 0";
     if (denseMissing == null) base = base.with(Topics.ROUTED_MODELS, DenseDemo.modelName(denseModel)); // its own worker and topic
     else System.err.println("skipping boxes and masks: " + denseMissing);
@@ -155,7 +158,7 @@ final class DemoCommand implements Callable<Integer> {
       summary.put("metrics_url", roles.operations().url() + "/metrics");
       if (keepRunning) {
         JSON.writeValue(out.resolve("summary.json").toFile(), summary);
-        keepRunning(roles);
+        keepRunning(roles, operatorToken);
       }
     }
     JSON.writeValue(out.resolve("summary.json").toFile(), summary);
@@ -165,8 +168,14 @@ final class DemoCommand implements Callable<Integer> {
     return 0;
   }
 
+  static String newToken() {
+    byte[] b = new byte[18];
+    new java.security.SecureRandom().nextBytes(b);
+    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+  }
+
   /** Keeps the stack up for a look at the console until the process is stopped (Ctrl-C). */
-  private static void keepRunning(RoleRunner roles) throws InterruptedException {
+  private static void keepRunning(RoleRunner roles, String operatorToken) throws InterruptedException {
     java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -179,6 +188,7 @@ final class DemoCommand implements Callable<Integer> {
     }));
     System.err.printf("demo done; the stack keeps running: console http://127.0.0.1:%d/console/  metrics %s/metrics  (Ctrl-C stops it)%n",
         roles.status().port(), roles.operations().url());
+    System.err.printf("console operator token (log in to cancel jobs): %s%n", operatorToken);
     try {
       stop.await();
     } finally {

@@ -15,6 +15,7 @@ import dev.addp.processors.ingest.IngestTopology;
 import dev.addp.processors.metrics.IngestMetrics;
 import dev.addp.processors.status.JobStatusServer;
 import dev.addp.processors.status.JobStatusTopology;
+import dev.addp.processors.streams.DeadLetterOnUnreadable;
 import dev.addp.processors.streams.StreamsRunner;
 import dev.addp.workers.generation.jobs.GenerationService;
 import dev.addp.workers.recognition.RecognitionService;
@@ -50,7 +51,7 @@ public final class RoleRunner implements AutoCloseable {
     KafkaClients plain = new KafkaClients(config);
     this.lag = new ConsumerGroupLag(metrics, plain::admin, () -> plain.groupFreeReader("lag-peek"));
     running.add(lag);
-    this.server = new MetricsServer(metrics, checks, config.get(MetricsServer.HOST, "0.0.0.0"),
+    this.server = new MetricsServer(metrics, checks, config.get(MetricsServer.HOST, MetricsServer.DEFAULT_HOST),
         config.getInt(MetricsServer.PORT, MetricsServer.DEFAULT_PORT));
     running.add(server);
     checks.ready("registry", new RegistryReachable(config));
@@ -80,7 +81,7 @@ public final class RoleRunner implements AutoCloseable {
         StreamsRunner ingest = streams(IngestTopology.build(config, AvroSerdes.from(config), new IngestMetrics(metrics.registry())), clients,
             IngestTopology.applicationId(config), name);
         lag.watch(IngestTopology.applicationId(config));
-        health.put(role, ingest::isRunning);
+        health.put(role, ingest::isLive);
       }
       case RECOGNITION -> {
         recognition = RecognitionService.start(config, metrics);
@@ -102,7 +103,7 @@ public final class RoleRunner implements AutoCloseable {
       case STATUS -> {
         StreamsRunner table = streams(JobStatusTopology.build(config, AvroSerdes.from(config)), clients,
             JobStatusTopology.applicationId(config), name);
-        health.put(role, table::isRunning);
+        health.put(role, table::isLive);
         status = new JobStatusServer(table.streams(), config.get("status.http.host", "127.0.0.1"),
             config.getInt("status.http.port", 8088));
         running.add(status);
@@ -116,7 +117,9 @@ public final class RoleRunner implements AutoCloseable {
   }
 
   private StreamsRunner streams(org.apache.kafka.streams.Topology topology, KafkaClients clients, String applicationId, String name) {
-    StreamsRunner s = new StreamsRunner(topology, clients.streams(applicationId));
+    Map<String, Object> settings = clients.streams(applicationId);
+    settings.putAll(DeadLetterOnUnreadable.settings(clients.config(), applicationId, AvroSerdes.from(clients.config()), metrics.registry()));
+    StreamsRunner s = new StreamsRunner(topology, settings);
     metrics.bind(s.streams());
     s.start();
     streams.add(s);

@@ -18,6 +18,8 @@ public final class MetricsServer implements AutoCloseable {
   public static final String HOST = "metrics.http.host";
   public static final String PORT = "metrics.http.port";
   public static final int DEFAULT_PORT = 9464;
+  /** Loopback unless configured: a scraper elsewhere needs {@code metrics.http.host=0.0.0.0} (or an address) set on purpose. */
+  public static final String DEFAULT_HOST = "127.0.0.1";
 
   private final HttpServer server;
 

@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpExchange;
 import dev.addp.avro.CancelCommand;
 import dev.addp.avro.Classification;
 import dev.addp.avro.DeadLetter;
+import dev.addp.avro.GenerationEvent;
 import dev.addp.avro.GenerationResult;
 import dev.addp.avro.ImageRequest;
 import dev.addp.avro.RecognitionResult;
@@ -15,6 +16,8 @@ import dev.addp.platform.kafka.KafkaClients;
 import dev.addp.platform.kafka.Topics;
 import dev.addp.platform.metrics.ConsumerGroupLag;
 import dev.addp.processors.status.JobStatusServer;
+import dev.addp.schemas.Identifiers;
+import dev.addp.schemas.JobStates;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -36,24 +39,34 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  *   <li>{@code GET /console/api/recognition}: the latest results; {@code .../{id}/overlay.png} one drawn over its image
  *   <li>{@code GET /console/api/deadletters}: the latest dead letters with their typed reasons
  *   <li>{@code GET /console/api/jobs/{id}/images} and {@code .../images/{index}.png}: a job's generated images
- *   <li>{@code POST /console/api/jobs/{id}/cancel}: a cancel command on the control topic
+ *   <li>{@code POST /console/api/jobs/{id}/cancel}: a cancel command on the control topic (operator only, for a job
+ *       the status table shows queued or running)
  *   <li>{@code GET /console/api/figures}: throughput, mean batch size, consumer lag
+ *   <li>{@code GET /console/api/session}: whether this browser is logged in as operator
+ *   <li>{@code GET/POST /console/login}, {@code POST /console/logout}: the operator session ({@link OperatorLogin})
  * </ul>
+ *
+ * <p>Every answer says {@code nosniff} and may not be framed by another page.
  */
 public final class Console implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int THROUGHPUT_WINDOW_S = 10;
   private static final Map<String, String> STATIC = Map.of(
-      "index.html", "text/html; charset=utf-8", "console.js", "text/javascript; charset=utf-8", "console.css", "text/css; charset=utf-8");
+      "index.html", "text/html; charset=utf-8", "console.js", "text/javascript; charset=utf-8", "console.css", "text/css; charset=utf-8",
+      "login.html", "text/html; charset=utf-8");
+  private static final int MAX_LOGIN_BODY = 4096;
 
   private final Topics topics;
   private final AvroSerdes serdes;
   private final RecentRecords recent;
   private final ConsumerGroupLag lag;
   private final KafkaProducer<byte[], byte[]> producer;
+  private final OperatorLogin login;
+  private JobStatusServer status;
 
   public Console(KafkaClients clients, AvroSerdes serdes, ConsumerGroupLag lag) {
     this.topics = Topics.from(clients.config());
+    this.login = OperatorLogin.from(clients.config());
     this.serdes = serdes;
     this.lag = lag;
     this.recent = new RecentRecords(new KafkaClients(clients.config()), serdes, RecentRecords.Limits.defaults()).start();
@@ -62,6 +75,7 @@ public final class Console implements AutoCloseable {
 
   /** Adds the console's pages to the status server; {@code /} leads to the console. */
   public Console mount(JobStatusServer server) {
+    this.status = server;
     server.route("/console", this::handle);
     server.route("/", ex -> {
       if (ex.getRequestURI().getPath().equals("/")) {
@@ -80,7 +94,21 @@ public final class Console implements AutoCloseable {
       String path = ex.getRequestURI().getRawPath();
       String[] parts = path.replaceAll("^/console/?", "").split("/");
       String method = ex.getRequestMethod();
-      if (parts.length == 1 && (parts[0].isEmpty() || STATIC.containsKey(parts[0]))) {
+      if (!login.hostAllowed(ex)) {
+        send(ex, 403, "text/plain", ("host not allowed: add it to " + OperatorLogin.ALLOWED_HOSTS).getBytes(StandardCharsets.UTF_8));
+      } else if (path.equals("/console/login")) {
+        login(ex, method);
+      } else if (path.equals("/console/logout") && method.equals("POST")) {
+        OperatorLogin.Refusal refused = login.checkOrigin(ex);
+        if (refused != null) {
+          send(ex, refused.status(), "application/json", error(refused.reason()));
+        } else {
+          ex.getResponseHeaders().add("Set-Cookie", login.logout(ex));
+          redirect(ex, "/console/");
+        }
+      } else if (path.equals("/console/api/session")) {
+        json(ex, JSON.createObjectNode().put("operator", login.isOperator(ex)).put("login_enabled", login.enabled()));
+      } else if (parts.length == 1 && (parts[0].isEmpty() || STATIC.containsKey(parts[0]))) {
         String name = parts[0].isEmpty() ? "index.html" : parts[0];
         try (InputStream in = Console.class.getResourceAsStream("/console/" + name)) {
           send(ex, 200, STATIC.get(name), in.readAllBytes());
@@ -98,11 +126,7 @@ public final class Console implements AutoCloseable {
       } else if (parts.length == 5 && parts[1].equals("jobs") && parts[3].equals("images") && parts[4].endsWith(".png")) {
         jobImage(ex, decode(parts[2]), Integer.parseInt(parts[4].substring(0, parts[4].length() - 4)));
       } else if (parts.length == 4 && parts[1].equals("jobs") && parts[3].equals("cancel") && method.equals("POST")) {
-        String job = decode(parts[2]);
-        producer.send(new ProducerRecord<>(topics.generationControl(), job.getBytes(StandardCharsets.UTF_8),
-            serdes.cancelCommand().serialize(topics.generationControl(), new CancelCommand(job, "cancelled from the console",
-                System.currentTimeMillis())))).get();
-        json(ex, JSON.createObjectNode().put("cancel_sent", job));
+        cancel(ex, decode(parts[2]));
       } else {
         send(ex, 404, "application/json", error("no such console resource: " + method + " " + path));
       }
@@ -111,6 +135,78 @@ public final class Console implements AutoCloseable {
     } catch (Exception e) {
       send(ex, 503, "application/json", error(e.getClass().getSimpleName() + ": " + e.getMessage()));
     }
+  }
+
+  private void login(HttpExchange ex, String method) throws IOException {
+    if (!method.equals("POST")) {
+      try (InputStream in = Console.class.getResourceAsStream("/console/login.html")) {
+        send(ex, 200, STATIC.get("login.html"), in.readAllBytes());
+      }
+      return;
+    }
+    OperatorLogin.Refusal refused = login.checkOrigin(ex);
+    if (refused != null) {
+      send(ex, refused.status(), "application/json", error(refused.reason()));
+      return;
+    }
+    byte[] body = ex.getRequestBody().readNBytes(MAX_LOGIN_BODY + 1);
+    String token = body.length > MAX_LOGIN_BODY ? null : formField(new String(body, StandardCharsets.UTF_8), "token");
+    String cookie = login.login(token);
+    if (cookie == null) {
+      send(ex, 401, "text/plain", (login.enabled() ? "wrong operator token" : "the console is read-only: no operator token is configured")
+          .getBytes(StandardCharsets.UTF_8));
+    } else {
+      ex.getResponseHeaders().add("Set-Cookie", cookie);
+      redirect(ex, "/console/");
+    }
+  }
+
+  private void cancel(HttpExchange ex, String job) throws Exception {
+    OperatorLogin.Refusal refused = login.checkStateChange(ex);
+    if (refused != null) {
+      send(ex, refused.status(), "application/json", error(refused.reason()));
+      return;
+    }
+    String invalid = Identifiers.nameProblem("job_id", job);
+    if (invalid != null) {
+      send(ex, 400, "application/json", error(invalid));
+      return;
+    }
+    // only a job the table shows alive: an unknown id cannot be cancelled ahead of its submission
+    GenerationEvent current = status == null ? null : status.job(job);
+    if (current == null || JobStates.isTerminal(current.getState())) {
+      send(ex, 409, "application/json", error(current == null ? "no job " + job : "job " + job + " has ended (" + current.getState() + ")"));
+      return;
+    }
+    producer.send(new ProducerRecord<>(topics.generationControl(), job.getBytes(StandardCharsets.UTF_8),
+        serdes.cancelCommand().serialize(topics.generationControl(), new CancelCommand(job, "cancelled from the console",
+            System.currentTimeMillis())))).get();
+    json(ex, JSON.createObjectNode().put("cancel_sent", job));
+  }
+
+  static String formField(String body, String name) {
+    for (String pair : body.split("&")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0 && URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8).equals(name)) {
+        return URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      }
+    }
+    return null;
+  }
+
+  private static void redirect(HttpExchange ex, String location) throws IOException {
+    secure(ex);
+    ex.getResponseHeaders().set("Location", location);
+    ex.sendResponseHeaders(303, -1);
+    ex.close();
+  }
+
+  /** Headers every console answer carries: no content sniffing, no framing by other pages, no referrer leaks. */
+  static void secure(HttpExchange ex) {
+    ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+    ex.getResponseHeaders().set("Content-Security-Policy", "frame-ancestors 'none'");
+    ex.getResponseHeaders().set("X-Frame-Options", "DENY");
+    ex.getResponseHeaders().set("Referrer-Policy", "same-origin"); // no-referrer would make browsers send "Origin: null"
   }
 
   private ArrayNode recognition() {
@@ -234,6 +330,7 @@ public final class Console implements AutoCloseable {
   }
 
   private static void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {
+    secure(ex);
     ex.getResponseHeaders().set("Content-Type", type);
     ex.getResponseHeaders().set("Cache-Control", "no-store");
     ex.sendResponseHeaders(status, body.length);

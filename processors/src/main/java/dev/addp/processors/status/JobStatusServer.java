@@ -38,7 +38,23 @@ public final class JobStatusServer implements AutoCloseable {
     server.createContext("/datasets", new dev.addp.processors.datasets.DatasetStatusHandler(streams));
     server.createContext("/health", ex -> send(ex, streams.state() == KafkaStreams.State.RUNNING ? 200 : 503,
         "text/plain", streams.state().toString().getBytes(StandardCharsets.UTF_8)));
+    // a few handler threads and a bounded queue: a flood of slow requests waits in the accept queue, not in memory
+    server.setExecutor(executor);
     server.start();
+  }
+
+  private final java.util.concurrent.ExecutorService executor =
+      new java.util.concurrent.ThreadPoolExecutor(4, 4, 0, java.util.concurrent.TimeUnit.SECONDS,
+        new java.util.concurrent.ArrayBlockingQueue<>(64), r -> {
+          Thread t = new Thread(r, "status-http");
+          t.setDaemon(true);
+          return t;
+        }, new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
+
+  /** A job's latest status, or null when the table has none. */
+  public GenerationEvent job(String id) {
+    return streams.store(StoreQueryParameters.fromNameAndType(JobStatusTopology.STORE, QueryableStoreTypes.<String, GenerationEvent>keyValueStore()))
+        .get(id);
   }
 
   public int port() { return server.getAddress().getPort(); }
@@ -115,6 +131,7 @@ public final class JobStatusServer implements AutoCloseable {
 
   private static void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {
     ex.getResponseHeaders().set("Content-Type", type);
+    ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
     ex.sendResponseHeaders(status, body.length);
     try (OutputStream out = ex.getResponseBody()) {
       out.write(body);
@@ -122,5 +139,8 @@ public final class JobStatusServer implements AutoCloseable {
   }
 
   @Override
-  public void close() { server.stop(0); }
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
 }

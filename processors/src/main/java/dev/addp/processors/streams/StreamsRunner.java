@@ -1,5 +1,6 @@
 package dev.addp.processors.streams;
 
+import dev.addp.schemas.registry.RegistryUnavailableException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -15,14 +16,20 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs one topology. A stream thread that dies (for example while the schema registry is
  * unreachable) is replaced after a pause: with exactly-once its open transaction is aborted, so the
- * records it held are processed again, not lost.
+ * records it held are processed again, not lost. A thread that keeps dying (more than
+ * {@link #MAX_REPLACEMENTS} replacements within {@link #REPLACEMENT_WINDOW}) is a crash loop, not a
+ * hiccup: {@link #isLive()} turns false, so {@code /health} answers 503 and names the role. Deaths
+ * while the schema registry is unreachable are not counted (readiness reports the registry).
  */
 public final class StreamsRunner implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StreamsRunner.class);
   private static final Duration RETRY_PAUSE = Duration.ofSeconds(1);
+  static final int MAX_REPLACEMENTS = 5;
+  static final Duration REPLACEMENT_WINDOW = Duration.ofMinutes(2);
 
   private final KafkaStreams streams;
   private volatile Throwable failure;
+  private final ReplacementWindow replacements = new ReplacementWindow(MAX_REPLACEMENTS, REPLACEMENT_WINDOW, System::nanoTime);
 
   public StreamsRunner(Topology topology, Map<String, Object> settings) {
     Properties p = new Properties();
@@ -36,6 +43,7 @@ public final class StreamsRunner implements AutoCloseable {
         failure = fatal;
         return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
       }
+      if (DeadLetterOnUnreadable.causedBy(e, RegistryUnavailableException.class) == null) replacements.record();
       log.error("stream thread failed; replacing it in {} ms: {}", RETRY_PAUSE.toMillis(), e.toString());
       try {
         Thread.sleep(RETRY_PAUSE.toMillis());
@@ -65,6 +73,9 @@ public final class StreamsRunner implements AutoCloseable {
   }
 
   public boolean isRunning() { return streams.state().isRunningOrRebalancing(); }
+
+  /** Running, and not replacing dying threads over and over. */
+  public boolean isLive() { return isRunning() && !replacements.exceeded(); }
 
   /** Waits until every stream thread has its tasks (state RUNNING). */
   public void awaitRunning(Duration timeout) throws InterruptedException {

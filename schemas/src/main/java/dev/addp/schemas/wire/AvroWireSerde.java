@@ -11,7 +11,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
@@ -25,7 +24,8 @@ import org.apache.kafka.common.serialization.Serializer;
  * Confluent wire format for one generated Avro type: magic byte 0, 4-byte big-endian schema id,
  * Avro binary. Subjects follow TopicNameStrategy ({@code <topic>-value}). Reading resolves the
  * writer schema (from the registry, by id) against this type's schema, so older and newer
- * compatible writers are read as this type.
+ * compatible writers are read as this type. Decoding is bounded ({@link BoundedDecoder}): whatever
+ * lengths a record claims, it cannot allocate much more than its own size.
  */
 public final class AvroWireSerde<T extends SpecificRecord> implements Serde<T>, Serializer<T>, Deserializer<T> {
   public static final byte MAGIC = 0;
@@ -92,8 +92,10 @@ public final class AvroWireSerde<T extends SpecificRecord> implements Serde<T>, 
           "schema id " + id + " cannot be read as " + readerSchema.getFullName() + ": " + e.getMessage(), e);
     }
     try {
-      return reader.read(null, DecoderFactory.get().binaryDecoder(data, HEADER, data.length - HEADER, null));
-    } catch (IOException | RuntimeException e) {
+      return reader.read(null, new BoundedDecoder(data, HEADER, data.length - HEADER));
+    } catch (IOException | RuntimeException | StackOverflowError e) {
+      // an OutOfMemoryError is not caught: the bounded decoder allocates at most a small multiple of the record's size,
+      // so running out of heap says nothing about this record and must not dead-letter it
       throw new WireFormatException(ErrorType.SCHEMA_MISMATCH,
           "bytes do not decode as " + readerSchema.getFullName() + " (schema id " + id + "): " + e, e);
     }

@@ -1,0 +1,148 @@
+package dev.addp.systemtest.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.addp.app.data.FashionMnistSample;
+import dev.addp.app.roles.Role;
+import dev.addp.app.roles.RoleRunner;
+import dev.addp.app.run.RecognitionRoundTrip;
+import dev.addp.avro.DeadLetter;
+import dev.addp.avro.ErrorType;
+import dev.addp.avro.GenerationEvent;
+import dev.addp.avro.ImageRequest;
+import dev.addp.avro.JobState;
+import dev.addp.platform.config.AddpConfig;
+import dev.addp.platform.kafka.AvroSerdes;
+import dev.addp.platform.kafka.KafkaClients;
+import dev.addp.platform.kafka.Topics;
+import dev.addp.systemtest.support.SharedEmbeddedStack;
+import dev.addp.systemtest.support.TestModels;
+import dev.addp.systemtest.support.TestTopics;
+import dev.addp.systemtest.support.TopicReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Hostile records against the running stack (ingest, recognition, status): length bombs that
+ * claim 2^31 items or bytes, and junk on every topic a Streams application or worker reads. Each
+ * becomes a dead letter with its typed reason, no stream thread dies, {@code /health} stays green,
+ * and the normal requests sent afterwards are all answered.
+ */
+class HostileRecordsIT {
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final int NORMAL = 100;
+
+  @Test
+  void hostileRecordsAreDeadLetteredAndEveryStageKeepsServing() throws Exception {
+    AddpConfig config = TestTopics.isolate(SharedEmbeddedStack.get().config(), "hostile", 2)
+        .with("model.dir", TestModels.modelDir().toAbsolutePath().toString()).with("worker.id", "hostile-it")
+        .with("status.http.port", "0").with("metrics.http.port", "0");
+    Topics topics = Topics.from(config);
+    AvroSerdes serdes = AvroSerdes.from(config);
+    FashionMnistSample sample = FashionMnistSample.read(TestModels.sampleDir());
+    try (RoleRunner roles = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION, Role.STATUS), config);
+         KafkaProducer<byte[], byte[]> producer = new KafkaClients(config).producer();
+         TopicReader deadLetters = new TopicReader(config, topics.deadLetters())) {
+      roles.awaitReady(Duration.ofSeconds(90));
+      String ops = roles.operations().url();
+
+      // the schema ids a real client's records carry, so the bombs get past the header check
+      byte[] requestHeader = header(serdes.imageRequest().serialize(topics.imagesRaw(),
+          ImageRequest.newBuilder().setRequestId("h").build()));
+      byte[] eventHeader = header(serdes.generationEvent().serialize(topics.generationEvents(),
+          GenerationEvent.newBuilder().setJobId("h").setState(JobState.QUEUED).setTimestampMs(1).build()));
+      byte[] maxVarint = {(byte) 0xEE, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x0F}; // 2^31 - 9, zig-zag
+      byte[] stringBomb = concat(requestHeader, maxVarint, new byte[] {0}); // request_id claims 2^31 - 9 bytes: 11 bytes in all
+      assertThat(stringBomb).hasSize(11);
+      byte[] arrayBomb = concat(requestHeader, new byte[] {0, 0, 0, 0}, maxVarint); // tasks claims 2^31 - 9 items
+      byte[] junk = "junk that is no record".getBytes(StandardCharsets.UTF_8);
+
+      send(producer, topics.imagesRaw(), "bomb-string", stringBomb);
+      send(producer, topics.imagesRaw(), "bomb-array", arrayBomb);
+      send(producer, topics.recognitionRequests(), "junk-requests", junk);
+      send(producer, topics.recognitionRequests(), "bomb-requests", arrayBomb);
+      send(producer, topics.generationEvents(), "junk-events", junk);
+      send(producer, topics.generationEvents(), "bomb-events", concat(eventHeader, maxVarint, new byte[] {0}));
+      send(producer, topics.datasets(), "junk-datasets", junk);
+      send(producer, topics.recognitionResults(), "junk-results", junk);
+      send(producer, topics.deadLetters(), "junk-dead-letters", junk);
+      producer.flush();
+
+      // every hostile record reaches the dead-letter topic with its stage and typed reason
+      List<DeadLetter> letters = new ArrayList<>();
+      Predicate<List<ConsumerRecord<byte[], byte[]>>> allHostileSeen = seen -> {
+        letters.clear();
+        for (ConsumerRecord<byte[], byte[]> r : seen) {
+          try {
+            letters.add(serdes.deadLetter().deserialize(r.topic(), r.value()));
+          } catch (RuntimeException junkItself) {
+            // the junk record sent to the dead-letter topic itself
+          }
+        }
+        return letters.stream().map(DeadLetter::getRequestId).filter(id -> id != null).distinct().count() >= 9;
+      };
+      deadLetters.readUntil(allHostileSeen, Duration.ofSeconds(90));
+      Map<String, DeadLetter> byId = new java.util.HashMap<>();
+      letters.forEach(d -> byId.putIfAbsent(d.getRequestId(), d));
+      assertThat(byId).containsKeys("bomb-string", "bomb-array", "junk-requests", "bomb-requests", "junk-events", "bomb-events",
+          "junk-datasets", "junk-results", "junk-dead-letters");
+      assertThat(byId.get("bomb-string").getStage()).isEqualTo("ingest");
+      assertThat(byId.get("bomb-string").getErrorType()).isEqualTo(ErrorType.SCHEMA_MISMATCH);
+      assertThat(byId.get("bomb-string").getMessage()).contains("claims 2147483639 bytes");
+      assertThat(byId.get("bomb-array").getMessage()).contains("claims 2147483639 items");
+      assertThat(byId.get("bomb-requests").getStage()).isEqualTo("recognition");
+      assertThat(byId.get("bomb-requests").getErrorType()).isEqualTo(ErrorType.SCHEMA_MISMATCH);
+      for (String id : List.of("junk-events", "junk-datasets", "junk-results", "junk-dead-letters")) {
+        assertThat(byId.get(id).getStage()).as(id).isEqualTo(dev.addp.processors.status.JobStatusTopology.applicationId(config));
+        assertThat(byId.get(id).getErrorType()).as(id).isEqualTo(ErrorType.NOT_WIRE_FORMAT);
+      }
+      assertThat(byId.get("bomb-events").getErrorType()).isEqualTo(ErrorType.SCHEMA_MISMATCH);
+
+      // then every normal request is answered, and no stage is in a crash loop
+      RecognitionRoundTrip.Outcome normal = new RecognitionRoundTrip(config).run("hostile", NORMAL,
+          i -> new RecognitionRoundTrip.Item("normal-" + i, sample.png(i), Map.of()), Duration.ofMinutes(3), false);
+      assertThat(normal.results()).hasSize(NORMAL);
+      assertThat(normal.deadLetters()).isEmpty();
+      assertThat(get(ops + "/health").statusCode()).isEqualTo(200);
+      assertThat(roles.failed()).isEmpty();
+
+      // the status table serves a job written after the junk
+      send(producer, topics.generationEvents(), "after-junk", serdes.generationEvent().serialize(topics.generationEvents(),
+          GenerationEvent.newBuilder().setJobId("after-junk").setState(JobState.QUEUED).setTimestampMs(2).build()));
+      producer.flush();
+      String jobs = "http://127.0.0.1:" + roles.status().port() + "/jobs/after-junk";
+      await().atMost(Duration.ofSeconds(60)).until(() -> get(jobs).statusCode() == 200);
+      assertThat(get(jobs).body()).contains("QUEUED");
+    }
+  }
+
+  private static byte[] header(byte[] framed) { return java.util.Arrays.copyOf(framed, 5); }
+
+  private static byte[] concat(byte[]... parts) {
+    ByteBuffer b = ByteBuffer.allocate(java.util.Arrays.stream(parts).mapToInt(p -> p.length).sum());
+    for (byte[] p : parts) b.put(p);
+    return b.array();
+  }
+
+  private static void send(KafkaProducer<byte[], byte[]> producer, String topic, String key, byte[] value) {
+    producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value));
+  }
+
+  private static HttpResponse<String> get(String url) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+}
