@@ -270,7 +270,7 @@ final class GenerationRole implements WorkerRole {
       if (any) {
         ids.add(job.id());
         stepping.add(job);
-        if (job.progressStep() == 0 && job.tracks().stream().allMatch(t -> t.step() == 0)) {
+        if (job.progressStep() == 0 && job.tracks().stream().allMatch(ImageTrack::fresh)) {
           emit(records.event(job, JobState.RUNNING).build());
           metrics.jobStarted(job.spec().submittedAtMs());
         }
