@@ -43,6 +43,7 @@ function jobCard(job) {
   card = el('div', { class: 'job', 'data-job-id': job.job_id },
     el('div', { class: 'head' },
       el('b', { class: 'id' }, job.job_id),
+      el('span', { class: 'kind muted' }),
       el('span', { class: 'state' }),
       el('span', { class: 'step' }),
       el('progress', { max: 1, value: 0 }),
@@ -90,6 +91,7 @@ async function refreshJobs() {
     const card = jobCard(job);
     if (box.children[i] !== card) box.insertBefore(card, box.children[i] || null);
     card.dataset.state = job.state;
+    $('.kind', card).textContent = [job.edit ? 'edit' : '', job.label ? 'label ' + job.label : ''].filter(Boolean).join(' · ');
     $('.state', card).textContent = job.state;
     $('.step', card).textContent = 'step ' + job.step + ' of ' + job.total_steps;
     $('progress', card).max = Math.max(1, job.total_steps);

@@ -17,7 +17,7 @@ public final class ClassLabels {
   public static int resolve(String requested, List<String> labels, GenerationDefaults.Conditioning conditioning) {
     if (requested == null) return conditioning == null ? 0 : conditioning.none();
     if (conditioning == null) throw new IllegalArgumentException("this model generates without class labels; label '" + requested + "' cannot be honoured");
-    String wanted = requested.trim();
+    String wanted = requested;
     int classes = Math.min(conditioning.classes(), labels == null ? 0 : labels.size());
     for (int i = 0; i < classes; i++) {
       if (labels.get(i).toLowerCase(Locale.ROOT).equals(wanted.toLowerCase(Locale.ROOT))) return i;
