@@ -52,6 +52,7 @@ final class GenerationRole implements WorkerRole {
   private final Topics topics;
   private final AvroSerdes serdes;
   private final GenerationLoop loop;
+  private final JobSpec.EditResolver edits;
   private final JobScheduler scheduler;
   private final JobHistory history;
   private final DeadLetters deadLetters;
@@ -81,8 +82,9 @@ final class GenerationRole implements WorkerRole {
   private long stepModelNanos;
   private final GenerationMetrics metrics;
 
-  GenerationRole(KafkaClients clients, AvroSerdes serdes, GenerationLoop loop, String workerId, long agingMs,
+  GenerationRole(KafkaClients clients, AvroSerdes serdes, GenerationLoop loop, JobSpec.EditResolver edits, String workerId, long agingMs,
                  long commitIntervalMs, FaultSettings faults, FaultCounts faultCounts) throws OrtException {
+    this.edits = edits;
     this.faultCounts = faultCounts;
     this.clients = clients;
     this.topics = Topics.from(clients.config());
@@ -223,7 +225,7 @@ final class GenerationRole implements WorkerRole {
     int attempt = history.attempts(jobId) + 1;
     JobSpec spec;
     try {
-      spec = JobSpec.of(request, loop.model().manifest());
+      spec = JobSpec.of(request, loop.model().manifest(), edits);
     } catch (InvalidJobException e) {
       emitState(records.event(jobId, JobState.FAILED, attempt, 0, 0, request.getCount()).setErrorType(e.type()).setReason(e.getMessage())
           .build(), tp.partition());

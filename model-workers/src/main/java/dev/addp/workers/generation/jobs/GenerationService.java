@@ -1,12 +1,18 @@
 package dev.addp.workers.generation.jobs;
 
 import dev.addp.platform.config.AddpConfig;
+import dev.addp.platform.image.ImageLimits;
+import dev.addp.platform.image.ImageProbe;
+import dev.addp.platform.image.ImageSource;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.KafkaClients;
 import dev.addp.workers.generation.GenerationLoop;
 import dev.addp.workers.generation.GenerationModel;
+import dev.addp.workers.generation.edit.EditSources;
+import dev.addp.workers.generation.edit.ImageTokenizer;
 import dev.addp.workers.lifecycle.WorkerService;
 import dev.addp.workers.onnx.Device;
+import dev.addp.workers.recognition.ImageDecoder;
 import dev.addp.workers.recognition.RecognitionService;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -15,10 +21,12 @@ import java.util.UUID;
 /** A generation worker with its model sessions and thread, built from the configuration. */
 public final class GenerationService extends WorkerService {
   private final GenerationModel model;
+  private final ImageTokenizer tokenizer;
 
-  private GenerationService(GenerationModel model, GenerationWorker worker) {
+  private GenerationService(GenerationModel model, ImageTokenizer tokenizer, GenerationWorker worker) {
     super("generation", worker);
     this.model = model;
+    this.tokenizer = tokenizer;
   }
 
   public static GenerationService start(AddpConfig config) throws Exception { return start(config, null); }
@@ -27,13 +35,24 @@ public final class GenerationService extends WorkerService {
   public static GenerationService start(AddpConfig config, dev.addp.platform.metrics.Metrics metrics) throws Exception {
     Path modelDir = Path.of(config.get("model.dir", RecognitionService.DEFAULT_MODEL_DIR));
     Device device = Device.valueOf(config.get("model.device", "auto").toUpperCase(Locale.ROOT));
-    GenerationModel model = new GenerationModel(modelDir, device,
-        config.getInt("model.intra.op.threads", Runtime.getRuntime().availableProcessors()));
+    int threads = config.getInt("model.intra.op.threads", Runtime.getRuntime().availableProcessors());
+    GenerationModel model = new GenerationModel(modelDir, device, threads);
+    ImageTokenizer tokenizer = null;
+    JobSpec.EditResolver edits = JobSpec.EditResolver.unsupported("model " + model.manifest().name() + " declares no tokenizer graph");
+    try {
+      if (ImageTokenizer.declared(model.manifest())) {
+        tokenizer = new ImageTokenizer(modelDir, model.manifest(), device, threads);
+        edits = new EditSources(ImageSource.from(config), new ImageDecoder(new ImageProbe(ImageLimits.from(config))), model.manifest(), tokenizer);
+      }
+    } catch (Exception e) {
+      model.close();
+      throw e;
+    }
     GenerationLoop loop = new GenerationLoop(model, config.getInt("generation.batch.size", 64));
     String workerId = config.get(AddpConfig.WORKER_ID, "worker-" + UUID.randomUUID().toString().substring(0, 8));
-    GenerationWorker worker = new GenerationWorker(new KafkaClients(config, metrics), AvroSerdes.from(config), loop, workerId,
+    GenerationWorker worker = new GenerationWorker(new KafkaClients(config, metrics), AvroSerdes.from(config), loop, edits, workerId,
         config.getLong("generation.aging.ms", 10_000), config.getLong("generation.commit.interval.ms", 1000));
-    GenerationService service = new GenerationService(model, worker);
+    GenerationService service = new GenerationService(model, tokenizer, worker);
     service.startWorker();
     return service;
   }
@@ -41,5 +60,8 @@ public final class GenerationService extends WorkerService {
   public GenerationModel model() { return model; }
 
   @Override
-  protected void closeResources() throws Exception { model.close(); }
+  protected void closeResources() throws Exception {
+    model.close();
+    if (tokenizer != null) tokenizer.close();
+  }
 }

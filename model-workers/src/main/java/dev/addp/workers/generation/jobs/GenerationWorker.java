@@ -29,9 +29,15 @@ public final class GenerationWorker implements WorkerService.Worker {
 
   public GenerationWorker(KafkaClients clients, AvroSerdes serdes, GenerationLoop loop, String workerId, long agingMs,
                           long commitIntervalMs) throws OrtException {
+    this(clients, serdes, loop, JobSpec.EditResolver.unsupported("this worker was started without edit sources"), workerId, agingMs,
+        commitIntervalMs);
+  }
+
+  public GenerationWorker(KafkaClients clients, AvroSerdes serdes, GenerationLoop loop, JobSpec.EditResolver edits, String workerId,
+                          long agingMs, long commitIntervalMs) throws OrtException {
     Topics topics = Topics.from(clients.config());
     FaultSettings faults = FaultSettings.from(clients.config());
-    GenerationRole role = new GenerationRole(clients, serdes, loop, workerId, agingMs, commitIntervalMs, faults, faultCounts);
+    GenerationRole role = new GenerationRole(clients, serdes, loop, edits, workerId, agingMs, commitIntervalMs, faults, faultCounts);
     this.lifecycle = new WorkerLifecycle("generation", workerId, WorkerClients.of(clients), topics.prefix(), topics.generationRequests(), 64, faults,
         faultCounts, role);
   }
