@@ -338,8 +338,8 @@ def train_steps(work):
     """Optimiser steps of each generator in all: ADDP counts the committed model's steps too."""
     a = torch.load(os.path.join(work, "addp.pt"), map_location="cpu")
     m = torch.load(os.path.join(work, "mage.pt"), map_location="cpu")
-    return {"addp": int(a["state"]["step"]) + int(a["state"].get("prior_steps", 600)),
-            "mage": int(m["state"]["step"]) + int(m["state"].get("prior_steps", 0))}
+    return {"addp": int(a.get("total_steps", a["state"]["step"])),
+            "mage": int(m.get("total_steps", m["state"]["step"]))}
 
 
 def main():

@@ -41,9 +41,9 @@ STAGES = ["readback", "vq_encoder", "tokens", "mage", "addp"]
 FULL = dict(
     vq_encoder=dict(seed=10, lr=2e-3, steps=600, batch_size=64, warmup=30, log_every=50, save_every=100),
     # the baseline trains to the same optimiser step count as ADDP (600 committed + the addp stage)
-    mage=dict(seed=11, lr=1e-3, steps=1000, batch_size=128, warmup=100, log_every=25, save_every=25,
+    mage=dict(seed=11, lr=1e-3, steps=900, batch_size=128, warmup=100, log_every=25, save_every=25,
               p_uncond=0.1),
-    addp=dict(seed=12, lr=1e-3, steps=400, batch_size=128, warmup=50, log_every=25, save_every=25,
+    addp=dict(seed=12, lr=1e-3, steps=300, batch_size=128, warmup=50, log_every=25, save_every=25,
               p_uncond=0.1, prior_steps=600),
 )
 QUICK = dict(
@@ -62,6 +62,12 @@ class Run:
         self.results_path = os.path.join(work, "results.json")
         self.results = json.load(open(self.results_path)) if os.path.exists(self.results_path) else {}
         self.t0 = time.time()
+        self.more_from, self.prior = {}, {}
+        saved = self.results.get("more")     # an interrupted --more run resumes with the same sources
+        if saved:
+            self.more_from, self.prior = saved["from"], saved["prior"]
+            for k in ("mage", "addp"):
+                self.p[k] = dict(self.p[k], steps=saved["steps"])
 
     def log(self, msg):
         print(f"[{time.strftime('%H:%M:%S')} +{time.time() - self.t0:6.0f}s] {msg}", flush=True)
@@ -69,10 +75,13 @@ class Run:
     def path(self, name):
         return os.path.join(self.work, name)
 
-    def publish(self, name):
-        """Optimiser-free copy of a finished stage's checkpoint into the committed checkpoints dir."""
+    def publish(self, name, prior_steps=0):
+        """Optimiser-free copy of a finished stage's checkpoint into the committed checkpoints dir, with
+        `total_steps`: the optimiser steps of every stage this model went through."""
         ck = torch.load(self.path(name), map_location="cpu")
         ck.pop("opt", None)
+        ck["total_steps"] = prior_steps + int(ck["state"]["step"])
+        torch.save(ck, self.path(name))
         torch.save(ck, os.path.join(self.checkpoints, name))
 
     def committed(self, name):
@@ -117,7 +126,7 @@ class Run:
         cfg = dict(self.p["mage"], model=mage.small_config(256, n_classes=N_CLASSES))
         init = self._continue_from("mage.pt")
         model = mage.train(cfg, t["tokens"], self.path("mage.pt"), self.log, labels=t["labels"], init=init)
-        self.publish("mage.pt")
+        self.publish("mage.pt", self.prior.get("mage.pt", 0))
         return {"mage_masked_acc_r0.75": round(mage.masked_accuracy(
             model, t["tokens"][:5000], 48, labels=t["labels"][:5000]), 4)}
 
@@ -129,13 +138,39 @@ class Run:
             torch.load(self.path("addp_unconditional.pt"))["model"], cfg["model"], cfg["seed"])
         addp_mod.train(cfg, t["tokens"], vq_model, mage.load(self.path("mage.pt")), self.path("addp.pt"),
                        self.log, labels=t["labels"], init=init)
-        self.publish("addp.pt")
+        self.publish("addp.pt", self.prior.get("addp.pt", cfg["prior_steps"]))
         return {}
 
     def _continue_from(self, name):
         """With --more: the last finished weights of this stage (a new schedule on top of them)."""
-        src = getattr(self, "more_from", {}).get(name)
+        src = self.more_from.get(name)
         return torch.load(src, map_location="cpu")["model"] if src else None
+
+    def prepare_more(self, steps):
+        """--more STEPS: both generators continue from their last finished weights (work/, else the
+        committed checkpoints) for STEPS more optimiser steps each, with new cosine schedules."""
+        done = self.results.setdefault("done", [])
+        for name, stage in (("mage.pt", "mage"), ("addp.pt", "addp")):
+            src = self.path(name) if os.path.exists(self.path(name)) else self.committed(name)
+            if src is None:
+                raise SystemExit(f"--more: no finished {name} in {self.work} or {self.checkpoints}")
+            prev = self.path(name.replace(".pt", "_prev.pt"))
+            shutil.copy(src, prev)
+            self.more_from[name] = prev
+            self.prior[name] = int(torch.load(prev, map_location="cpu").get("total_steps", 0))
+            for k in ("mage", "addp"):
+                self.p[k] = dict(self.p[k], steps=steps)
+            if stage in done:
+                done.remove(stage)
+            if os.path.exists(self.path(name)):
+                os.remove(self.path(name))
+        for name in ("vq.pt",):     # earlier stages from the committed files when work/ is new
+            if not os.path.exists(self.path(name)) and self.committed(name):
+                shutil.copy(self.committed(name), self.path(name))
+        for stage in ("readback", "vq_encoder"):
+            if stage not in done:
+                done.insert(0, stage)
+        self.log(f"--more {steps}: from {self.more_from}, prior steps {self.prior}")
 
 
 def conditional_init(state, config, seed):
@@ -204,14 +239,18 @@ def main():
     ap.add_argument("--work", help="work dir (default work/gen or work/gen-quick)")
     ap.add_argument("--until", choices=STAGES)
     ap.add_argument("--more", type=int, metavar="STEPS",
-                    help="add STEPS optimiser steps to both mage and addp (new cosine schedules)")
+                    help="add STEPS optimiser steps to both mage and addp (new cosine schedules); "
+                         "works from the committed checkpoints alone (tokens are re-made)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     work = args.work or os.path.join(HERE, "work", "gen-quick" if args.quick else "gen")
     run = Run(args.quick, work)
     done = run.results.setdefault("done", [])
     if args.more:
-        raise SystemExit("--more: not implemented yet")
+        run.prepare_more(args.more)
+        run.results["more"] = {"from": run.more_from, "prior": run.prior, "steps": args.more}
+        with open(run.results_path, "w") as f:
+            json.dump(run.results, f, indent=2)
     run.log(f"work {work}; done: {done}")
     for stage in STAGES:
         if stage in done:

@@ -64,6 +64,9 @@ def addp_from_gen_step(model_dir):
     manifest = json.load(open(os.path.join(model_dir, "manifest.json")))
     cfg = dict(manifest["training"]["model_configs"]["addp"], vq=manifest["training"]["model_configs"]["vq"])
     path = os.path.join(model_dir, "gen_step.onnx")
+    if cfg.get("n_classes", 0):
+        raise ValueError(f"{path} is class-conditional: its training continues from the committed "
+                         "checkpoints (train_gen.py --more STEPS), not from a read-back")
     model = addp_mod.ADDP(cfg)
     n, K = model.n_tokens, cfg["codebook_size"]
     state = state_from_onnx(path, n, "addp.")
@@ -78,8 +81,28 @@ def addp_from_gen_step(model_dir):
     # in the order the VQ decoder runs its norms
     norms = _execution_order(model.vqgan.decoder, torch.nn.GroupNorm,
                              torch.zeros(1, cfg["vq"]["z_channels"], 2, 2))
-    muls = [k for k in folded if init[k].ndim == 3 and init[k].shape[1:] == (1, 1) and k.startswith("onnx::Mul")]
-    adds = [k for k in folded if init[k].ndim == 3 and init[k].shape[1:] == (1, 1) and k.startswith("onnx::Add")]
+    consumers = {}
+    for node in graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+
+    def follow(out, op):   # the first consumer of `out` with this op type, through Reshapes
+        for node in consumers.get(out, []):
+            if node.op_type == op:
+                return node
+            if node.op_type == "Reshape":
+                hit = follow(node.output[0], op)
+                if hit is not None:
+                    return hit
+        return None
+
+    affines = []
+    for node in graph.node:       # graph order = execution order
+        if node.op_type == "InstanceNormalization":
+            mul = follow(node.output[0], "Mul")
+            add = follow(mul.output[0], "Add")
+            affines.append((next(i for i in mul.input if i in init), next(i for i in add.input if i in init)))
+    muls, adds = [a for a, _ in affines], [b for _, b in affines]
     if not (len(norms) == len(muls) == len(adds)):
         raise ValueError(f"{len(norms)} GroupNorms but {len(muls)}/{len(adds)} folded affines")
     for name, w, b in zip(norms, muls, adds):
@@ -91,7 +114,7 @@ def addp_from_gen_step(model_dir):
     tok_pos = np.zeros((1, n + 1, d), np.float32)
     tok_pos[:, 1:] = init[tables[-1]]
     state["decoder_pos_token_embed"] = torch.from_numpy(tok_pos)
-    bias_k = next(k for k in folded if init[k].shape == (1, 1, K))
+    bias_k = [k for k in folded if init[k].shape == (1, 1, K)][-1]   # the head runs last
     bias = np.full((1, 1, cfg["vocab_size"]), init[bias_k].min(), np.float32)
     bias[..., :K] = init[bias_k]
     state["mlm_layer.bias"] = torch.from_numpy(bias)
