@@ -73,6 +73,28 @@ class EditLoopTest {
     }
   }
 
+  /** Edits and generated images share model runs; each image's result is what it would be alone. */
+  @Test
+  void editsAndGenerationsInOneBatchEqualTheirSoloRuns() throws Exception {
+    long[] source = tokenizer.tokenize(Arrays.copyOf(ZooFixtures.floats(ZooFixtures.modelDir().resolve("golden/tokenize/pixels.in.bin")),
+        tokenizer.inputLength()));
+    boolean[] region = new boolean[64];
+    for (int i = 0; i < 32; i++) region[i] = true; // the top half: outpainting-like
+    LoopSettings settings = new LoopSettings(6, dev.addp.workers.generation.Schedule.COSINE, 1, 6);
+    List<ImageStart> starts = List.of(ImageStart.edit(model.noLabel(), source, region), ImageStart.generate(model.noLabel()),
+        ImageStart.generate(3), ImageStart.edit(7, source, region));
+    GenerationLoop loop = new GenerationLoop(model, 8);
+    List<ImageTrack> mixed = new ArrayList<>();
+    for (int i = 0; i < starts.size(); i++) mixed.add(loop.newTrack(settings, Uniforms.of(StreamSeeds.forImage(11, i)), starts.get(i)));
+    while (!mixed.stream().allMatch(ImageTrack::done)) loop.step(mixed);
+    for (int i = 0; i < starts.size(); i++) {
+      ImageTrack solo = new GenerationLoop(model, 1).newTrack(settings, Uniforms.of(StreamSeeds.forImage(11, i)), starts.get(i));
+      GenerationLoop own = new GenerationLoop(model, 1);
+      while (!solo.done()) own.step(List.of(solo));
+      assertThat(mixed.get(i).ids()).as("image " + i).containsExactly(solo.ids());
+    }
+  }
+
   @Test
   void anEmptyRegionReturnsTheSourceTokens() throws Exception {
     long[] source = tokenizer.tokenize(Arrays.copyOf(ZooFixtures.floats(ZooFixtures.modelDir().resolve("golden/tokenize/pixels.in.bin")),
