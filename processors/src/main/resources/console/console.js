@@ -52,6 +52,7 @@ function jobCard(job) {
     el('div', { class: 'reason muted' }),
     el('div', { class: 'body' },
       el('img', { class: 'preview', alt: 'preview' }),
+      el('figure', { class: 'source', hidden: true }, el('img', { alt: 'edit source' }), el('figcaption', { class: 'muted' }, 'source')),
       el('div', { class: 'results' })));
   $('.cancel', card).addEventListener('click', async () => {
     $('.cancel', card).disabled = true;
@@ -74,6 +75,11 @@ async function showResults(job, card) {
   card.dataset.loading = '1';
   try {
     const images = await getJson('/console/api/jobs/' + enc(job.job_id) + '/images');
+    const source = $('figure.source', card);
+    if (images.length && images[0].source_url && source.hidden) { // an edit: its source beside the results
+      $('img', source).src = images[0].source_url;
+      source.hidden = false;
+    }
     for (const im of images.slice(grid.children.length)) {
       grid.append(el('img', { src: im.url, alt: 'image ' + im.index, title: job.job_id + ' #' + im.index, 'data-index': im.index }));
     }

@@ -106,8 +106,8 @@ class EditCrashIT {
 
   /** The same edit computed directly, without Kafka or interruption. */
   private static Map<Integer, List<Integer>> uninterruptedTokens(EditSourceFixture source) throws Exception {
-    long[] ids = source.sourceTokens().stream().mapToLong(Integer::longValue).toArray();
-    boolean[] region = new boolean[ids.length];
+    long[] sourceIds = source.sourceTokens().stream().mapToLong(Integer::longValue).toArray();
+    boolean[] region = new boolean[sourceIds.length];
     source.regionPositions().forEach(p -> region[p] = true);
     try (GenerationModel model = new GenerationModel(TestModels.modelDir(), Device.CPU, 1)) {
       GenerationLoop loop = new GenerationLoop(model, 32);
@@ -115,7 +115,7 @@ class EditCrashIT {
           model.manifest().generation().temperature(), model.manifest().generation().choiceTemperature());
       List<ImageTrack> tracks = new ArrayList<>();
       for (int i = 0; i < COUNT; i++) {
-        tracks.add(loop.newTrack(s, Uniforms.of(StreamSeeds.forImage(SEED, i)), ImageStart.edit(model.noLabel(), ids, region)));
+        tracks.add(loop.newTrack(s, Uniforms.of(StreamSeeds.forImage(SEED, i)), ImageStart.edit(model.noLabel(), sourceIds, region)));
       }
       while (!tracks.stream().allMatch(ImageTrack::done)) loop.step(tracks);
       Map<Integer, List<Integer>> out = new HashMap<>();
