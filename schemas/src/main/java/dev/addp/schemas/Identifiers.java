@@ -38,7 +38,7 @@ public final class Identifiers {
 
   /** Why {@code value} is not a valid request id, or null when it is. */
   public static String requestIdProblem(String value) {
-    if (value == null || value.isEmpty()) return "request_id is empty";
+    if (value == null || value.isBlank()) return "request_id is empty";
     int bytes = value.getBytes(StandardCharsets.UTF_8).length;
     if (bytes > MAX_REQUEST_ID_BYTES) return "request_id is " + bytes + " bytes long (at most " + MAX_REQUEST_ID_BYTES + ")";
     for (int i = 0; i < value.length(); i++) {

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.addp.app.folder.FileOutcome;
 import dev.addp.app.folder.FolderReport;
 import dev.addp.app.folder.FolderSubmission;
-import dev.addp.app.roles.Role;
+import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.avro.GenerationRequest;
 import dev.addp.avro.Task;
@@ -60,7 +60,7 @@ class AnnotateFolderIT {
   static void startService() throws Exception {
     config = TestTopics.isolate(SharedEmbeddedStack.get().config(), "annotate", 2)
         .with("model.dir", TestModels.modelDir().toString()).with("status.http.port", "0").with(AddpConfig.WORKER_ID, "annotate-it");
-    service = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION, Role.STATUS), config);
+    service = RoleRunner.start(List.of(ProcessRole.INGEST, ProcessRole.RECOGNITION, ProcessRole.STATUS), config);
     service.awaitReady(Duration.ofSeconds(180));
   }
 

@@ -2,7 +2,7 @@ package dev.addp.systemtest.connect;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.addp.app.roles.Role;
+import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.avro.DeadLetter;
 import dev.addp.avro.ErrorType;
@@ -45,7 +45,7 @@ class ImageFolderConnectIT {
     try (TopicReader accepted = new TopicReader(config, topics.recognitionRequests());
          TopicReader dead = new TopicReader(config, topics.deadLetters());
          TopicReader raw = new TopicReader(config, topics.imagesRaw())) {
-      try (RoleRunner roles = RoleRunner.start(List.of(Role.INGEST, Role.CONNECT), config)) {
+      try (RoleRunner roles = RoleRunner.start(List.of(ProcessRole.INGEST, ProcessRole.CONNECT), config)) {
         List<ConsumerRecord<byte[], byte[]>> ok = accepted.readUntil(rs -> rs.size() >= 12, Duration.ofSeconds(60));
         Set<String> ids = ok.stream().map(r -> serdes.imageRequest().deserialize(r.topic(), r.value()))
             .map(ImageRequest::getRequestId).collect(Collectors.toSet());
@@ -60,7 +60,7 @@ class ImageFolderConnectIT {
         Awaitility.await("img-12.png in the stored offsets").atMost(Duration.ofSeconds(30))
             .until(() -> storedOffsets(offsets).contains("img-12.png"));
       }
-      try (RoleRunner again = RoleRunner.start(List.of(Role.CONNECT), config)) {
+      try (RoleRunner again = RoleRunner.start(List.of(ProcessRole.CONNECT), config)) {
         // The task sends in name order to a one-partition topic: once a file named after every other
         // one arrives, anything the restarted task would send again is already in the topic before it.
         Files.write(folder.resolve("img-99-marker.png"), BadImages.encode(BadImages.grey(28, 28, 99), "png"));

@@ -3,7 +3,7 @@ package dev.addp.systemtest.console;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.addp.app.roles.Role;
+import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.app.run.GenerationClient;
 import dev.addp.app.run.RecognitionRoundTrip;
@@ -58,7 +58,7 @@ class ConsoleBrowserIT {
         .with("model.dir", TestModels.modelDir().toAbsolutePath().toString())
         .with("status.http.port", "0").with("worker.id", "console-it").with("generation.batch.size", "64")
         .with("console.operator.token", TOKEN);
-    roles = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION, Role.GENERATION, Role.STATUS), config);
+    roles = RoleRunner.start(List.of(ProcessRole.INGEST, ProcessRole.RECOGNITION, ProcessRole.GENERATION, ProcessRole.STATUS), config);
     roles.awaitReady(Duration.ofSeconds(90));
     browser = HeadlessChromium.start(Files.createTempDirectory("addp-chromium-"));
     console = "http://127.0.0.1:" + roles.status().port() + "/console/";

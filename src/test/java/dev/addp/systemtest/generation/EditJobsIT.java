@@ -2,7 +2,7 @@ package dev.addp.systemtest.generation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.addp.app.roles.Role;
+import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.app.run.GenerationClient;
 import dev.addp.app.run.GenerationClient.JobOutcome;
@@ -51,7 +51,7 @@ class EditJobsIT {
     AddpConfig config = TestTopics.isolate(SharedEmbeddedStack.get().config(), "edit", 2)
         .with("model.dir", TestModels.modelDir().toAbsolutePath().toString())
         .with("worker.id", "edit-it").with("generation.batch.size", "64").with("image.uri.roots", roots.toString());
-    roles = RoleRunner.start(List.of(Role.GENERATION), config);
+    roles = RoleRunner.start(List.of(ProcessRole.GENERATION), config);
     roles.awaitReady(Duration.ofSeconds(60));
     client = new GenerationClient(config);
   }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.addp.app.roles.Role;
+import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.app.run.FrechetDistance;
 import dev.addp.app.run.GenerationClient;
@@ -41,7 +41,7 @@ class GenerationFidIT {
     AddpConfig config = TestTopics.isolate(SharedEmbeddedStack.get().config(), "genfid", 2)
         .with("model.dir", TestModels.modelDir().toAbsolutePath().toString()).with("worker.id", "fid-worker");
     List<GenerationResult> results = new ArrayList<>();
-    try (RoleRunner roles = RoleRunner.start(List.of(Role.GENERATION), config);
+    try (RoleRunner roles = RoleRunner.start(List.of(ProcessRole.GENERATION), config);
          GenerationClient client = new GenerationClient(config)) {
       roles.awaitReady(Duration.ofSeconds(60));
       Map<String, Integer> counts = new HashMap<>();

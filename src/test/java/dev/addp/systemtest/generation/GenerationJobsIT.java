@@ -2,7 +2,7 @@ package dev.addp.systemtest.generation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.addp.app.roles.Role;
+import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.app.run.GenerationClient;
 import dev.addp.app.run.GenerationClient.JobOutcome;
@@ -40,7 +40,7 @@ class GenerationJobsIT {
     config = TestTopics.isolate(SharedEmbeddedStack.get().config(), "generation", 2)
         .with("model.dir", TestModels.modelDir().toAbsolutePath().toString())
         .with("status.http.port", "0").with("worker.id", "gen-it").with("generation.batch.size", "64");
-    roles = RoleRunner.start(List.of(Role.GENERATION, Role.STATUS), config);
+    roles = RoleRunner.start(List.of(ProcessRole.GENERATION, ProcessRole.STATUS), config);
     roles.awaitReady(Duration.ofSeconds(60));
     client = new GenerationClient(config);
   }

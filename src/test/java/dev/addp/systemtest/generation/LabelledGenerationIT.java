@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.addp.app.roles.Role;
+import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.app.run.GenerationClient;
 import dev.addp.app.run.GenerationClient.JobOutcome;
@@ -42,7 +42,7 @@ class LabelledGenerationIT {
         "the model's metrics.json has no label_agreement: its class conditioning is not trained, so labelled samples cannot be judged");
     AddpConfig config = TestTopics.isolate(SharedEmbeddedStack.get().config(), "labelled", 2)
         .with("model.dir", TestModels.modelDir().toAbsolutePath().toString()).with("worker.id", "labelled-it");
-    try (RoleRunner roles = RoleRunner.start(List.of(Role.GENERATION, Role.INGEST, Role.RECOGNITION), config);
+    try (RoleRunner roles = RoleRunner.start(List.of(ProcessRole.GENERATION, ProcessRole.INGEST, ProcessRole.RECOGNITION), config);
          GenerationClient client = new GenerationClient(config)) {
       roles.awaitReady(Duration.ofSeconds(90));
       String id = "sandals";

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.addp.app.data.FashionMnistSample;
-import dev.addp.app.roles.Role;
+import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.app.run.GenerationClient;
 import dev.addp.app.run.RecognitionRoundTrip;
@@ -40,7 +40,7 @@ class MetricsIT {
         .with("model.dir", TestModels.modelDir().toAbsolutePath().toString()).with("worker.id", "metrics-it")
         .with("metrics.lag.interval.ms", "500");
     FashionMnistSample sample = FashionMnistSample.read(TestModels.sampleDir());
-    try (RoleRunner roles = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION, Role.GENERATION), config)) {
+    try (RoleRunner roles = RoleRunner.start(List.of(ProcessRole.INGEST, ProcessRole.RECOGNITION, ProcessRole.GENERATION), config)) {
       roles.awaitReady(Duration.ofSeconds(90));
       String ops = roles.operations().url();
       await().atMost(Duration.ofSeconds(30)).until(() -> get(ops + "/ready").statusCode() == 200);

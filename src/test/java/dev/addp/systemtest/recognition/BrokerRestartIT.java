@@ -3,7 +3,7 @@ package dev.addp.systemtest.recognition;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.addp.app.data.FashionMnistSample;
-import dev.addp.app.roles.Role;
+import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.avro.ImageRequest;
 import dev.addp.avro.RecognitionResult;
@@ -51,7 +51,7 @@ class BrokerRestartIT {
       Topics topics = Topics.from(config);
       AvroSerdes serdes = AvroSerdes.from(config);
       FashionMnistSample sample = FashionMnistSample.read(TestModels.sampleDir());
-      try (RoleRunner roles = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION), config);
+      try (RoleRunner roles = RoleRunner.start(List.of(ProcessRole.INGEST, ProcessRole.RECOGNITION), config);
            KafkaProducer<byte[], byte[]> producer = new KafkaClients(config).producer()) {
         roles.awaitReady(Duration.ofSeconds(60));
         for (int i = 0; i < REQUESTS / 2; i++) send(producer, topics, serdes, sample, i);

@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.addp.app.data.FashionMnistSample;
-import dev.addp.app.roles.Role;
+import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
+import dev.addp.app.run.GenerationClient;
 import dev.addp.app.run.RecognitionRoundTrip;
 import dev.addp.avro.DeadLetter;
 import dev.addp.avro.ErrorType;
 import dev.addp.avro.GenerationEvent;
+import dev.addp.avro.GenerationRequest;
 import dev.addp.avro.ImageRequest;
 import dev.addp.avro.JobState;
 import dev.addp.platform.config.AddpConfig;
@@ -54,7 +56,7 @@ class HostileRecordsIT {
     Topics topics = Topics.from(config);
     AvroSerdes serdes = AvroSerdes.from(config);
     FashionMnistSample sample = FashionMnistSample.read(TestModels.sampleDir());
-    try (RoleRunner roles = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION, Role.STATUS), config);
+    try (RoleRunner roles = RoleRunner.start(List.of(ProcessRole.INGEST, ProcessRole.RECOGNITION, ProcessRole.GENERATION, ProcessRole.STATUS), config);
          KafkaProducer<byte[], byte[]> producer = new KafkaClients(config).producer();
          TopicReader deadLetters = new TopicReader(config, topics.deadLetters())) {
       roles.awaitReady(Duration.ofSeconds(90));
@@ -80,6 +82,15 @@ class HostileRecordsIT {
       send(producer, topics.datasets(), "junk-datasets", junk);
       send(producer, topics.recognitionResults(), "junk-results", junk);
       send(producer, topics.deadLetters(), "junk-dead-letters", junk);
+      send(producer, topics.generationRequests(), "junk-generation", junk);
+      send(producer, topics.generationControl(), "junk-control", junk);
+      // names that would leave a sink's folder or break an export
+      byte[] png = sample.png(0);
+      for (Map.Entry<String, String> bad : Map.of("dataset-nul", "a\0b", "dataset-long", "d".repeat(300), "dataset-dotdot", "..")
+          .entrySet()) {
+        send(producer, topics.imagesRaw(), bad.getKey(), serdes.imageRequest().serialize(topics.imagesRaw(),
+            ImageRequest.newBuilder().setRequestId(bad.getKey()).setDataset(bad.getValue()).setImageBytes(ByteBuffer.wrap(png)).build()));
+      }
       producer.flush();
 
       // every hostile record reaches the dead-letter topic with its stage and typed reason
@@ -93,13 +104,13 @@ class HostileRecordsIT {
             // the junk record sent to the dead-letter topic itself
           }
         }
-        return letters.stream().map(DeadLetter::getRequestId).filter(id -> id != null).distinct().count() >= 9;
+        return letters.stream().map(DeadLetter::getRequestId).filter(id -> id != null).distinct().count() >= 14;
       };
       deadLetters.readUntil(allHostileSeen, Duration.ofSeconds(90));
       Map<String, DeadLetter> byId = new java.util.HashMap<>();
       letters.forEach(d -> byId.putIfAbsent(d.getRequestId(), d));
       assertThat(byId).containsKeys("bomb-string", "bomb-array", "junk-requests", "bomb-requests", "junk-events", "bomb-events",
-          "junk-datasets", "junk-results", "junk-dead-letters");
+          "junk-datasets", "junk-results", "junk-dead-letters", "junk-generation", "dataset-nul", "dataset-long", "dataset-dotdot");
       assertThat(byId.get("bomb-string").getStage()).isEqualTo("ingest");
       assertThat(byId.get("bomb-string").getErrorType()).isEqualTo(ErrorType.SCHEMA_MISMATCH);
       assertThat(byId.get("bomb-string").getMessage()).contains("claims 2147483639 bytes");
@@ -111,6 +122,27 @@ class HostileRecordsIT {
         assertThat(byId.get(id).getErrorType()).as(id).isEqualTo(ErrorType.NOT_WIRE_FORMAT);
       }
       assertThat(byId.get("bomb-events").getErrorType()).isEqualTo(ErrorType.SCHEMA_MISMATCH);
+      assertThat(byId.get("junk-generation").getStage()).isEqualTo("generation");
+      assertThat(byId.get("junk-generation").getErrorType()).isEqualTo(ErrorType.NOT_WIRE_FORMAT);
+      for (String id : List.of("dataset-nul", "dataset-long", "dataset-dotdot")) {
+        assertThat(byId.get(id).getErrorType()).as(id).isEqualTo(ErrorType.INVALID_REQUEST);
+        assertThat(byId.get(id).getMessage()).as(id).startsWith("dataset ");
+      }
+
+      // job ids that would leave the image sink's folder end FAILED as invalid; a normal job after them succeeds
+      try (GenerationClient client = new GenerationClient(config)) {
+        client.submitAll(List.of(GenerationRequest.newBuilder().setJobId("..").setCount(1).build(),
+            GenerationRequest.newBuilder().setJobId("a/b").setCount(1).build(),
+            GenerationRequest.newBuilder().setJobId("normal-job").setCount(4).setSeed(1).build()));
+        Map<String, GenerationClient.JobOutcome> jobs = client.await(List.of("..", "a/b", "normal-job"),
+            Map.of("..", 0, "a/b", 0, "normal-job", 4), Duration.ofMinutes(3), e -> { });
+        for (String id : List.of("..", "a/b")) {
+          assertThat(jobs.get(id).last().getState()).as(id).isEqualTo(JobState.FAILED);
+          assertThat(jobs.get(id).last().getErrorType()).as(id).isEqualTo(ErrorType.INVALID_REQUEST);
+        }
+        assertThat(jobs.get("normal-job").last().getState()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(jobs.get("normal-job").results()).hasSize(4);
+      }
 
       // then every normal request is answered, and no stage is in a crash loop
       RecognitionRoundTrip.Outcome normal = new RecognitionRoundTrip(config).run("hostile", NORMAL,

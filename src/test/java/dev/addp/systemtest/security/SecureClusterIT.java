@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.addp.app.cli.AddpCli;
 import dev.addp.app.data.FashionMnistSample;
-import dev.addp.app.roles.Role;
+import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.app.run.GenerationClient;
 import dev.addp.app.run.GenerationClient.JobOutcome;
@@ -88,7 +88,7 @@ class SecureClusterIT {
   private AddpConfig base;
   private final Map<String, String> kafkaPasswords = new HashMap<>();
   private final Map<String, String> registryPasswords = new HashMap<>();
-  private final Map<Role, RoleRunner> roles = new LinkedHashMap<>();
+  private final Map<ProcessRole, RoleRunner> roles = new LinkedHashMap<>();
   private UriEscapes uris;
   private Path dropFolder;
   private FashionMnistSample sample;
@@ -127,11 +127,11 @@ class SecureClusterIT {
     sample = FashionMnistSample.read(TestModels.sampleDir());
     uris = UriEscapes.create(Files.createDirectories(tmp.resolve("uris")), sample.png(0));
     dropFolder = Files.createDirectories(tmp.resolve("drop"));
-    roles.put(Role.INGEST, RoleRunner.start(List.of(Role.INGEST), as("ingest").with("image.uri.roots", uris.root())));
-    roles.put(Role.RECOGNITION, RoleRunner.start(List.of(Role.RECOGNITION), as("recognition").with("worker.id", "secure-rec")));
-    roles.put(Role.GENERATION, RoleRunner.start(List.of(Role.GENERATION), as("generation").with("worker.id", "secure-gen")));
-    roles.put(Role.STATUS, RoleRunner.start(List.of(Role.STATUS), as("status").with("status.http.port", "0")));
-    roles.put(Role.CONNECT, RoleRunner.start(List.of(Role.CONNECT), as("connect")
+    roles.put(ProcessRole.INGEST, RoleRunner.start(List.of(ProcessRole.INGEST), as("ingest").with("image.uri.roots", uris.root())));
+    roles.put(ProcessRole.RECOGNITION, RoleRunner.start(List.of(ProcessRole.RECOGNITION), as("recognition").with("worker.id", "secure-rec")));
+    roles.put(ProcessRole.GENERATION, RoleRunner.start(List.of(ProcessRole.GENERATION), as("generation").with("worker.id", "secure-gen")));
+    roles.put(ProcessRole.STATUS, RoleRunner.start(List.of(ProcessRole.STATUS), as("status").with("status.http.port", "0")));
+    roles.put(ProcessRole.CONNECT, RoleRunner.start(List.of(ProcessRole.CONNECT), as("connect")
         .with("connect.image.folder", dropFolder.toString()).with("connect.dataset", "dropped")
         .with("connect.offsets.file", tmp.resolve("connect.offsets").toString())));
     for (RoleRunner r : roles.values()) r.awaitReady(READY);
@@ -170,7 +170,7 @@ class SecureClusterIT {
       assertThat(ok.last().getState()).isEqualTo(JobState.SUCCEEDED);
       assertThat(ok.results()).hasSize(2);
 
-      int port = roles.get(Role.STATUS).status().port();
+      int port = roles.get(ProcessRole.STATUS).status().port();
       HttpClient http = HttpClient.newHttpClient();
       await("job status served").atMost(Duration.ofSeconds(60)).until(() -> {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/jobs/" + done)).build(),

@@ -57,10 +57,23 @@ public final class WorkerJvm implements AutoCloseable {
         "-Dcom.sun.management.jmxremote.host=127.0.0.1", "-Djava.rmi.server.hostname=127.0.0.1",
         "-Dcom.sun.management.jmxremote.authenticate=false", "-Dcom.sun.management.jmxremote.ssl=false",
         "-cp", System.getProperty("java.class.path"), "dev.addp.app.cli.AddpCli", "serve", "--role", roles));
-    config.asMap().forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+    // the settings (logins included) go in a file only this user can read, never on the command line
+    Path settings = config.writePrivateFile("addp-bench-settings-");
+    settings.toFile().deleteOnExit();
+    cmd.addAll(List.of("-c", settings.toString()));
     Path log = Files.createTempFile("addp-bench-" + roles.replace(',', '-') + "-", ".log");
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     return new WorkerJvm(p, log, port);
+  }
+
+  /** The child's command line (what every user of the machine can read in the process list). */
+  public String commandLine() {
+    try {
+      return new String(Files.readAllBytes(Path.of("/proc", String.valueOf(process.pid()), "cmdline")), java.nio.charset.StandardCharsets.UTF_8)
+          .replace('\0', ' ');
+    } catch (IOException notLinux) {
+      return process.info().commandLine().orElse("");
+    }
   }
 
   public long pid() { return process.pid(); }

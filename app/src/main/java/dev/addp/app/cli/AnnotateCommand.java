@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.addp.app.folder.FolderReport;
 import dev.addp.app.folder.FolderSubmission;
-import dev.addp.app.roles.Role;
+import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.avro.Task;
 import dev.addp.app.embedded.BundledRegistry;
@@ -49,7 +49,10 @@ final class AnnotateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    FolderSubmission submission = new FolderSubmission(dir, dataset != null ? dataset : FolderSubmission.defaultDataset(dir), tasks, System.err);
+    String name = dataset != null ? dataset : FolderSubmission.defaultDataset(dir);
+    String badName = dev.addp.schemas.Identifiers.nameProblem("dataset", name);
+    if (badName != null) throw new dev.addp.app.folder.CliException("--dataset: " + badName);
+    FolderSubmission submission = new FolderSubmission(dir, name, tasks, System.err);
     submission.scan();
     Path coco = out.toAbsolutePath();
     Set<String> done = annotatedIn(coco);
@@ -59,14 +62,14 @@ final class AnnotateCommand implements Callable<Integer> {
     if (embedded) {
       System.err.println("no cluster configured: starting the embedded stack ...");
       try (EmbeddedStack stack = EmbeddedStack.start(config.with("status.http.port", "0").with(AddpConfig.WORKER_ID, "annotate-worker"), 4, BundledRegistry.location());
-           RoleRunner roles = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION, Role.STATUS, Role.CONNECT),
+           RoleRunner roles = RoleRunner.start(List.of(ProcessRole.INGEST, ProcessRole.RECOGNITION, ProcessRole.STATUS, ProcessRole.CONNECT),
                exportTo(stack.config(), submission.dataset(), coco))) {
         roles.awaitReady(Duration.ofSeconds(120));
         report = run(submission, stack.config(), done, coco);
       }
     } else {
       dev.addp.app.folder.ClusterCheck.brokerAndRegistry(config);
-      try (RoleRunner roles = RoleRunner.start(List.of(Role.CONNECT), exportTo(config, submission.dataset(), coco))) {
+      try (RoleRunner roles = RoleRunner.start(List.of(ProcessRole.CONNECT), exportTo(config, submission.dataset(), coco))) {
         report = run(submission, config, done, coco);
       }
     }

@@ -1,7 +1,7 @@
 package dev.addp.app.cli;
 
 import dev.addp.app.data.FashionMnistSample;
-import dev.addp.app.roles.Role;
+import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.app.run.BenchImages;
 import dev.addp.app.run.RecognitionRoundTrip;
@@ -152,7 +152,7 @@ final class BenchCommand {
       List<Map<String, Object>> scrapes = new ArrayList<>();
       int warmups = 0;
       try (EmbeddedStack stack = EmbeddedStack.start(base, 4, BundledRegistry.location());
-           RoleRunner roles = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION), stack.config());
+           RoleRunner roles = RoleRunner.start(List.of(ProcessRole.INGEST, ProcessRole.RECOGNITION), stack.config());
            RecognitionModel alone = new RecognitionModel(model, Device.AUTO, threads)) {
         if (!alone.tasks().containsAll(tasks)) {
           throw new IllegalArgumentException(model + " has no head for " + tasks.stream().filter(t -> !alone.tasks().contains(t)).toList()
@@ -421,7 +421,7 @@ final class BenchCommand {
       double single;
       double continuous;
       try (EmbeddedStack stack = EmbeddedStack.start(base, 4, BundledRegistry.location());
-           RoleRunner roles = RoleRunner.start(List.of(Role.GENERATION), stack.config());
+           RoleRunner roles = RoleRunner.start(List.of(ProcessRole.GENERATION), stack.config());
            GenerationClient client = new GenerationClient(stack.config())) {
         roles.awaitReady(Duration.ofSeconds(60));
         runJobs(client, "warmup", 2, perJob, true);

@@ -16,6 +16,8 @@ final class CancelJobCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    String badId = dev.addp.schemas.Identifiers.nameProblem("job_id", jobId);
+    if (badId != null) throw new dev.addp.app.folder.CliException(badId);
     GenerationClient.sendCancel(connection.load(), jobId, reason);
     System.err.println("cancel sent for " + jobId);
     return 0;

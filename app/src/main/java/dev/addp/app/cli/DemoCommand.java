@@ -3,7 +3,7 @@ package dev.addp.app.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.addp.app.data.FashionMnistSample;
-import dev.addp.app.roles.Role;
+import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.app.run.ContactSheet;
 import dev.addp.app.run.DenseDemo;
@@ -89,7 +89,7 @@ final class DemoCommand implements Callable<Integer> {
     System.err.println("starting the embedded stack (KRaft broker, schema registry) ...");
     Map<String, Object> summary = new LinkedHashMap<>();
     try (EmbeddedStack stack = EmbeddedStack.start(base, partitions, BundledRegistry.location());
-         RoleRunner roles = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION, Role.GENERATION, Role.STATUS), stack.config())) {
+         RoleRunner roles = RoleRunner.start(List.of(ProcessRole.INGEST, ProcessRole.RECOGNITION, ProcessRole.GENERATION, ProcessRole.STATUS), stack.config())) {
       roles.awaitReady(Duration.ofSeconds(60));
       System.err.printf("console http://127.0.0.1:%d/console/  metrics %s/metrics  (health %s/health, ready %s/ready)%n",
           roles.status().port(), roles.operations().url(), roles.operations().url(), roles.operations().url());

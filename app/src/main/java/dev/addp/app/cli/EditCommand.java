@@ -3,7 +3,7 @@ package dev.addp.app.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.addp.app.embedded.BundledRegistry;
 import dev.addp.app.folder.CliException;
-import dev.addp.app.roles.Role;
+import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.app.run.EditSheet;
 import dev.addp.app.run.GenerationClient;
@@ -63,7 +63,7 @@ final class EditCommand implements Callable<Integer> {
     System.err.println("no cluster configured: starting the embedded stack ...");
     AddpConfig base = config.with("model.dir", model.toString()).with("status.http.port", "0").with(AddpConfig.WORKER_ID, "edit-worker");
     try (EmbeddedStack stack = EmbeddedStack.start(base, 4, BundledRegistry.location());
-         RoleRunner roles = RoleRunner.start(List.of(Role.GENERATION), stack.config())) {
+         RoleRunner roles = RoleRunner.start(List.of(ProcessRole.GENERATION), stack.config())) {
       roles.awaitReady(Duration.ofSeconds(60));
       return run(stack.config(), source);
     }

@@ -1,6 +1,6 @@
 package dev.addp.app.cli;
 
-import dev.addp.app.roles.Role;
+import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.app.run.ContactSheet;
 import dev.addp.app.run.GenerationClient;
@@ -51,13 +51,15 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    String badId = jobId == null ? null : dev.addp.schemas.Identifiers.nameProblem("job_id", jobId);
+    if (badId != null) throw new dev.addp.app.folder.CliException("--job-id: " + badId);
     AddpConfig config = connection.load();
     boolean embedded = config.get(AddpConfig.BOOTSTRAP_SERVERS, "").isBlank();
     if (!embedded) return run(config);
     System.err.println("no cluster configured: starting the embedded stack ...");
     AddpConfig base = config.with("model.dir", model.toString()).with("status.http.port", "0").with(AddpConfig.WORKER_ID, "generate-worker");
     try (EmbeddedStack stack = EmbeddedStack.start(base, 4, BundledRegistry.location());
-         RoleRunner roles = RoleRunner.start(List.of(Role.GENERATION, Role.STATUS), stack.config())) {
+         RoleRunner roles = RoleRunner.start(List.of(ProcessRole.GENERATION, ProcessRole.STATUS), stack.config())) {
       roles.awaitReady(Duration.ofSeconds(60));
       return run(stack.config());
     }

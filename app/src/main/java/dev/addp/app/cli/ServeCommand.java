@@ -1,6 +1,6 @@
 package dev.addp.app.cli;
 
-import dev.addp.app.roles.Role;
+import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.kafka.KafkaClients;
@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
     description = "Run one or more roles (ingest, recognition) against the configured Kafka cluster and schema registry.")
 final class ServeCommand implements Callable<Integer> {
   @Option(names = "--role", required = true, split = ",", description = "roles to run: ${COMPLETION-CANDIDATES}")
-  List<Role> roles;
+  List<ProcessRole> roles;
 
   @Option(names = "--create-topics", description = "create missing topics first (topic.partitions, topic.replication.factor)")
   boolean createTopics;
@@ -50,9 +50,9 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("metrics " + runner.operations().url() + "/metrics, health /health, ready /ready"
           + (runner.status() == null ? "" : "; console http://" + config.get("status.http.host", "127.0.0.1") + ":" + runner.status().port() + "/console/"));
       while (!stop.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
-        List<Role> failed = runner.failed();
+        List<ProcessRole> failed = runner.failed();
         if (!failed.isEmpty()) {
-          for (Role role : failed) System.err.println("role " + role.name().toLowerCase(java.util.Locale.ROOT) + " stopped: " + runner.reason(role));
+          for (ProcessRole role : failed) System.err.println("role " + role.name().toLowerCase(java.util.Locale.ROOT) + " stopped: " + runner.reason(role));
           System.err.println("exiting with status 1 so that the process can be restarted");
           return 1;
         }

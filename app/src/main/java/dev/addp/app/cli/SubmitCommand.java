@@ -3,7 +3,7 @@ package dev.addp.app.cli;
 import dev.addp.app.folder.ClusterCheck;
 import dev.addp.app.folder.FolderReport;
 import dev.addp.app.folder.FolderSubmission;
-import dev.addp.app.roles.Role;
+import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.avro.RecognitionResult;
 import dev.addp.avro.Task;
@@ -55,7 +55,7 @@ final class SubmitCommand implements Callable<Integer> {
     if (config.get(AddpConfig.BOOTSTRAP_SERVERS, "").isBlank()) {
       System.err.println("no cluster configured: starting the embedded stack ...");
       try (EmbeddedStack stack = EmbeddedStack.start(config.with("status.http.port", "0").with(AddpConfig.WORKER_ID, "submit-worker"), 4, BundledRegistry.location());
-           RoleRunner roles = RoleRunner.start(List.of(Role.INGEST, Role.RECOGNITION, Role.STATUS), stack.config())) {
+           RoleRunner roles = RoleRunner.start(List.of(ProcessRole.INGEST, ProcessRole.RECOGNITION, ProcessRole.STATUS), stack.config())) {
         roles.awaitReady(Duration.ofSeconds(120));
         report = run(submission, stack.config(), results);
       }

@@ -47,7 +47,7 @@ public final class FolderSubmission {
 
   public static String defaultDataset(Path folder) {
     Path name = folder.toAbsolutePath().normalize().getFileName();
-    return name == null ? "dataset" : name.toString();
+    return name == null ? "dataset" : dev.addp.schemas.Identifiers.nameFrom(name.toString(), "dataset");
   }
 
   public String dataset() { return dataset; }

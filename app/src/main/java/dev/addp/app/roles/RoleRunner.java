@@ -34,8 +34,8 @@ import java.util.function.BooleanSupplier;
  */
 public final class RoleRunner implements AutoCloseable {
   private final List<AutoCloseable> running = new ArrayList<>();
-  private final Map<Role, BooleanSupplier> health = new EnumMap<>(Role.class);
-  private final Map<Role, java.util.function.Supplier<String>> reasons = new EnumMap<>(Role.class);
+  private final Map<ProcessRole, BooleanSupplier> health = new EnumMap<>(ProcessRole.class);
+  private final Map<ProcessRole, java.util.function.Supplier<String>> reasons = new EnumMap<>(ProcessRole.class);
   private final List<StreamsRunner> streams = new ArrayList<>();
   private final Metrics metrics;
   private final HealthChecks checks = new HealthChecks();
@@ -57,13 +57,13 @@ public final class RoleRunner implements AutoCloseable {
     checks.ready("registry", new RegistryReachable(config));
   }
 
-  public static RoleRunner start(Collection<Role> roles, AddpConfig config) throws Exception {
+  public static RoleRunner start(Collection<ProcessRole> roles, AddpConfig config) throws Exception {
     RoleRunner runner = new RoleRunner(config);
     try {
       if (config.getBoolean(AddpConfig.REGISTRY_AUTO_REGISTER, true)) {
         ServiceSubjects.registerAll(AvroSerdes.from(config).registry(), Topics.from(config));
       }
-      for (Role role : roles) runner.startOne(role, config);
+      for (ProcessRole role : roles) runner.startOne(role, config);
       runner.lag.start(Duration.ofMillis(config.getLong(ConsumerGroupLag.INTERVAL, 5000)));
       return runner;
     } catch (Exception e) {
@@ -72,7 +72,7 @@ public final class RoleRunner implements AutoCloseable {
     }
   }
 
-  private void startOne(Role role, AddpConfig config) throws Exception {
+  private void startOne(ProcessRole role, AddpConfig config) throws Exception {
     KafkaClients clients = new KafkaClients(config, metrics);
     Topics topics = Topics.from(config);
     String name = role.name().toLowerCase(java.util.Locale.ROOT);
@@ -129,12 +129,12 @@ public final class RoleRunner implements AutoCloseable {
   }
 
   /** Roles whose worker thread or stream threads have died (an orchestrator should restart the process). */
-  public List<Role> failed() {
+  public List<ProcessRole> failed() {
     return health.entrySet().stream().filter(e -> !e.getValue().getAsBoolean()).map(Map.Entry::getKey).toList();
   }
 
   /** Why a failed role stopped, in one line (its fatal error), or a generic line when it did not say. */
-  public String reason(Role role) {
+  public String reason(ProcessRole role) {
     java.util.function.Supplier<String> r = reasons.get(role);
     String why = r == null ? null : r.get();
     return why == null ? "its threads stopped (see the log above)" : why;

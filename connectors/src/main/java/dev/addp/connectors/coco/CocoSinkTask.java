@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.addp.avro.RecognitionResult;
 import dev.addp.connectors.files.AtomicFiles;
+import dev.addp.connectors.files.NamedPaths;
+import dev.addp.connectors.files.RefusedRecords;
+import dev.addp.schemas.registry.RegistryUnavailableException;
 import dev.addp.schemas.wire.AvroWireSerde;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -17,6 +20,7 @@ import java.util.Set;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTask;
 import org.slf4j.Logger;
@@ -28,6 +32,8 @@ import org.slf4j.LoggerFactory;
  * restart (its offset was not committed yet) is recognised by its request id and ignored. Offsets
  * are handed to Connect in {@link #preCommit} only after every changed file has been rewritten
  * atomically and forced to disk, so a crash never commits an offset whose result is not in a file.
+ * An unreachable registry is retried (the batch is delivered again), never skipped; a result that can
+ * never be written (unreadable, an invalid dataset name) is refused with its reason ({@link RefusedRecords}).
  */
 public final class CocoSinkTask extends SinkTask {
   private static final Logger log = LoggerFactory.getLogger(CocoSinkTask.class);
@@ -64,7 +70,7 @@ public final class CocoSinkTask extends SinkTask {
 
   /** Where a dataset's instances file goes (the JSON-lines export sits beside it). */
   public static Path instancesFile(Path outputDir, String template, String dataset) {
-    return outputDir.resolve(template.replace("{dataset}", dataset.replace('/', '_')));
+    return NamedPaths.inside(outputDir, "dataset", dataset, template);
   }
 
   static Path jsonLinesFile(Path instances) {
@@ -79,12 +85,21 @@ public final class CocoSinkTask extends SinkTask {
       RecognitionResult r;
       try {
         r = serde.deserialize(record.topic(), (byte[]) record.value());
+      } catch (RegistryUnavailableException e) {
+        // says nothing about the record: Connect delivers the batch again (results already added are recognised by id)
+        throw new RetriableException("schema registry unreachable, the results will be delivered again: " + e.getMessage(), e);
       } catch (RuntimeException e) {
-        log.warn("skipping unreadable result at {}-{}@{}: {}", record.topic(), record.kafkaPartition(), record.kafkaOffset(), e.toString());
+        RefusedRecords.refuse(context, log, record, e);
         continue;
       }
       String name = r.getDataset();
       if (name.isEmpty() || (!only.isEmpty() && !only.contains(name))) continue;
+      try {
+        instancesFile(outputDir, template, name);
+      } catch (IllegalArgumentException invalid) {
+        RefusedRecords.refuse(context, log, record, invalid);
+        continue;
+      }
       if (dataset(name).add(r)) dirty.add(name);
     }
   }

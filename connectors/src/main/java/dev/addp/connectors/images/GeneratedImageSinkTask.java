@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.addp.avro.GenerationResult;
 import dev.addp.connectors.files.AtomicFiles;
+import dev.addp.connectors.files.NamedPaths;
+import dev.addp.connectors.files.RefusedRecords;
+import dev.addp.schemas.registry.RegistryUnavailableException;
 import dev.addp.schemas.wire.AvroWireSerde;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,8 +19,13 @@ import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTask;
 
-/** Writes each generated image as it arrives; a failed write is retried by Connect (the batch is delivered again). */
+/**
+ * Writes each generated image as it arrives, into {@code <dir>/<job id>/}; a failed write or an
+ * unreachable registry is retried by Connect (the batch is delivered again); a record that can never
+ * be written (unreadable, an invalid job id) is refused with its reason ({@link RefusedRecords}).
+ */
 public final class GeneratedImageSinkTask extends SinkTask {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(GeneratedImageSinkTask.class);
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private Path outputDir;
   private AvroWireSerde<GenerationResult> serde;
@@ -33,8 +41,17 @@ public final class GeneratedImageSinkTask extends SinkTask {
   public void put(Collection<SinkRecord> records) {
     for (SinkRecord record : records) {
       if (record.value() == null) continue;
-      GenerationResult r = serde.deserialize(record.topic(), (byte[]) record.value());
-      Path dir = outputDir.resolve(safe(r.getJobId()));
+      GenerationResult r;
+      Path dir;
+      try {
+        r = serde.deserialize(record.topic(), (byte[]) record.value());
+        dir = NamedPaths.inside(outputDir, "job_id", r.getJobId(), "{job_id}");
+      } catch (RegistryUnavailableException e) {
+        throw new RetriableException("schema registry unreachable, the images will be delivered again: " + e.getMessage(), e);
+      } catch (RuntimeException e) {
+        RefusedRecords.refuse(context, log, record, e);
+        continue;
+      }
       try {
         AtomicFiles.write(dir.resolve(r.getIndex() + ".png"), bytes(r.getPng()));
         AtomicFiles.write(dir.resolve(r.getIndex() + ".json"), JSON.writeValueAsBytes(sidecar(r)));
@@ -61,8 +78,6 @@ public final class GeneratedImageSinkTask extends SinkTask {
     n.put("produced_at_ms", r.getProducedAtMs());
     return n;
   }
-
-  private static String safe(String s) { return s.replaceAll("[^A-Za-z0-9._-]", "_"); }
 
   private static byte[] bytes(ByteBuffer b) {
     byte[] out = new byte[b.remaining()];

@@ -3,25 +3,11 @@ package dev.addp.workers.lifecycle;
 import java.time.Duration;
 
 /**
- * What the recognition and generation services share: the worker's own thread, and what a role
- * reports of it (alive, ready, why it stopped, its fault counts); closing stops the worker, waits
- * for its thread, then frees what the service built around it (model sessions, pools).
+ * What the recognition and generation services share: the {@link Worker}'s own thread, and what the
+ * process reports of it (alive, ready, why it stopped, its fault counts); closing stops the worker,
+ * waits for its thread, then frees what the service built around it (model sessions, pools).
  */
 public abstract class WorkerService implements AutoCloseable {
-  /** The worker a service runs; both workers answer these from their {@link WorkerLifecycle}. */
-  public interface Worker extends Runnable, AutoCloseable {
-    /** Waits until the worker owns partitions (it has joined its consumer group). */
-    boolean awaitAssignment(Duration timeout) throws InterruptedException;
-
-    /** Why the worker stopped on its own (a fatal error), or null. */
-    String failure();
-
-    FaultCounts faultCounts();
-
-    @Override
-    void close();
-  }
-
   private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(60);
 
   private final String kind;

@@ -57,7 +57,7 @@ final class BatchAssembler {
       Prepared pr = await(p);
       if (pr instanceof Prepared.Retry retry) {
         throw retry.error() instanceof RegistryUnavailableException r ? r
-            : new RegistryUnavailableException("decoding was interrupted: " + retry.error(), retry.error());
+            : new RegistryUnavailableException("decoding did not finish, the records are read again: " + retry.error(), retry.error());
       }
       prepared.add(pr);
     }
@@ -90,6 +90,8 @@ final class BatchAssembler {
     try {
       return p.prepared().get();
     } catch (ExecutionException e) {
+      // running out of heap says nothing about the record that happened to be decoding: retried, never dead-lettered
+      if (e.getCause() instanceof VirtualMachineError) return new Prepared.Retry(e.getCause());
       return new Prepared.Rejected(ErrorType.INTERNAL, e.getCause(), null);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * stage, the boxes of all the batch's images are classified between the model run and the record
  * building, by one run of the crop graph. Owns the batch buffers, so one instance serves one thread.
  */
-final class BatchInference {
+final class BatchInference implements InferenceStage {
   private static final Logger log = LoggerFactory.getLogger(BatchInference.class);
 
   private final RecognitionModel model;
@@ -51,7 +51,8 @@ final class BatchInference {
   }
 
   /** Runs the model on the batch's ready records and builds every output record, in input order. */
-  List<ProducerRecord<byte[], byte[]>> run(List<PendingRecord> batch, List<Prepared> prepared, long batchStartMs) {
+  @Override
+  public List<ProducerRecord<byte[], byte[]>> run(List<PendingRecord> batch, List<Prepared> prepared, long batchStartMs) {
     int len = model.preprocessor().inputLength();
     List<Integer> readyIdx = new ArrayList<>();
     EnumSet<Task> tasks = EnumSet.noneOf(Task.class);
@@ -107,10 +108,16 @@ final class BatchInference {
           prepared.set(i, new Prepared.Rejected(ErrorType.MODEL_ERROR, e, ready.request().getRequestId()));
         }
       }
-      if (result != null) {
+      byte[] value = result == null ? null : serdes.recognitionResult().serialize(topics.recognitionResults(), result);
+      if (value != null && !Topics.fitsInRecord(in.key(), value)) {
+        // a result no broker would take would fail the transaction on every retry: it becomes this record's answer instead
+        prepared.set(i, new Prepared.Rejected(ErrorType.RESULT_TOO_LARGE, new IllegalStateException("the result is " + value.length
+            + " bytes, over the record limit of " + Topics.MAX_MESSAGE_BYTES + " (ask for fewer tasks or boxes)"), result.getRequestId()));
+        value = null;
+      }
+      if (value != null) {
         stats.metrics.timed(result.getTimings().getQueueMs(), result.getTimings().getDecodeMs());
-        out.add(new ProducerRecord<>(topics.recognitionResults(), in.key(),
-            serdes.recognitionResult().serialize(topics.recognitionResults(), result)));
+        out.add(new ProducerRecord<>(topics.recognitionResults(), in.key(), value));
       } else {
         out.add(deadLetter((Prepared.Rejected) prepared.get(i), in));
       }

@@ -30,7 +30,7 @@ final class OrderedCommitter {
   /** Batches between "taken for the model" and "committed": one in the model, one queued behind it. */
   static final int MAX_OPEN_BATCHES = 2;
 
-  private final BatchInference inference;
+  private final InferenceStage inference;
   private final WorkerStats stats;
   private final ExecutorService modelThread;
   private final ArrayDeque<Open> open = new ArrayDeque<>();
@@ -38,7 +38,7 @@ final class OrderedCommitter {
   /** A batch taken for the model and its output once the model ran. */
   private record Open(BatchAssembler.Taken batch, Future<List<ProducerRecord<byte[], byte[]>>> output) { }
 
-  OrderedCommitter(BatchInference inference, WorkerStats stats) {
+  OrderedCommitter(InferenceStage inference, WorkerStats stats) {
     this.inference = inference;
     this.stats = stats;
     this.modelThread = Executors.newSingleThreadExecutor(r -> {

@@ -157,7 +157,8 @@ public final class RecognitionDecoder {
   private List<Detection> candidates(RecognitionModel.Outputs out, int j, ImageRequest req, int[] argmax) {
     RecognitionSpec.Detection d = heads.detection();
     double minScore = Math.max(d.minScore(), req.getScoreThreshold());
-    int k = req.getMaxDetections() > 0 ? req.getMaxDetections() : d.maxDetections();
+    // a request may ask for fewer boxes than the model's cap, never more (the cap bounds the work per image)
+    int k = req.getMaxDetections() > 0 ? Math.min(req.getMaxDetections(), d.maxDetections()) : d.maxDetections();
     List<Detection> found = centerNet.decode(out.get(d.heatmap()), j * out.perImage(d.heatmap()),
         out.get(d.size()), j * out.perImage(d.size()), out.get(d.offset()), j * out.perImage(d.offset()), minScore, k);
     if ("segmentation".equals(d.classFrom())) {

@@ -4,8 +4,14 @@ import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.image.ImageLimits;
 import dev.addp.platform.image.ImageProbe;
 import dev.addp.platform.kafka.AvroSerdes;
+import dev.addp.platform.kafka.ClientIds;
 import dev.addp.platform.kafka.KafkaClients;
+import dev.addp.platform.kafka.Topics;
 import dev.addp.platform.metrics.Metrics;
+import dev.addp.workers.lifecycle.FaultCounts;
+import dev.addp.workers.lifecycle.FaultSettings;
+import dev.addp.workers.lifecycle.Worker;
+import dev.addp.workers.lifecycle.WorkerClients;
 import dev.addp.workers.lifecycle.WorkerService;
 import dev.addp.workers.metrics.RecognitionMetrics;
 import dev.addp.workers.onnx.Device;
@@ -16,19 +22,22 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
-/** A recognition worker with its model session, decode pool and thread, built from the configuration. */
+/**
+ * A recognition worker with its model session, decode pool and thread, built from the configuration:
+ * a {@link Worker} whose {@link RecognitionHandler} decodes, batches, runs the model and commits.
+ */
 public final class RecognitionService extends WorkerService {
   public static final String DEFAULT_MODEL_DIR = "models/zoo/addp-fmnist";
 
   private final RecognitionModel model;
   private final ExecutorService decodePool;
-  private final RecognitionWorker worker;
+  private final WorkerStats stats;
 
-  private RecognitionService(RecognitionModel model, ExecutorService decodePool, RecognitionWorker worker) {
+  private RecognitionService(RecognitionModel model, ExecutorService decodePool, Worker worker, WorkerStats stats) {
     super("recognition", worker);
     this.model = model;
     this.decodePool = decodePool;
-    this.worker = worker;
+    this.stats = stats;
   }
 
   public static RecognitionService start(AddpConfig config) throws Exception { return start(config, null); }
@@ -47,12 +56,28 @@ public final class RecognitionService extends WorkerService {
       return t;
     });
     String workerId = config.get(AddpConfig.WORKER_ID, "worker-" + UUID.randomUUID().toString().substring(0, 8));
-    RecognitionWorker worker = new RecognitionWorker(new KafkaClients(config, metrics), AvroSerdes.from(config), model,
-        BatchPolicy.from(config), new ImageDecoder(new ImageProbe(ImageLimits.from(config))), workerId, pool);
-    if (metrics != null) {
-      worker.stats().metrics = new RecognitionMetrics(metrics.registry(), model.lineage(), worker.groupId());
-    }
-    RecognitionService service = new RecognitionService(model, pool, worker);
+    KafkaClients clients = new KafkaClients(config, metrics);
+    AvroSerdes serdes = AvroSerdes.from(config);
+    Topics topics = Topics.from(config);
+    FaultSettings faults = FaultSettings.from(config);
+    BatchPolicy policy = BatchPolicy.from(config);
+    WorkerStats stats = new WorkerStats();
+    // a routed model's workers read its own requests topic, as their own group; the default model's, the shared one
+    String name = model.lineage().getName();
+    String requests = topics.recognitionRequestsFor(name);
+    ClientIds ids = ClientIds.from(config);
+    String group = topics.routedModels().contains(name) ? ids.recognitionGroupFor(name) : ids.recognitionGroup();
+    if (metrics != null) stats.metrics = new RecognitionMetrics(metrics.registry(), model.lineage(), group);
+    BatchInference inference = new BatchInference(model, policy.maxBatch(), topics, serdes,
+        faults.deadLetters("recognition", workerId), workerId, stats);
+    ImageDecoder decoder = new ImageDecoder(new ImageProbe(ImageLimits.from(config)),
+        dev.addp.platform.image.PixelBudget.from(config, ImageLimits.from(config)));
+    BatchAssembler assembler = new BatchAssembler(new RecordPreparer(serdes.imageRequest(), decoder, model), pool, policy);
+    RecognitionHandler handler = new RecognitionHandler(assembler, new OrderedCommitter(inference, stats), policy, model, workerId,
+        requests, stats);
+    Worker worker = new Worker("recognition", group, workerId, WorkerClients.of(clients), topics.prefix(), requests,
+        policy.maxInFlight(), faults, new FaultCounts(), handler);
+    RecognitionService service = new RecognitionService(model, pool, worker, stats);
     service.startWorker();
     return service;
   }
@@ -60,7 +85,7 @@ public final class RecognitionService extends WorkerService {
   /** The model this worker serves, with its run counters. */
   public RecognitionModel model() { return model; }
 
-  public WorkerStats stats() { return worker.stats(); }
+  public WorkerStats stats() { return stats; }
 
   @Override
   protected void closeResources() throws Exception {

@@ -36,10 +36,14 @@ final class RecordPreparer {
       if (image == null) throw new ImageRejectedException(ErrorType.INVALID_REQUEST, "request carries no image bytes");
       byte[] bytes = new byte[image.remaining()];
       image.duplicate().get(bytes);
-      ImageDecoder.Decoded decoded = decoder.decode(bytes);
-      float[] input = new float[model.preprocessor().inputLength()];
-      model.preprocessor().write(decoded.image(), input, 0);
-      return new Prepared.Ready(request, decoded.info(), input, (System.nanoTime() - t0) / 1e6);
+      try (ImageDecoder.Decoded decoded = decoder.decode(bytes)) {
+        float[] input = new float[model.preprocessor().inputLength()];
+        model.preprocessor().write(decoded.image(), input, 0);
+        return new Prepared.Ready(request, decoded.info(), input, (System.nanoTime() - t0) / 1e6);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Prepared.Retry(e);
     } catch (WireFormatException e) {
       return new Prepared.Rejected(e.type(), e, null);
     } catch (ImageRejectedException e) {

@@ -3,17 +3,8 @@ package dev.addp.workers.recognition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.addp.avro.ErrorType;
-import dev.addp.platform.config.AddpConfig;
-import dev.addp.platform.kafka.AvroSerdes;
-import dev.addp.platform.kafka.DeadLetters;
-import dev.addp.platform.kafka.Topics;
 import dev.addp.platform.kafka.TransactionalOutput;
-import dev.addp.workers.model.ZooFixtures;
-import dev.addp.workers.onnx.Device;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,9 +18,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -37,13 +26,12 @@ import org.junit.jupiter.api.Test;
  * The ordered committer on a MockProducer: batches commit strictly oldest first, each in its own
  * transaction with exactly its outputs and the offsets just after its records; a failed commit
  * aborts, keeps the batch open, and gives every open record back, oldest first, for the rewind.
- * Batches of records the decode stage rejected, so the real model is loaded but not run.
+ * Batches of records the decode stage rejected; the inference stage answers each with a dead letter
+ * keyed like its input, as {@link BatchInference} does, without a model.
  */
 class OrderedCommitterTest {
   private static final TopicPartition P0 = new TopicPartition("addp.recognition.requests", 0);
   private static final TopicPartition P1 = new TopicPartition("addp.recognition.requests", 1);
-  private static HttpServer registry;
-  private static RecognitionModel classifier;
 
   private final MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
   private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
@@ -51,33 +39,14 @@ class OrderedCommitterTest {
   private OrderedCommitter committer;
   private TransactionalOutput output;
 
-  /** Registration is all a dead letter's serializer asks of the registry: one id for every schema. */
-  @BeforeAll
-  static void start() throws Exception {
-    registry = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    registry.createContext("/", x -> {
-      byte[] body = "{\"id\":1}".getBytes(StandardCharsets.UTF_8);
-      x.sendResponseHeaders(200, body.length);
-      try (OutputStream out = x.getResponseBody()) {
-        out.write(body);
-      }
-    });
-    registry.start();
-    classifier = new RecognitionModel(ZooFixtures.modelDir(), Device.CPU, 1);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    classifier.close();
-    registry.stop(0);
+  /** One dead letter per input record, keyed like it, in input order. */
+  private static List<ProducerRecord<byte[], byte[]>> deadLetters(List<PendingRecord> batch, List<Prepared> prepared, long startMs) {
+    return batch.stream().map(p -> new ProducerRecord<>("addp.deadletter", p.record().key(), p.record().value())).toList();
   }
 
   @BeforeEach
   void open() {
-    AddpConfig config = AddpConfig.of(Map.of(AddpConfig.REGISTRY_URL, "http://127.0.0.1:" + registry.getAddress().getPort()));
-    BatchInference inference = new BatchInference(classifier, 8, Topics.from(config), AvroSerdes.from(config),
-        new DeadLetters("recognition", "w", DeadLetters.DEFAULT_MAX_ORIGINAL_BYTES), "w", stats);
-    committer = new OrderedCommitter(inference, stats);
+    committer = new OrderedCommitter(OrderedCommitterTest::deadLetters, stats);
     output = new TransactionalOutput(producer);
     consumer.assign(List.of(P0, P1));
   }

@@ -149,6 +149,26 @@ class RecognitionDecoderTest {
   }
 
   @Test
+  void aRequestCannotRaiseTheModelsBoxCap() throws Exception {
+    com.fasterxml.jackson.databind.node.ObjectNode m = ManifestFixtures.dense("heatmap");
+    ((com.fasterxml.jackson.databind.node.ObjectNode) m.at("/recognition/heads/detection")).put("max_detections", 1);
+    ModelManifest manifest = ManifestFixtures.write(dir.resolve("cap"), m);
+    RecognitionDecoder dec = new RecognitionDecoder(manifest, manifest.recognitionSpec());
+    RecognitionModel.Outputs two = outputs();
+    float[] heat = two.get("heatmap");
+    int other = 3 * 4 + 3;             // a second peak: grid (3, 3), class 0
+    heat[other] = 0.7f;
+    two.get("size")[other] = 2;
+    two.get("size")[16 + other] = 2;
+    ImageRequest greedy = request(Task.DETECT);
+    greedy.setMaxDetections(1000);
+    assertThat(dec.decode(two, 0, greedy, 16, 16).boxes()).hasSize(1);
+    greedy.setMaxDetections(0);
+    assertThat(dec.decode(two, 0, greedy, 16, 16).boxes()).hasSize(1);
+    assertThat(decoder("heatmap").decode(two, 0, greedy, 16, 16).boxes()).as("the same outputs under the usual cap").hasSize(2);
+  }
+
+  @Test
   void theRequestRaisesTheThresholdAndCapsTheBoxes() throws Exception {
     RecognitionDecoder dec = decoder("heatmap");
     ImageRequest strict = request(Task.CLASSIFY, Task.DETECT);

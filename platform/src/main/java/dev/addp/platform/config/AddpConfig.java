@@ -111,12 +111,22 @@ public final class AddpConfig {
   @Override
   public String toString() {
     Map<String, String> shown = new TreeMap<>();
-    values.forEach((k, v) -> shown.put(k, isSecret(k) ? "****" : v));
+    values.forEach((k, v) -> shown.put(k, Redaction.shown(k, v)));
     return shown.toString();
   }
 
-  private static boolean isSecret(String key) {
-    String k = key.toLowerCase(Locale.ROOT);
-    return k.contains("password") || k.contains("jaas") || k.contains("secret") || k.contains("user.info");
+  /**
+   * Writes the settings to a new file only its owner can read (0600), for a child process to load
+   * with {@code -c}: settings on a command line are visible to every user of the machine.
+   */
+  public Path writePrivateFile(String prefix) throws IOException {
+    Path file = Files.createTempFile(prefix, ".properties",
+        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    Properties p = new Properties();
+    p.putAll(values);
+    try (java.io.Writer w = Files.newBufferedWriter(file)) {
+      p.store(w, null);
+    }
+    return file;
   }
 }

@@ -43,6 +43,13 @@ public final class ImageProbe {
     /** Decodes the first image and applies the EXIF orientation. */
     public java.awt.image.BufferedImage readUpright() throws IOException { return orientation.apply(reader.read(0)); }
 
+    /** Decodes every {@code step}-th pixel of every {@code step}-th row (a preview), upright. */
+    public java.awt.image.BufferedImage readUprightSubsampled(int step) throws IOException {
+      javax.imageio.ImageReadParam param = reader.getDefaultReadParam();
+      if (step > 1) param.setSourceSubsampling(step, step, 0, 0);
+      return orientation.apply(reader.read(0, param));
+    }
+
     @Override
     public void close() {
       reader.dispose();

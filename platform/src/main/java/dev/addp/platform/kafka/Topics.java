@@ -19,6 +19,14 @@ import org.apache.kafka.common.errors.TopicExistsException;
 public record Topics(String prefix, List<String> routedModels) {
   /** Records larger than this are refused by the topics (and clients are configured to match). */
   public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+  /** Room a record batch needs beside one record's key and value (headers, batch and record framing). */
+  static final int RECORD_OVERHEAD_BYTES = 4096;
+
+  /** Whether a record with this key and value fits the topics' (and producers') record limit. */
+  public static boolean fitsInRecord(byte[] key, byte[] value) {
+    long size = (long) (key == null ? 0 : key.length) + (value == null ? 0 : value.length) + RECORD_OVERHEAD_BYTES;
+    return size <= MAX_MESSAGE_BYTES;
+  }
   public static final String ROUTED_MODELS = "recognition.routed.models";
 
   public Topics(String prefix) { this(prefix, List.of()); }

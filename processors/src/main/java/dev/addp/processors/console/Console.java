@@ -63,11 +63,13 @@ public final class Console implements AutoCloseable {
   private final ConsumerGroupLag lag;
   private final KafkaProducer<byte[], byte[]> producer;
   private final OperatorLogin login;
+  private final dev.addp.platform.image.ImageProbe probe;
   private JobStatusServer status;
 
   public Console(KafkaClients clients, AvroSerdes serdes, ConsumerGroupLag lag) {
     this.topics = Topics.from(clients.config());
     this.login = OperatorLogin.from(clients.config());
+    this.probe = new dev.addp.platform.image.ImageProbe(dev.addp.platform.image.ImageLimits.from(clients.config()));
     this.serdes = serdes;
     this.lag = lag;
     this.recent = new RecentRecords(new KafkaClients(clients.config()), serdes, RecentRecords.Limits.defaults()).start();
@@ -248,7 +250,7 @@ public final class Console implements AutoCloseable {
       return;
     }
     ImageRequest req = serdes.imageRequest().deserialize(topics.recognitionRequests(), request);
-    byte[] png = req.getImageBytes() == null ? null : OverlayRenderer.render(bytes(req.getImageBytes()), result);
+    byte[] png = req.getImageBytes() == null ? null : OverlayRenderer.render(probe, bytes(req.getImageBytes()), result);
     if (png == null) send(ex, 404, "application/json", error("the request's image is not inline or does not decode"));
     else send(ex, 200, "image/png", png);
   }

@@ -4,6 +4,8 @@ import dev.addp.avro.Box;
 import dev.addp.avro.Classification;
 import dev.addp.avro.Mask;
 import dev.addp.avro.RecognitionResult;
+import dev.addp.platform.image.ImageLimits;
+import dev.addp.platform.image.ImageProbe;
 import dev.addp.schemas.coco.CocoRle;
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -11,7 +13,6 @@ import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,17 +30,29 @@ final class OverlayRenderer {
 
   private OverlayRenderer() { }
 
-  /** The overlay, or null when the image bytes cannot be decoded. */
-  static byte[] render(byte[] imageBytes, RecognitionResult result) {
+  /** The same limits as the workers', and a whole-number subsampling that keeps the decoded side near the overlay's. */
+  static byte[] render(byte[] imageBytes, RecognitionResult result) { return render(PROBE, imageBytes, result); }
+
+  private static final ImageProbe PROBE = new ImageProbe(ImageLimits.DEFAULT);
+
+  /**
+   * The overlay, or null when the image is refused by the limits or does not decode. Only every
+   * n-th pixel is decoded (n from the header's size), so a 40 MP image costs about as much as a
+   * thumbnail.
+   */
+  static byte[] render(ImageProbe probe, byte[] imageBytes, RecognitionResult result) {
     BufferedImage src;
-    try {
-      src = ImageIO.read(new ByteArrayInputStream(imageBytes));
-    } catch (IOException e) {
+    int w0;
+    int h0;
+    try (ImageProbe.OpenedImage image = probe.open(imageBytes)) {
+      w0 = image.info().getWidth();
+      h0 = image.info().getHeight();
+      int step = Math.max(1, Math.max(w0, h0) / (2 * TARGET_SIDE));
+      src = image.readUprightSubsampled(step);
+    } catch (IOException | RuntimeException refusedOrCorrupt) {
       return null;
     }
     if (src == null) return null;
-    int w0 = src.getWidth();
-    int h0 = src.getHeight();
     double scale = Math.max(w0, h0) >= TARGET_SIDE ? (double) TARGET_SIDE / Math.max(w0, h0)
         : Math.max(1, TARGET_SIDE / Math.max(w0, h0));
     int w = (int) Math.round(w0 * scale);

@@ -7,6 +7,7 @@ import dev.addp.platform.image.ImageProbe;
 import dev.addp.platform.image.ImageRejectedException;
 import dev.addp.platform.image.ImageSource;
 import dev.addp.platform.kafka.DeadLetters;
+import dev.addp.schemas.Identifiers;
 import dev.addp.schemas.registry.RegistryUnavailableException;
 import dev.addp.schemas.wire.AvroWireSerde;
 import dev.addp.schemas.wire.WireFormatException;
@@ -70,9 +71,11 @@ final class ImageRequestValidator implements FixedKeyProcessor<byte[], byte[], I
   }
 
   private static void checkFields(ImageRequest r) {
-    if (r.getRequestId() == null || r.getRequestId().isBlank()) {
-      throw new ImageRejectedException(ErrorType.INVALID_REQUEST, "request_id is empty");
-    }
+    String badId = Identifiers.requestIdProblem(r.getRequestId());
+    if (badId != null) throw new ImageRejectedException(ErrorType.INVALID_REQUEST, badId);
+    // a dataset names the export's file: a plain name or none
+    String badDataset = r.getDataset().isEmpty() ? null : Identifiers.nameProblem("dataset", r.getDataset());
+    if (badDataset != null) throw new ImageRejectedException(ErrorType.INVALID_REQUEST, badDataset);
     if (r.getTopK() < 1 || r.getTopK() > MAX_TOP_K) {
       throw new ImageRejectedException(ErrorType.INVALID_REQUEST, "top_k must be in 1.." + MAX_TOP_K + ", got " + r.getTopK());
     }

@@ -55,4 +55,27 @@ class OverlayRendererTest {
         .setTimings(new RecognitionTimings(0.0, 0.0, 0.0, 1)).setWorkerId("w").setProducedAtMs(0).build();
     assertThat(OverlayRenderer.render(new byte[] {1, 2, 3}, r)).isNull();
   }
+
+  @Test
+  void largeImagesAreDecodedSubsampledAndImagesOverTheLimitsGiveNoOverlay() throws Exception {
+    BufferedImage big = new BufferedImage(3000, 2000, BufferedImage.TYPE_BYTE_GRAY);
+    ByteArrayOutputStream png = new ByteArrayOutputStream();
+    ImageIO.write(big, "png", png);
+    RecognitionResult r = RecognitionResult.newBuilder().setRequestId("r").setModel(new ModelRef("m", "1", "s"))
+        .setImage(ImageInfo.newBuilder().setFormat("png").setWidth(3000).setHeight(2000).setBytes(png.size()).build())
+        .setBoxes(List.of(new Box(1, "Trouser", 0.8f, 1500f, 1000f, 300f, 300f)))
+        .setTimings(new RecognitionTimings(0.0, 0.0, 0.0, 1)).setWorkerId("w").setAttributes(Map.of()).setProducedAtMs(0).build();
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    OverlayRenderer.render(png.toByteArray(), r); // warm the PNG reader and writer
+    long before = threads.getCurrentThreadAllocatedBytes();
+    BufferedImage out = ImageIO.read(new ByteArrayInputStream(OverlayRenderer.render(png.toByteArray(), r)));
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+    assertThat(out.getWidth()).isEqualTo(192);
+    // a full decode holds 6,000,000 pixels; every 7th pixel of every 7th row is about 1/49 of it
+    assertThat(allocated).as("bytes allocated to draw the overlay").isLessThan(3_000_000);
+
+    dev.addp.platform.image.ImageProbe strict = new dev.addp.platform.image.ImageProbe(
+        new dev.addp.platform.image.ImageLimits(10_000_000, 1_000_000, 4096));
+    assertThat(OverlayRenderer.render(strict, png.toByteArray(), r)).as("over the pixel limit").isNull();
+  }
 }

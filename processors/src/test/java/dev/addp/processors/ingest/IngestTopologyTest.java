@@ -11,7 +11,7 @@ import dev.addp.avro.Task;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.Topics;
-import dev.addp.processors.InMemoryRegistry;
+import dev.addp.schemas.testkit.InMemoryRegistry;
 import dev.addp.schemas.registry.RegistryUnavailableException;
 import dev.addp.schemas.registry.SchemaRegistryClient;
 import java.awt.image.BufferedImage;
@@ -274,5 +274,30 @@ class IngestTopologyTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     assertThat(ImageIO.write(img, format, out)).isTrue();
     return out.toByteArray();
+  }
+
+  @Test
+  void namesThatWouldEscapeAFolderOrBreakAnExportAreInvalidRequests() throws IOException {
+    byte[] png = encode("png", 8, 8);
+    java.util.Map<String, String> datasets = new java.util.LinkedHashMap<>();
+    datasets.put("dot-dot", "..");
+    datasets.put("nul", "a\0b");
+    datasets.put("long", "d".repeat(300));
+    datasets.put("slash", "a/b");
+    for (var e : datasets.entrySet()) {
+      ImageRequest r = ImageRequest.newBuilder().setRequestId("ds-" + e.getKey()).setDataset(e.getValue())
+          .setImageBytes(ByteBuffer.wrap(png)).build();
+      raw.pipeInput(r.getRequestId().getBytes(StandardCharsets.UTF_8), serdes.imageRequest().serialize(topics.imagesRaw(), r));
+    }
+    ImageRequest nulId = ImageRequest.newBuilder().setRequestId("x\0y").setImageBytes(ByteBuffer.wrap(png)).build();
+    raw.pipeInput("nul-id".getBytes(StandardCharsets.UTF_8), serdes.imageRequest().serialize(topics.imagesRaw(), nulId));
+    List<DeadLetter> letters = dead.readValuesToList();
+    assertThat(letters).hasSize(5).allSatisfy(d -> assertThat(d.getErrorType()).isEqualTo(ErrorType.INVALID_REQUEST));
+    assertThat(letters.get(0).getMessage()).contains("must start with");
+    assertThat(letters.get(1).getMessage()).contains("U+0000");
+    assertThat(letters.get(2).getMessage()).contains("300 characters");
+    assertThat(letters.get(3).getMessage()).contains("U+002F");
+    assertThat(letters.get(4).getMessage()).contains("request_id holds the control character U+0000");
+    assertThat(accepted.isEmpty()).isTrue();
   }
 }

@@ -8,7 +8,7 @@ import dev.addp.avro.JobState;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.Topics;
-import dev.addp.processors.InMemoryRegistry;
+import dev.addp.schemas.testkit.InMemoryRegistry;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

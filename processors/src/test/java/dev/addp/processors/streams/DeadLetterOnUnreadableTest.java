@@ -10,7 +10,7 @@ import dev.addp.avro.JobState;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.Topics;
-import dev.addp.processors.InMemoryRegistry;
+import dev.addp.schemas.testkit.InMemoryRegistry;
 import dev.addp.processors.status.JobStatusTopology;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;

@@ -68,9 +68,14 @@ public final class SchemaRegistryClient {
     this.retry = retry;
     this.unknownIdTtlNanos = unknownIdTtl.toNanos();
     this.nanoClock = nanoClock;
-    this.baseUrl = baseUrl.replaceAll("/+$", "");
-    this.authorization = basicAuthUserInfo == null || basicAuthUserInfo.isBlank() ? null
-        : "Basic " + Base64.getEncoder().encodeToString(basicAuthUserInfo.getBytes(StandardCharsets.UTF_8));
+    // a login written into the URL (http://user:password@host) becomes the basic-auth header, so the
+    // URL this client shows in its messages and logs never carries the password
+    URI parsed = URI.create(baseUrl.replaceAll("/+$", ""));
+    String urlLogin = parsed.getRawUserInfo() == null ? null : java.net.URLDecoder.decode(parsed.getRawUserInfo(), StandardCharsets.UTF_8);
+    this.baseUrl = urlLogin == null ? parsed.toString() : parsed.toString().replaceFirst("//[^@/]*@", "//");
+    String login = basicAuthUserInfo != null && !basicAuthUserInfo.isBlank() ? basicAuthUserInfo : urlLogin;
+    this.authorization = login == null || login.isBlank() ? null
+        : "Basic " + Base64.getEncoder().encodeToString(login.getBytes(StandardCharsets.UTF_8));
     this.requestTimeout = requestTimeout;
     this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   }

@@ -47,20 +47,21 @@ public final class EditSources implements JobSpec.EditResolver {
     if ((e.getImageBytes() == null) == (e.getImageUri() == null)) throw invalid("edit: set exactly one of image_bytes and image_uri");
     if (e.getBox() == null && e.getMask() == null) throw invalid("edit: give a region (box and/or mask)");
     double[] box = e.getBox() == null ? null : box(e.getBox());
-    ImageDecoder.Decoded decoded;
-    try {
-      decoded = decoder.decode(source.bytesOf(e.getImageBytes(), e.getImageUri()));
+    float[] pixels = new float[preprocessor.inputLength()];
+    boolean[] region = new boolean[grid * grid];
+    try (ImageDecoder.Decoded decoded = decoder.decode(source.bytesOf(e.getImageBytes(), e.getImageUri()))) {
+      int w = decoded.image().getWidth();
+      int h = decoded.image().getHeight();
+      EditRegion regions = new EditRegion(LetterboxMapping.of(manifest.preprocess(), w, h), grid);
+      if (box != null) region = EditRegion.union(region, regions.ofBox(box[0], box[1], box[2], box[3]));
+      if (e.getMask() != null) region = EditRegion.union(region, regions.ofMask(mask(e.getMask(), w, h)));
+      preprocessor.write(decoded.image(), pixels, 0);
     } catch (ImageRejectedException x) {
       throw new InvalidJobException(x.type(), "edit source: " + x.getMessage());
+    } catch (InterruptedException x) { // the worker is stopping: the request is read again, not failed
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while decoding an edit source", x);
     }
-    int w = decoded.image().getWidth();
-    int h = decoded.image().getHeight();
-    EditRegion regions = new EditRegion(LetterboxMapping.of(manifest.preprocess(), w, h), grid);
-    boolean[] region = new boolean[grid * grid];
-    if (box != null) region = EditRegion.union(region, regions.ofBox(box[0], box[1], box[2], box[3]));
-    if (e.getMask() != null) region = EditRegion.union(region, regions.ofMask(mask(e.getMask(), w, h)));
-    float[] pixels = new float[preprocessor.inputLength()];
-    preprocessor.write(decoded.image(), pixels, 0);
     long[] ids;
     try {
       ids = tokenizer.tokenize(pixels);

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * keeps the set of cancelled job ids; tells a listener about each new cancel as it arrives, so a
  * model run in flight can be terminated.
  */
-public final class CancelWatcher implements Runnable, AutoCloseable {
+public final class CancelWatcher implements Cancels, Runnable, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CancelWatcher.class);
 
   private final KafkaConsumer<byte[], byte[]> consumer;
@@ -50,9 +50,14 @@ public final class CancelWatcher implements Runnable, AutoCloseable {
     return this;
   }
 
+  @Override
   public boolean isCancelled(String jobId) { return cancelled.containsKey(jobId); }
 
-  public CancelCommand command(String jobId) { return cancelled.get(jobId); }
+  @Override
+  public String reason(String jobId) {
+    CancelCommand c = cancelled.get(jobId);
+    return c == null ? null : c.getReason();
+  }
 
   @Override
   public void run() {

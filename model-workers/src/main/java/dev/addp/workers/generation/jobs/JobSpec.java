@@ -3,6 +3,7 @@ package dev.addp.workers.generation.jobs;
 import dev.addp.avro.EditSource;
 import dev.addp.avro.ErrorType;
 import dev.addp.avro.GenerationRequest;
+import dev.addp.schemas.Identifiers;
 import dev.addp.workers.generation.ClassLabels;
 import dev.addp.workers.generation.ImageStart;
 import dev.addp.workers.generation.LoopSettings;
@@ -42,7 +43,8 @@ public record JobSpec(String jobId, int count, LoopSettings settings, long seed,
 
   /** @throws InvalidJobException with INVALID_REQUEST, UNKNOWN_MODEL, or the source image's typed reason */
   public static JobSpec of(GenerationRequest r, ModelManifest manifest, EditResolver edits) {
-    if (r.getJobId() == null || r.getJobId().isBlank()) throw invalid("job_id is empty");
+    String badId = Identifiers.nameProblem("job_id", r.getJobId()); // it names the job's folder in the image sink
+    if (badId != null) throw invalid(badId);
     if (r.getModel() != null && !r.getModel().equals(manifest.name())) {
       throw new InvalidJobException(ErrorType.UNKNOWN_MODEL, "model '" + r.getModel() + "' is not served here (this worker serves '"
           + manifest.name() + "')");

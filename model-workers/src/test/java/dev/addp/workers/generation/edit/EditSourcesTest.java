@@ -50,7 +50,8 @@ class EditSourcesTest {
   static void close() throws Exception { tokenizer.close(); }
 
   private static EditSources sources(long maxBytes) {
-    return new EditSources(new ImageSource(List.of(root), maxBytes), new ImageDecoder(new ImageProbe(new ImageLimits(maxBytes, 1_000_000, 4096))),
+    return new EditSources(new ImageSource(List.of(root), maxBytes), new ImageDecoder(new ImageProbe(new ImageLimits(maxBytes, 1_000_000, 4096)),
+        new dev.addp.platform.image.PixelBudget(1_000_000)),
         manifest, tokenizer);
   }
 

@@ -1,7 +1,7 @@
 package dev.addp.app.roles;
 
 /** The processes the service is made of; `addp serve --role` runs one of them, the embedded mode all. */
-public enum Role {
+public enum ProcessRole {
   /** Kafka Streams: validate raw image requests, route them to recognition or to dead letters. */
   INGEST,
   /** Model worker: batched recognition on ONNX Runtime. */

@@ -25,11 +25,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 /**
- * The fault policy on mock clients: a role that commits each polled record in its own transaction,
+ * The fault policy on mock clients: a handler that commits each polled record in its own transaction,
  * with failures injected before the commit (an aborted transaction). What reaches the output shows
- * that nothing is dropped or doubled; the lifecycle's state shows when it stops.
+ * that nothing is dropped or doubled; the worker's state shows when it stops.
  */
-class WorkerLifecycleTest {
+class WorkerTest {
   private static final TopicPartition TP = new TopicPartition("in", 0);
   private static final FaultSettings FAST = new FaultSettings(3, Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(1), 1024);
 
@@ -38,7 +38,7 @@ class WorkerLifecycleTest {
   private final List<byte[]> input = new java.util.ArrayList<>();
 
   /** Commits one output per input record; throws the scripted failures first, one per record. */
-  private final class EchoRole implements WorkerRole {
+  private final class EchoHandler implements RecordHandler {
     final List<RuntimeException> failures = java.util.Collections.synchronizedList(new java.util.LinkedList<>()); // null: succeeds
     final AtomicInteger rewinds = new AtomicInteger();
     final AtomicInteger drains = new AtomicInteger();
@@ -65,8 +65,8 @@ class WorkerLifecycleTest {
     @Override public void onPartitionsAssigned(Collection<TopicPartition> partitions) { }
   }
 
-  /** A lifecycle on the mocks; the input log is offered again from the consumer's position on each of the next polls. */
-  private WorkerLifecycle lifecycle(WorkerRole role, int records) {
+  /** A worker on the mocks; the input log is offered again from the consumer's position on each of the next polls. */
+  private Worker worker(RecordHandler handler, int records) {
     for (int i = 0; i < records; i++) input.add(new byte[] {(byte) i});
     WorkerClients clients = new WorkerClients() {
       @Override public Consumer<byte[], byte[]> consumer(String groupId, String clientId, int maxPollRecords) { return consumer; }
@@ -77,7 +77,7 @@ class WorkerLifecycleTest {
       consumer.updateBeginningOffsets(Map.of(TP, 0L));
     });
     for (int i = 0; i < 200; i++) consumer.schedulePollTask(this::offerFromPosition);
-    return new WorkerLifecycle("test", "w1", clients, "p.", "in", 10, FAST, new FaultCounts(), role);
+    return new Worker("test", "w1", clients, "p.", "in", 10, FAST, new FaultCounts(), handler);
   }
 
   private void offerFromPosition() {
@@ -89,17 +89,17 @@ class WorkerLifecycleTest {
   private List<Byte> outputs() { return producer.history().stream().map(r -> r.value()[0]).toList(); }
 
   @Test
-  void anAuthorizationErrorStopsTheRoleWithItsMessage() throws Exception {
-    EchoRole role = new EchoRole();
-    role.failures.add(new TopicAuthorizationException("Not authorized to access topics: [p.recognition.results]"));
-    WorkerLifecycle worker = lifecycle(role, 1);
+  void anAuthorizationErrorStopsTheWorkerWithItsMessage() throws Exception {
+    EchoHandler handler = new EchoHandler();
+    handler.failures.add(new TopicAuthorizationException("Not authorized to access topics: [p.recognition.results]"));
+    Worker worker = worker(handler, 1);
     Thread t = new Thread(worker);
     t.start();
     t.join(10_000);
     assertThat(t.isAlive()).isFalse();
     assertThat(worker.failure()).contains("TopicAuthorizationException").contains("p.recognition.results");
-    assertThat(role.rewinds).hasValue(0);
-    assertThat(role.drains).as("a stopped role commits nothing more").hasValue(0);
+    assertThat(handler.rewinds).hasValue(0);
+    assertThat(handler.drains).as("a stopped worker commits nothing more").hasValue(0);
     assertThat(outputs()).isEmpty();
     assertThat(consumer.closed()).isTrue();
     assertThat(producer.closed()).isTrue();
@@ -107,48 +107,48 @@ class WorkerLifecycleTest {
 
   @Test
   void aTransientKafkaErrorRewindsToTheLastCommitAndNothingIsDroppedOrDoubled() throws Exception {
-    EchoRole role = new EchoRole();
-    role.failures.add(null);
-    role.failures.add(new TimeoutException("commit timed out"));
-    WorkerLifecycle worker = lifecycle(role, 3);
+    EchoHandler handler = new EchoHandler();
+    handler.failures.add(null);
+    handler.failures.add(new TimeoutException("commit timed out"));
+    Worker worker = worker(handler, 3);
     Thread t = new Thread(worker);
     t.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> outputs().size() >= 3);
     worker.close();
     t.join(10_000);
     assertThat(worker.failure()).isNull();
-    assertThat(role.rewinds).hasValue(1);
+    assertThat(handler.rewinds).hasValue(1);
     assertThat(outputs()).containsExactly((byte) 0, (byte) 1, (byte) 2);
-    assertThat(role.drains).hasValue(1);
+    assertThat(handler.drains).hasValue(1);
   }
 
   @Test
-  void aKafkaErrorThatKeepsComingBackStopsTheRoleAfterTheRetryBudget() throws Exception {
-    EchoRole role = new EchoRole();
-    for (int i = 0; i < 10; i++) role.failures.add(new TimeoutException("broker unreachable"));
-    WorkerLifecycle worker = lifecycle(role, 1);
+  void aKafkaErrorThatKeepsComingBackStopsTheWorkerAfterTheRetryBudget() throws Exception {
+    EchoHandler handler = new EchoHandler();
+    for (int i = 0; i < 10; i++) handler.failures.add(new TimeoutException("broker unreachable"));
+    Worker worker = worker(handler, 1);
     Thread t = new Thread(worker);
     t.start();
     t.join(10_000);
     assertThat(t.isAlive()).isFalse();
     assertThat(worker.failure()).contains("gave up after 3 retries").contains("broker unreachable");
-    assertThat(role.rewinds).hasValue(3);
+    assertThat(handler.rewinds).hasValue(3);
     assertThat(outputs()).isEmpty();
   }
 
   @Test
   void aRegistryOutagePausesForAsLongAsItLastsAndThenEveryRecordIsAnsweredOnce() throws Exception {
-    EchoRole role = new EchoRole();
-    role.failures.add(null);
-    for (int i = 0; i < 8; i++) role.failures.add(new RegistryUnavailableException("registry down", null));
-    WorkerLifecycle worker = lifecycle(role, 3);
+    EchoHandler handler = new EchoHandler();
+    handler.failures.add(null);
+    for (int i = 0; i < 8; i++) handler.failures.add(new RegistryUnavailableException("registry down", null));
+    Worker worker = worker(handler, 3);
     Thread t = new Thread(worker);
     t.start();
     await().atMost(Duration.ofSeconds(10)).until(() -> outputs().size() >= 3);
     worker.close();
     t.join(10_000);
     assertThat(worker.failure()).as("more outages than the Kafka retry budget, and still running").isNull();
-    assertThat(role.rewinds).hasValue(8);
+    assertThat(handler.rewinds).hasValue(8);
     assertThat(outputs()).containsExactly((byte) 0, (byte) 1, (byte) 2);
   }
 }

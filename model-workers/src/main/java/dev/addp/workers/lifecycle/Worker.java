@@ -15,13 +15,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The life of a transactional consume-process-produce worker, shared by recognition and generation:
- * clients created (group and transactional ids under the topic prefix), poll loop, one fault policy
- * ({@link Fault}), graceful drain, and the closing order. A fatal error stops the role with one
- * clear line and leaves {@link #failure()} set, which makes {@code addp serve} exit non-zero.
+ * A transactional consume-process-produce worker, recognition or generation: clients created (group
+ * and transactional ids under the topic prefix), poll loop, one fault policy ({@link Fault}),
+ * graceful drain, and the closing order. What it does with the records it polls is its
+ * {@link RecordHandler}'s. A fatal error stops the worker with one clear line and leaves
+ * {@link #failure()} set, which makes {@code addp serve} exit non-zero.
  */
-public final class WorkerLifecycle implements Runnable, AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(WorkerLifecycle.class);
+public final class Worker implements Runnable, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Worker.class);
 
   private final String name;
   private final String workerId;
@@ -31,7 +32,7 @@ public final class WorkerLifecycle implements Runnable, AutoCloseable {
   private final String transactionalId;
   private final int maxPollRecords;
   private final FaultSettings faults;
-  private final WorkerRole role;
+  private final RecordHandler handler;
   private final FaultCounts counts;
   private final CountDownLatch assigned = new CountDownLatch(1);
   private final CountDownLatch closing = new CountDownLatch(1);
@@ -41,17 +42,17 @@ public final class WorkerLifecycle implements Runnable, AutoCloseable {
   private int failedAttempts;
 
   /**
-   * @param name the role's name: "recognition" or "generation" (in logs, the group and the transactional id)
+   * @param name the worker's kind: "recognition" or "generation" (in logs, the group and the transactional id)
    * @param prefix the deployment's topic prefix, so deployments on one cluster never share groups or ids
    */
-  public WorkerLifecycle(String name, String workerId, WorkerClients clients, String prefix, String topic, int maxPollRecords,
-                         FaultSettings faults, FaultCounts counts, WorkerRole role) {
-    this(name, new ClientIds(prefix).workerGroup(name), workerId, clients, prefix, topic, maxPollRecords, faults, counts, role);
+  public Worker(String name, String workerId, WorkerClients clients, String prefix, String topic, int maxPollRecords,
+                         FaultSettings faults, FaultCounts counts, RecordHandler handler) {
+    this(name, new ClientIds(prefix).workerGroup(name), workerId, clients, prefix, topic, maxPollRecords, faults, counts, handler);
   }
 
   /** As above, in the consumer group {@code groupId} (a routed model's workers have their own). */
-  public WorkerLifecycle(String name, String groupId, String workerId, WorkerClients clients, String prefix, String topic,
-                         int maxPollRecords, FaultSettings faults, FaultCounts counts, WorkerRole role) {
+  public Worker(String name, String groupId, String workerId, WorkerClients clients, String prefix, String topic,
+                         int maxPollRecords, FaultSettings faults, FaultCounts counts, RecordHandler handler) {
     this.name = name;
     this.workerId = workerId;
     this.clients = clients;
@@ -61,16 +62,18 @@ public final class WorkerLifecycle implements Runnable, AutoCloseable {
     this.transactionalId = ids.workerTransactionalId(name, workerId);
     this.maxPollRecords = maxPollRecords;
     this.faults = faults;
-    this.role = role;
+    this.handler = handler;
     this.counts = counts;
   }
+
+  public FaultCounts faultCounts() { return counts; }
 
   /** Waits until the worker owns partitions (it has joined its consumer group). */
   public boolean awaitAssignment(Duration timeout) throws InterruptedException {
     return assigned.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** Why the role stopped on its own, or null while it runs (or after a requested stop). */
+  /** Why the worker stopped on its own, or null while it runs (or after a requested stop). */
   public String failure() { return failure; }
 
   @Override
@@ -79,11 +82,11 @@ public final class WorkerLifecycle implements Runnable, AutoCloseable {
     try {
       consumer = clients.consumer(groupId, workerId, maxPollRecords);
       output = new TransactionalOutput(clients.transactionalProducer(transactionalId));
-      role.open(consumer, output);
+      handler.open(consumer, output);
       consumer.subscribe(List.of(topic), new AssignmentSignal());
       while (running) {
         try {
-          role.handle(consumer.poll(Duration.ofMillis(role.pollTimeoutMs())));
+          handler.handle(consumer.poll(Duration.ofMillis(handler.pollTimeoutMs())));
           failedAttempts = 0;
         } catch (WakeupException e) {
           // close() was called; the loop condition decides
@@ -91,7 +94,7 @@ public final class WorkerLifecycle implements Runnable, AutoCloseable {
           if (!recover(e)) return;
         }
       }
-      role.drain();
+      handler.drain();
     } catch (WakeupException e) {
       log.debug("{} worker {} woken while draining", name, workerId);
     } catch (RuntimeException e) {
@@ -110,7 +113,7 @@ public final class WorkerLifecycle implements Runnable, AutoCloseable {
     if (c != null) c.wakeup();
   }
 
-  /** Applies the fault policy; false when the role must stop. */
+  /** Applies the fault policy; false when the worker must stop. */
   private boolean recover(RuntimeException e) {
     Fault fault = Fault.of(e);
     if (fault == Fault.FATAL) {
@@ -135,7 +138,7 @@ public final class WorkerLifecycle implements Runnable, AutoCloseable {
           failedAttempts, faults.maxRetries(), wait.toMillis(), describe(e));
     }
     try {
-      role.rewindToLastCommit();
+      handler.rewindToLastCommit();
     } catch (WakeupException w) {
       return running;
     } catch (RuntimeException again) {
@@ -186,29 +189,29 @@ public final class WorkerLifecycle implements Runnable, AutoCloseable {
       log.debug("{} producer close: {}", name, e.toString());
     }
     try {
-      role.release();
+      handler.release();
     } catch (RuntimeException e) {
       log.debug("{} release: {}", name, e.toString());
     }
   }
 
-  /** Passes rebalances to the role and signals the first non-empty assignment. */
+  /** Passes rebalances to the handler and signals the first non-empty assignment. */
   private final class AssignmentSignal implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
       // after a fatal error nothing more may be committed: hand the partitions over as lost
-      if (failure != null) role.onPartitionsLost(partitions);
-      else role.onPartitionsRevoked(partitions);
+      if (failure != null) handler.onPartitionsLost(partitions);
+      else handler.onPartitionsRevoked(partitions);
     }
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
       if (!partitions.isEmpty()) log.info("{} worker {} assigned {}", name, workerId, partitions);
-      role.onPartitionsAssigned(partitions);
+      handler.onPartitionsAssigned(partitions);
       if (!partitions.isEmpty()) assigned.countDown();
     }
 
     @Override
-    public void onPartitionsLost(Collection<TopicPartition> partitions) { role.onPartitionsLost(partitions); }
+    public void onPartitionsLost(Collection<TopicPartition> partitions) { handler.onPartitionsLost(partitions); }
   }
 }

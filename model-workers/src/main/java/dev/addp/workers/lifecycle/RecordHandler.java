@@ -6,10 +6,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.Consumer;
 
 /**
- * What one kind of worker does with the records it polls; {@link WorkerLifecycle} owns the clients,
- * the loop, the fault policy and the shutdown order around it.
+ * What one kind of worker does with the records it polls; the {@link Worker} owns the clients, the
+ * loop, the fault policy and the shutdown order around it.
  */
-public interface WorkerRole extends ConsumerRebalanceListener {
+public interface RecordHandler extends ConsumerRebalanceListener {
   /** Called once, with the clients created and the transactional producer initialised, before subscribing. */
   void open(Consumer<byte[], byte[]> consumer, TransactionalOutput output);
 
@@ -28,6 +28,6 @@ public interface WorkerRole extends ConsumerRebalanceListener {
   /** Graceful stop: finishes (bounded) and commits what was read. The clients are still open. */
   void drain();
 
-  /** Releases what the role itself holds, after the clients are closed. */
+  /** Releases what the handler itself holds, after the clients are closed. */
   default void release() { }
 }

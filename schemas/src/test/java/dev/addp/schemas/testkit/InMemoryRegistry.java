@@ -1,4 +1,4 @@
-package dev.addp.processors;
+package dev.addp.schemas.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
