@@ -11,8 +11,8 @@ sweep   sampling settings (choice temperature tau, sampling temperature, steps T
 test    the reported protocol (2,000 images vs the first 2,000 test images, seeds [1, batch]): ADDP
         and the baseline each at its own best settings and both at each other's, ADDP at the old
         defaults; the share of samples the zoo's classifier labels with p >= 0.9 (real test images,
-        VQ reconstructions, ADDP, baseline); label agreement of conditional samples (image i asks for
-        class i mod 10); sample grids.
+        VQ reconstructions, ADDP, baseline); label agreement of 500 conditional samples (image i asks
+        for class i mod 10); the 500-image FID (seed 500) the Java FID check compares with; grids.
 export  gen_step (with the `label` input), render and tokenize graphs, golden files and traces
         (unconditional and conditional), manifest (defaults = ADDP's best settings), metrics.json.
         classifier.onnx and its golden files are left as they are."""
@@ -159,7 +159,7 @@ class Eval:
         m["fid_real_test"] = self.fid(other.numpy(), self.test_stats)
         m["confident_share_real_test"] = confident_share(self.probs(other.numpy()))
         m["confident_share_vq_recon"] = confident_share(self.probs(recon))
-        n_cond = self.n_fid // 2
+        n_cond = self.n_fid // 4
         labels = np.arange(n_cond) % self.n_classes
         for which in ("addp", "mage"):
             imgs = self.generate(which, n_cond, 2, best[which]["settings"], labels)
@@ -170,8 +170,8 @@ class Eval:
             self.log(f"test {which} conditional: agreement {m[f'label_agreement_{which}']} FID {m[f'fid_{which}_conditional']}")
         # 500-image sets over three seeds at the shipped defaults: the band of the Java FID check
         small = [self.fid(self.generate("addp", self.n_small, s, best["addp"]["settings"]), self.test_stats)
-                 for s in (500, 501, 502)]
-        m["fid_addp_500"], m["fid_addp_500_seeds"] = small[0], {"seeds": [500, 501, 502], "fid": small}
+                 for s in (500,)]
+        m["fid_addp_500"], m["fid_addp_500_seeds"] = small[0], {"seeds": [500], "fid": small}
         self.results["test"] = m
         grids = os.path.join(self.work, "samples")
         os.makedirs(grids, exist_ok=True)
