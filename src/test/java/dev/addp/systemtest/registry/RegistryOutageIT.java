@@ -164,6 +164,60 @@ class RegistryOutageIT {
     }
   }
 
+  @Test
+  void theCocoExportWaitsOutAnOutageAndWritesEveryResultOnce(@org.junit.jupiter.api.io.TempDir Path out) throws Exception {
+    AddpConfig config = TestTopics.isolate(base, "outage-coco", 2);
+    Topics topics = Topics.from(config);
+    AvroSerdes serdes = AvroSerdes.from(config);
+    int wave = 40;
+    Path coco = out.resolve("outage-coco.coco.json");
+    AddpConfig connect = config.with("connect.coco.dir", out.toString()).with("connect.coco.datasets", "outage-coco")
+        .with("connect.coco.name", topics.prefix() + "coco-outage").with("connect.offsets.file", out.resolve("offsets").toString())
+        .with("metrics.http.port", "0");
+    try (dev.addp.app.roles.RoleRunner sink = dev.addp.app.roles.RoleRunner.start(List.of(dev.addp.app.roles.ProcessRole.CONNECT), connect);
+         KafkaProducer<byte[], byte[]> producer = new KafkaClients(config).producer()) {
+      List<byte[]> before = new ArrayList<>();
+      for (int i = 0; i < wave; i++) before.add(serdes.recognitionResult().serialize(topics.recognitionResults(), result("before-" + i)));
+      sendAll(producer, topics.recognitionResults(), before, i -> "outage-coco/before-" + i);
+      await().atMost(Duration.ofSeconds(120)).until(() -> exported(coco).size() == wave);
+
+      // results under a schema id the sink has not read yet: reading them needs the registry, which is gone
+      Schema next = withExtraField(serdes.recognitionResult().schema());
+      int nextId = serdes.registry().register(topics.recognitionResults() + "-value", next);
+      registry.stop();
+      List<byte[]> during = new ArrayList<>();
+      for (int i = 0; i < wave; i++) during.add(wire(nextId, next, copy(result("during-" + i), next)));
+      sendAll(producer, topics.recognitionResults(), during, i -> "outage-coco/during-" + i);
+      // nothing is skipped while the registry is away: the export holds still (its offsets do not move past them)
+      await().during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(20)).until(() -> exported(coco).size() == wave);
+      registry.restart();
+
+      await().atMost(Duration.ofSeconds(120)).until(() -> exported(coco).size() == 2 * wave);
+      List<String> ids = exported(coco);
+      assertThat(new java.util.HashSet<>(ids)).as("every result once").hasSize(2 * wave);
+      for (int i = 0; i < wave; i++) assertThat(ids).contains("outage-coco/before-" + i, "outage-coco/during-" + i);
+    }
+  }
+
+  private static RecognitionResult result(String id) {
+    return RecognitionResult.newBuilder().setRequestId("outage-coco/" + id).setDataset("outage-coco")
+        .setModel(new dev.addp.avro.ModelRef("m", "1", "abc")).setImage(new dev.addp.avro.ImageInfo("png", 28, 28, 100L))
+        .setClassifications(List.of(new dev.addp.avro.Classification(1, "Trouser", 0.9f)))
+        .setTimings(new dev.addp.avro.RecognitionTimings(0.0, 0.0, 0.0, 1)).setWorkerId("w").setAttributes(Map.of())
+        .setProducedAtMs(System.currentTimeMillis()).build();
+  }
+
+  /** The request ids of the images in the COCO file, in file order (duplicates kept). */
+  private static List<String> exported(Path coco) throws IOException {
+    List<String> ids = new ArrayList<>();
+    if (!Files.exists(coco)) return ids;
+    for (com.fasterxml.jackson.databind.JsonNode img : new com.fasterxml.jackson.databind.ObjectMapper().readTree(coco.toFile())
+        .path("images")) {
+      ids.add(img.get("request_id").asText());
+    }
+    return ids;
+  }
+
   private static GenerationRequest.Builder job(String id, int count) {
     return GenerationRequest.newBuilder().setJobId(id).setCount(count).setSeed(11).setSteps(8).setSubmittedAtMs(System.currentTimeMillis());
   }
