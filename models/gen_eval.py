@@ -280,12 +280,22 @@ class Eval:
             "best_settings": {k: v["settings"] for k, v in self.results["best"].items()},
             "sweep_fid_val_500": {w: {r["key"]: r["fid_val"] for r in rows} for w, rows in self.results["sweep"].items()},
             "vq_psnr": train.get("vq_psnr", metrics.get("vq_psnr")),
-            "fid_protocol": metrics.get("fid_protocol", "") + "; each generator at its own best swept settings "
-                            "(sweep on held-out train items 55,000..56,999, 500 images, seed [700, batch])",
+            "codebook_used_train": train.get("codebook_used_train"),
+            "mage_masked_acc_r0.75": train.get("mage_masked_acc_r0.75"),
+            "fid_protocol": (
+                "features: classifier.onnx 'features'; reference: the first 2,000 test images; 2,000 images per "
+                "generator, uniforms numpy PCG64 seed [1, batch index], batches of 250, ADDP and MAGE sharing "
+                "them; each generator at its own best settings from a sweep on held-out train items "
+                "55,000..56,999 (500 images, seed [700, batch]), and each at the other's; fid_addp_500: 500 "
+                "images, seed [500, batch]; floors use test images 2,000..3,999; confident_share_*: share of "
+                "images whose classifier softmax max >= 0.9; label_agreement: 500 conditional ADDP images, image "
+                "i asks for class i mod 10, seed [2, batch]; edits: test images 2,000..2,499, the left half of "
+                "the garment's box (pixels > 0.1) regenerated, seed [800, batch start]"),
         })
         metrics.update(self.results.get("edit", {}))
-        for k in ("fid_random",):
+        for k in ("fid_random", "provisional"):
             metrics.pop(k, None)
+        metrics["fid_addp_500_seeds"] = t["fid_addp_500_seeds"]
         with open(os.path.join(out, "metrics.json"), "w") as f:
             json.dump(metrics, f, indent=2)
         manifest["metrics"] = metrics

@@ -41,7 +41,7 @@ STAGES = ["readback", "vq_encoder", "tokens", "mage", "addp"]
 FULL = dict(
     vq_encoder=dict(seed=10, lr=2e-3, steps=600, batch_size=64, warmup=30, log_every=50, save_every=100),
     # the baseline trains to at most the optimiser step count of ADDP (600 committed + the addp stage)
-    mage=dict(seed=11, lr=1e-3, steps=700, batch_size=128, warmup=100, log_every=25, save_every=25,
+    mage=dict(seed=11, lr=1e-3, steps=600, batch_size=128, warmup=100, log_every=25, save_every=25,
               p_uncond=0.1),
     addp=dict(seed=12, lr=1e-3, steps=200, batch_size=128, warmup=50, log_every=25, save_every=25,
               p_uncond=0.1, prior_steps=600),
