@@ -11,6 +11,8 @@ import dev.addp.workers.model.ModelManifest;
 public record JobSpec(String jobId, int count, LoopSettings settings, long seed, int priority, Long deadlineMs,
                       int previewInterval, long submittedAtMs) {
   public static final int MAX_COUNT = 1024;
+  /** Priorities are clamped to ±this, so aging (one step per {@code generation.aging.ms}) lifts any waiting job to the top in bounded time. */
+  public static final int MAX_PRIORITY = 10;
 
   /** @throws InvalidJobException with INVALID_REQUEST or UNKNOWN_MODEL */
   public static JobSpec of(GenerationRequest r, ModelManifest manifest) {
@@ -33,7 +35,8 @@ public record JobSpec(String jobId, int count, LoopSettings settings, long seed,
     } catch (IllegalArgumentException e) {
       throw invalid(e.getMessage());
     }
-    return new JobSpec(r.getJobId(), r.getCount(), settings, r.getSeed(), r.getPriority(), r.getDeadlineMs(),
+    int priority = Math.max(-MAX_PRIORITY, Math.min(MAX_PRIORITY, r.getPriority()));
+    return new JobSpec(r.getJobId(), r.getCount(), settings, r.getSeed(), priority, r.getDeadlineMs(),
         r.getPreviewInterval(), r.getSubmittedAtMs());
   }
 
