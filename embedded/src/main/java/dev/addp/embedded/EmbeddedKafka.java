@@ -10,7 +10,6 @@ import java.util.Properties;
 import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
-import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.Feature;
@@ -19,28 +18,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real single-node Kafka (KRaft, combined broker + controller) in this JVM, on loopback ports.
- * Used by the embedded mode and by the tests. Transactions, compaction and share groups work as on
- * a cluster; replication factors are 1. Uses Kafka's internal server classes, so the Kafka version
- * is pinned (the same code ran on 4.1, 4.2 and 4.4).
+ * A real Kafka node (KRaft, combined broker + controller) in this JVM, on loopback ports: alone (the
+ * embedded default, replication factor 1) or one of the nodes of an {@link EmbeddedCluster}.
+ * Transactions, compaction and share groups work as on any cluster. Uses Kafka's internal server
+ * classes, so the Kafka version is pinned (the same code ran on 4.1, 4.2 and 4.4).
  */
 public final class EmbeddedKafka implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedKafka.class);
 
+  private final KafkaNode node;
   private final Path logDir;
   private final boolean deleteOnClose;
-  private final int brokerPort;
-  private final int controllerPort;
   private final KafkaRaftServer server;
   /** Null in plain mode (PLAINTEXT listeners, no authorizer). */
   private final BrokerSecurity security;
 
-  private EmbeddedKafka(Path logDir, boolean deleteOnClose, int brokerPort, int controllerPort, KafkaRaftServer server,
-      BrokerSecurity security) {
+  private EmbeddedKafka(KafkaNode node, Path logDir, boolean deleteOnClose, KafkaRaftServer server, BrokerSecurity security) {
+    this.node = node;
     this.logDir = logDir;
     this.deleteOnClose = deleteOnClose;
-    this.brokerPort = brokerPort;
-    this.controllerPort = controllerPort;
     this.server = server;
     this.security = security;
   }
@@ -69,36 +65,21 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   static EmbeddedKafka start(Path logDir, boolean deleteOnClose, int brokerPort, int controllerPort, BrokerSecurity security) {
-    Properties p = new Properties();
-    p.put("process.roles", "broker,controller");
-    p.put("node.id", "1");
-    p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-    p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-    p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
-    p.put("controller.listener.names", "CONTROLLER");
-    p.put("inter.broker.listener.name", "PLAINTEXT");
-    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-    p.put("log.dirs", logDir.toString());
-    p.put("num.partitions", "1");
-    p.put("offsets.topic.replication.factor", "1");
-    p.put("offsets.topic.num.partitions", "1");
-    p.put("transaction.state.log.replication.factor", "1");
-    p.put("transaction.state.log.min.isr", "1");
-    p.put("transaction.state.log.num.partitions", "1");
-    p.put("share.coordinator.state.topic.replication.factor", "1");
-    p.put("share.coordinator.state.topic.min.isr", "1");
-    p.put("group.initial.rebalance.delay.ms", "0");
-    // Images are large records: allow 16 MiB per message (clients raise their limits to match).
-    p.put("message.max.bytes", String.valueOf(16 * 1024 * 1024));
-    // The log cleaner allocates its dedupe buffer on the heap: 128 MiB by default, 2 MiB is plenty here.
-    p.put("log.cleaner.dedupe.buffer.size", String.valueOf(2 * 1024 * 1024));
-    p.put("auto.create.topics.enable", "false");
-    if (security != null) security.applyTo(p, brokerPort, controllerPort);
+    return start(KafkaNode.single(brokerPort, controllerPort), logDir, deleteOnClose, security);
+  }
+
+  /**
+   * Starts one node of a cluster on {@code logDir}, formatting it first if it is empty. A node of a
+   * multi-node quorum returns only once a majority of the controllers is up (start them together).
+   */
+  static EmbeddedKafka start(KafkaNode node, Path logDir, boolean deleteOnClose, BrokerSecurity security) {
+    Properties p = node.serverProperties(logDir);
+    if (security != null) security.applyTo(p, node.brokerPort(), node.controllerPort());
     KafkaConfig config = KafkaConfig.fromProps(p, false);
     try {
       if (isEmpty(logDir)) {
         new Formatter().setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
-            .setNodeId(1).setClusterId(Uuid.randomUuid().toString())
+            .setNodeId(node.nodeId()).setClusterId(node.clusterId())
             .setDirectories(List.of(logDir.toString())).setMetadataLogDirectory(logDir.toString())
             .setControllerListenerName("CONTROLLER")
             .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
@@ -113,9 +94,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         shutdownQuietly(server);
         throw e;
       }
-      log.info("embedded Kafka broker on 127.0.0.1:{} ({}, log dir {})", brokerPort,
+      log.info("embedded Kafka node {} on 127.0.0.1:{} ({}, log dir {})", node.nodeId(), node.brokerPort(),
           security == null ? "PLAINTEXT" : "SASL_SSL " + BrokerSecurity.MECHANISM + ", ACLs enforced", logDir);
-      return new EmbeddedKafka(logDir, deleteOnClose, brokerPort, controllerPort, server, security);
+      return new EmbeddedKafka(node, logDir, deleteOnClose, server, security);
     } catch (Exception e) {
       if (deleteOnClose) {
         deleteRecursively(logDir);
@@ -125,12 +106,15 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
-  public String bootstrapServers() { return "127.0.0.1:" + brokerPort; }
+  public String bootstrapServers() { return "127.0.0.1:" + node.brokerPort(); }
 
-  public int port() { return brokerPort; }
+  public int port() { return node.brokerPort(); }
+
+  /** This node's id in its cluster (1 when alone). */
+  public int nodeId() { return node.nodeId(); }
 
   /** A broker on the same log directory and ports as this (stopped) one: a restart that keeps every record. */
-  public EmbeddedKafka restart() { return start(logDir, deleteOnClose, brokerPort, controllerPort, security); }
+  public EmbeddedKafka restart() { return start(node, logDir, deleteOnClose, security); }
 
   /** The generated credentials and certificate in secure mode; empty in plain mode. */
   public java.util.Optional<BrokerSecurity> security() { return java.util.Optional.ofNullable(security); }

@@ -67,6 +67,11 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--partitions", defaultValue = "4")
   int partitions;
 
+  @Option(names = "--brokers", defaultValue = "1",
+      description = "KRaft nodes of the embedded cluster; from 3 up every topic has replication factor 3, min.insync.replicas 2 "
+          + "(default: ${DEFAULT-VALUE})")
+  int brokers;
+
   @Option(names = "--batch-size", defaultValue = "32")
   int batchSize;
 
@@ -86,15 +91,17 @@ final class DemoCommand implements Callable<Integer> {
     String denseMissing = scenes > 0 ? DenseDemo.missing(denseModel, scenesDir) : "--scenes 0";
     if (denseMissing == null) base = base.with(Topics.ROUTED_MODELS, DenseDemo.modelName(denseModel)); // its own worker and topic
     else System.err.println("skipping boxes and masks: " + denseMissing);
-    System.err.println("starting the embedded stack (KRaft broker, schema registry) ...");
+    if (brokers < 1) throw new IllegalArgumentException("--brokers must be at least 1, got " + brokers);
+    System.err.println(brokers == 1 ? "starting the embedded stack (KRaft broker, schema registry) ..."
+        : "starting the embedded stack (" + brokers + " KRaft nodes, schema registry) ...");
     Map<String, Object> summary = new LinkedHashMap<>();
-    try (EmbeddedStack stack = EmbeddedStack.start(base, partitions, BundledRegistry.location());
+    try (EmbeddedStack stack = EmbeddedStack.start(base, partitions, brokers, BundledRegistry.location());
          RoleRunner roles = RoleRunner.start(List.of(ProcessRole.INGEST, ProcessRole.RECOGNITION, ProcessRole.GENERATION, ProcessRole.STATUS), stack.config())) {
       roles.awaitReady(Duration.ofSeconds(60));
       System.err.printf("console http://127.0.0.1:%d/console/  metrics %s/metrics  (health %s/health, ready %s/ready)%n",
           roles.status().port(), roles.operations().url(), roles.operations().url(), roles.operations().url());
-      System.err.printf("broker %s, registry %s; sending %d images%n", stack.config().get(AddpConfig.BOOTSTRAP_SERVERS, ""),
-          stack.config().get(AddpConfig.REGISTRY_URL, ""), n);
+      System.err.printf("%s %s (topics: %s), registry %s; sending %d images%n", brokers == 1 ? "broker" : "brokers",
+          stack.config().get(AddpConfig.BOOTSTRAP_SERVERS, ""), stack.replication(), stack.config().get(AddpConfig.REGISTRY_URL, ""), n);
       RecognitionRoundTrip.Outcome o = new RecognitionRoundTrip(stack.config()).run("fashion-mnist-test", n,
           i -> new RecognitionRoundTrip.Item("fmnist-test-" + i, pngs.get(i), Map.of("label", String.valueOf(data.label(i)))),
           Duration.ofMinutes(10), true);
@@ -151,6 +158,9 @@ final class DemoCommand implements Callable<Integer> {
           "sha256", worker.model().lineage().getSha256()));
       summary.put("execution_provider", worker.model().provider());
       summary.put("partitions", partitions);
+      summary.put("brokers", brokers);
+      summary.put("replication_factor", (int) stack.replication().factor());
+      summary.put("min_insync_replicas", stack.replication().minInsyncReplicas());
       if (denseMissing == null) summary.putAll(DenseDemo.run(stack.config(), denseModel, scenesDir, scenes, out));
       summary.putAll(generate(stack.config(), roles));
       summary.put("batch_size", batchSize);

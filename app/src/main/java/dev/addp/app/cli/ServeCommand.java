@@ -4,6 +4,7 @@ import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.kafka.KafkaClients;
+import dev.addp.platform.kafka.TopicReplication;
 import dev.addp.platform.kafka.Topics;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -20,7 +21,7 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--role", required = true, split = ",", description = "roles to run: ${COMPLETION-CANDIDATES}")
   List<ProcessRole> roles;
 
-  @Option(names = "--create-topics", description = "create missing topics first (topic.partitions, topic.replication.factor)")
+  @Option(names = "--create-topics", description = "create missing topics first (topic.partitions, topic.replication.factor, topic.min.insync.replicas)")
   boolean createTopics;
 
   @Mixin
@@ -31,8 +32,9 @@ final class ServeCommand implements Callable<Integer> {
     AddpConfig config = connection.load();
     if (createTopics) {
       try (Admin admin = new KafkaClients(config).admin()) {
-        Topics.from(config).createAll(admin, config.getInt(AddpConfig.TOPIC_PARTITIONS, 8),
-            (short) config.getInt(AddpConfig.TOPIC_REPLICATION, 3));
+        TopicReplication replication = TopicReplication.from(config);
+        Topics.from(config).createAll(admin, config.getInt(AddpConfig.TOPIC_PARTITIONS, 8), replication);
+        System.err.println("topics ready (missing ones created with " + replication + ")");
       }
     }
     CountDownLatch stop = new CountDownLatch(1);

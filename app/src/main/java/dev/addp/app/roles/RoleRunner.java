@@ -26,6 +26,8 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.state.HostInfo;
 
 /**
  * Starts roles against the configured Kafka and registry; closing stops them in reverse order.
@@ -101,12 +103,17 @@ public final class RoleRunner implements AutoCloseable {
       }
       case CONNECT -> running.add(InProcessConnect.start(config));
       case STATUS -> {
-        StreamsRunner table = streams(JobStatusTopology.build(config, AvroSerdes.from(config)), clients,
-            JobStatusTopology.applicationId(config), name);
-        health.put(role, table::isLive);
-        status = new JobStatusServer(table.streams(), config.get("status.http.host", "127.0.0.1"),
-            config.getInt("status.http.port", 8088));
+        status = new JobStatusServer(config.get("status.http.host", "127.0.0.1"), config.getInt("status.http.port", 8088));
         running.add(status);
+        HostInfo self = status.advertised(config.get("status.advertised.host", null));
+        Map<String, Object> settings = clients.streams(JobStatusTopology.applicationId(config));
+        // every instance says where it answers, so the others can forward a key's query to it; a
+        // standby copy of each partition on another instance answers while the owner is gone
+        settings.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+        settings.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.getInt("status.standby.replicas", 1));
+        StreamsRunner table = streams(JobStatusTopology.build(config, AvroSerdes.from(config)), settings, clients, name);
+        health.put(role, table::isLive);
+        status.serve(table.streams(), self);
         // the operator's view: the status process watches every group of the service
         ServiceGroups.all(config).forEach(lag::watch);
         running.add(new Console(clients, AvroSerdes.from(config), lag).mount(status));
@@ -117,8 +124,12 @@ public final class RoleRunner implements AutoCloseable {
   }
 
   private StreamsRunner streams(org.apache.kafka.streams.Topology topology, KafkaClients clients, String applicationId, String name) {
-    Map<String, Object> settings = clients.streams(applicationId);
-    settings.putAll(DeadLetterOnUnreadable.settings(clients.config(), applicationId, AvroSerdes.from(clients.config()), metrics.registry()));
+    return streams(topology, clients.streams(applicationId), clients, name);
+  }
+
+  private StreamsRunner streams(org.apache.kafka.streams.Topology topology, Map<String, Object> settings, KafkaClients clients, String name) {
+    settings.putAll(DeadLetterOnUnreadable.settings(clients.config(), String.valueOf(settings.get(StreamsConfig.APPLICATION_ID_CONFIG)),
+        AvroSerdes.from(clients.config()), metrics.registry()));
     StreamsRunner s = new StreamsRunner(topology, settings);
     metrics.bind(s.streams());
     s.start();

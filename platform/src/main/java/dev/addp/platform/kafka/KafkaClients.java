@@ -154,7 +154,16 @@ public final class KafkaClients {
     p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), Topics.MAX_MESSAGE_BYTES);
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Topics.MAX_MESSAGE_BYTES);
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    // as for the workers: an instance that dies hands its tasks on after 10 s, not the default 45 s
+    p.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
+    p.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 2_000);
     p.putIfAbsent(StreamsConfig.STATE_DIR_CONFIG, config.get(STREAMS_STATE_DIR, defaultStateDir().toString()));
+    if (config.get(TopicReplication.FACTOR, null) != null) {
+      // changelog and repartition topics replicated like the service's own (else the broker's default.replication.factor)
+      TopicReplication replication = TopicReplication.from(config);
+      p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replication.factor());
+      p.put(StreamsConfig.topicPrefix("min.insync.replicas"), String.valueOf(replication.minInsyncReplicas()));
+    }
     return p;
   }
 

@@ -78,21 +78,33 @@ public record Topics(String prefix, List<String> routedModels) {
     return List.copyOf(all);
   }
 
-  /** Creates every topic that does not exist yet; existing topics are left as they are. */
+  /**
+   * Creates every topic that does not exist yet, {@code replicationFactor} copies and the broker's
+   * default {@code min.insync.replicas}; existing topics are left as they are.
+   */
   public void createAll(Admin admin, int partitions, short replicationFactor) {
+    create(admin, partitions, replicationFactor, Map.of());
+  }
+
+  /** Creates every topic that does not exist yet, replicated as {@code replication} says; existing topics are left as they are. */
+  public void createAll(Admin admin, int partitions, TopicReplication replication) {
+    create(admin, partitions, replication.factor(), replication.topicConfigs());
+  }
+
+  private void create(Admin admin, int partitions, short replicationFactor, Map<String, String> common) {
     List<NewTopic> topics = new ArrayList<>();
     for (String name : all()) {
       NewTopic t = new NewTopic(name, partitions, replicationFactor);
+      Map<String, String> configs = new java.util.HashMap<>(common);
+      configs.put("max.message.bytes", String.valueOf(MAX_MESSAGE_BYTES));
       if (name.equals(generationJobs())) {
         // cleaned eagerly: its readers want one record per job, not the history of each
-        t.configs(Map.of("cleanup.policy", "compact", "min.cleanable.dirty.ratio", "0.1", "segment.bytes", String.valueOf(8 * 1024 * 1024),
-            "max.message.bytes", String.valueOf(MAX_MESSAGE_BYTES)));
+        configs.putAll(Map.of("cleanup.policy", "compact", "min.cleanable.dirty.ratio", "0.1", "segment.bytes", String.valueOf(8 * 1024 * 1024)));
       } else if (name.equals(generationControl()) || name.equals(generationEvents()) || name.equals(datasets())
           || name.equals(datasetProgress())) {
-        t.configs(Map.of("cleanup.policy", "compact", "max.message.bytes", String.valueOf(MAX_MESSAGE_BYTES)));
-      } else {
-        t.configs(Map.of("max.message.bytes", String.valueOf(MAX_MESSAGE_BYTES)));
+        configs.put("cleanup.policy", "compact");
       }
+      t.configs(configs);
       topics.add(t);
     }
     admin.createTopics(topics).values().forEach((name, future) -> {

@@ -10,6 +10,7 @@ import dev.addp.avro.DeadLetter;
 import dev.addp.avro.GenerationEvent;
 import dev.addp.avro.GenerationResult;
 import dev.addp.avro.ImageRequest;
+import dev.addp.avro.JobState;
 import dev.addp.avro.RecognitionResult;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.KafkaClients;
@@ -175,9 +176,9 @@ public final class Console implements AutoCloseable {
       return;
     }
     // only a job the table shows alive: an unknown id cannot be cancelled ahead of its submission
-    GenerationEvent current = status == null ? null : status.job(job);
-    if (current == null || JobStates.isTerminal(current.getState())) {
-      send(ex, 409, "application/json", error(current == null ? "no job " + job : "job " + job + " has ended (" + current.getState() + ")"));
+    JobState current = status == null ? null : status.jobState(job);
+    if (current == null || JobStates.isTerminal(current)) {
+      send(ex, 409, "application/json", error(current == null ? "no job " + job : "job " + job + " has ended (" + current + ")"));
       return;
     }
     producer.send(new ProducerRecord<>(topics.generationControl(), job.getBytes(StandardCharsets.UTF_8),

@@ -1,45 +1,82 @@
 package dev.addp.processors.status;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.addp.avro.GenerationEvent;
+import dev.addp.avro.JobState;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * Read-only HTTP view of the job-status table: {@code GET /jobs/{id}}, {@code GET /jobs} (up to
- * 1,000 jobs), {@code GET /jobs/{id}/preview.png} while a job has a preview, {@code GET /health}.
- * One status instance serves every job (run one, or put several behind a key-aware router).
+ * 1,000 jobs), {@code GET /jobs/{id}/preview.png} while a job has a preview, {@code GET /health};
+ * and of the dataset progress table ({@code /datasets}). Any number of status instances may run:
+ * each answers for every key, forwarding to the instance that holds it ({@link InstanceRouter}),
+ * and a list gathers every instance's rows.
  */
 public final class JobStatusServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int LIST_LIMIT = 1000;
 
   private final HttpServer server;
-  private final KafkaStreams streams;
+  private KafkaStreams streams;
+  private InstanceRouter router;
 
+  /** One instance, answering from its own state only (it holds every partition). */
   public JobStatusServer(KafkaStreams streams, String host, int port) throws IOException {
-    this.streams = streams;
+    this(host, port);
+    serve(streams, advertised(null));
+  }
+
+  /**
+   * Binds the port now (so that the Streams application can advertise it, see {@link #advertised})
+   * and answers once {@link #serve} has been called.
+   */
+  public JobStatusServer(String host, int port) throws IOException {
     this.server = HttpServer.create(new InetSocketAddress(host, port), 0);
+    // a few handler threads and a bounded queue: a flood of slow requests waits in the accept queue,
+    // not in memory; and a handler forwarding to another instance waits on its own thread, so two
+    // instances forwarding to each other at the same moment still answer each other
+    server.setExecutor(executor);
+  }
+
+  /**
+   * Where other instances reach this one ({@code application.server}): {@code host} when set, else
+   * the bound address, or this machine's name when bound to every interface.
+   */
+  public HostInfo advertised(String host) {
+    InetSocketAddress bound = server.getAddress();
+    if (host == null || host.isBlank()) {
+      host = bound.getAddress().isAnyLocalAddress() ? localHostName() : bound.getAddress().getHostAddress();
+    }
+    return new HostInfo(host, bound.getPort());
+  }
+
+  /** Starts answering from {@code streams}, whose {@code application.server} is {@code self}. */
+  public void serve(KafkaStreams streams, HostInfo self) {
+    this.streams = streams;
+    this.router = new InstanceRouter(streams, self);
     server.createContext("/jobs", this::jobs);
-    server.createContext("/datasets", new dev.addp.processors.datasets.DatasetStatusHandler(streams));
+    server.createContext("/datasets", new dev.addp.processors.datasets.DatasetStatusHandler(streams, router));
     server.createContext("/health", ex -> send(ex, streams.state() == KafkaStreams.State.RUNNING ? 200 : 503,
         "text/plain", streams.state().toString().getBytes(StandardCharsets.UTF_8)));
-    // a few handler threads and a bounded queue: a flood of slow requests waits in the accept queue, not in memory
-    server.setExecutor(executor);
     server.start();
   }
 
@@ -51,10 +88,16 @@ public final class JobStatusServer implements AutoCloseable {
           return t;
         }, new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
 
-  /** A job's latest status, or null when the table has none. */
-  public GenerationEvent job(String id) {
-    return streams.store(StoreQueryParameters.fromNameAndType(JobStatusTopology.STORE, QueryableStoreTypes.<String, GenerationEvent>keyValueStore()))
-        .get(id);
+  /**
+   * A job's latest state, or null when the table has none: from this instance's copy when it holds
+   * the job's partition, else from the instance that does.
+   */
+  public JobState jobState(String id) throws IOException {
+    GenerationEvent local = streams.store(StoreQueryParameters.fromNameAndType(JobStatusTopology.STORE,
+        QueryableStoreTypes.<String, GenerationEvent>keyValueStore()).enableStaleStores()).get(id);
+    if (local != null) return local.getState();
+    JsonNode remote = router.fetchFromOwner(JobStatusTopology.STORE, id, "/jobs/" + java.net.URLEncoder.encode(id, StandardCharsets.UTF_8));
+    return remote == null || !remote.hasNonNull("state") ? null : JobState.valueOf(remote.get("state").asText());
   }
 
   public int port() { return server.getAddress().getPort(); }
@@ -68,24 +111,31 @@ public final class JobStatusServer implements AutoCloseable {
       return;
     }
     String path = ex.getRequestURI().getRawPath().replaceAll("/+$", "");
-    ReadOnlyKeyValueStore<String, GenerationEvent> store;
-    try {
-      store = streams.store(StoreQueryParameters.fromNameAndType(JobStatusTopology.STORE, QueryableStoreTypes.keyValueStore()));
-    } catch (InvalidStateStoreException e) {
-      send(ex, 503, "application/json", error("job-status table not ready: " + e.getMessage()));
-      return;
-    }
     if (path.equals("/jobs")) {
-      ArrayNode list = JSON.createArrayNode();
+      ReadOnlyKeyValueStore<String, GenerationEvent> store = store(ex, false);
+      if (store == null) return;
+      Map<String, JsonNode> rows = new TreeMap<>();
       try (KeyValueIterator<String, GenerationEvent> it = store.all()) {
-        while (it.hasNext() && list.size() < LIST_LIMIT) list.add(toJson(it.next().value));
+        while (it.hasNext() && rows.size() < LIST_LIMIT) {
+          GenerationEvent e = it.next().value;
+          rows.put(e.getJobId(), toJson(e));
+        }
       }
+      for (JsonNode row : router.otherInstancesLists(ex, JobStatusTopology.STORE)) {
+        if (rows.size() >= LIST_LIMIT) break;
+        rows.putIfAbsent(row.path("job_id").asText(), row);
+      }
+      ArrayNode list = JSON.createArrayNode();
+      rows.values().forEach(list::add);
       send(ex, 200, "application/json", JSON.writeValueAsBytes(list));
       return;
     }
     boolean preview = path.endsWith("/preview.png");
     String id = URLDecoder.decode(path.substring("/jobs/".length(), preview ? path.length() - "/preview.png".length() : path.length()),
         StandardCharsets.UTF_8);
+    if (router.forwarded(ex, JobStatusTopology.STORE, id)) return;
+    ReadOnlyKeyValueStore<String, GenerationEvent> store = store(ex, true);
+    if (store == null) return;
     GenerationEvent e = store.get(id);
     if (e == null) {
       send(ex, 404, "application/json", error("no job " + id));
@@ -95,6 +145,29 @@ public final class JobStatusServer implements AutoCloseable {
       else send(ex, 200, "image/png", bytes(png));
     } else {
       send(ex, 200, "application/json", JSON.writeValueAsBytes(toJson(e)));
+    }
+  }
+
+  /**
+   * This instance's part of the table; with {@code replicas}, standby copies too (one key's answer
+   * when its owner is unreachable). Null after answering 503 while the table is not ready.
+   */
+  private ReadOnlyKeyValueStore<String, GenerationEvent> store(HttpExchange ex, boolean replicas) throws IOException {
+    StoreQueryParameters<ReadOnlyKeyValueStore<String, GenerationEvent>> q =
+        StoreQueryParameters.fromNameAndType(JobStatusTopology.STORE, QueryableStoreTypes.keyValueStore());
+    try {
+      return streams.store(replicas ? q.enableStaleStores() : q);
+    } catch (InvalidStateStoreException e) {
+      send(ex, 503, "application/json", error("job-status table not ready: " + e.getMessage()));
+      return null;
+    }
+  }
+
+  private static String localHostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getCanonicalHostName();
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalStateException("cannot name this host for other status instances; set status.advertised.host", e);
     }
   }
 
