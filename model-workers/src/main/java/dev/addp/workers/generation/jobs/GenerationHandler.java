@@ -86,7 +86,8 @@ final class GenerationHandler implements RecordHandler {
     OffsetLedger ledger = new OffsetLedger();
     Outbox outbox = new Outbox(records, commitIntervalMs);
     JobIntake intake = new JobIntake(serdes, topics, faults.deadLetters("generation", workerId), model.manifest(), edits, faults.registryBackoff(),
-        faultCounts, new JobIntake.Parts(scheduler, new JobHistory(clients, serdes), ledger, outbox, records, metrics));
+        faultCounts, new JobIntake.Parts(scheduler, new JobHistory(clients, serdes), ledger, outbox, records, metrics),
+        clients.config().getInt("generation.max.jobs", JobIntake.DEFAULT_MAX_JOBS));
     StepRunner runner = new StepRunner(loop, scheduler, intake, outbox, records, metrics);
     String running = model.lineage().getName() + " " + model.lineage().getVersion() + " on " + model.provider() + ", batch " + loop.maxBatch();
     return new GenerationHandler(clients, serdes, workerId, running, scheduler, intake, runner, ledger, outbox, metrics);

@@ -17,6 +17,8 @@ import dev.addp.workers.model.ModelManifest;
 public record JobSpec(String jobId, int count, LoopSettings settings, long seed, int priority, Long deadlineMs,
                       int previewInterval, long submittedAtMs, int label, String labelName, ResolvedEdit edit) {
   public static final int MAX_COUNT = 1024;
+  /** Priorities are clamped to ±this, so aging (one step per {@code generation.aging.ms}) lifts any waiting job to the top in bounded time. */
+  public static final int MAX_PRIORITY = 10;
 
   /** A job generating from nothing, unconditionally (label value 0: only for models without conditioning). */
   public JobSpec(String jobId, int count, LoopSettings settings, long seed, int priority, Long deadlineMs, int previewInterval,
@@ -64,8 +66,9 @@ public record JobSpec(String jobId, int count, LoopSettings settings, long seed,
     } catch (IllegalArgumentException e) {
       throw invalid(e.getMessage());
     }
+    int priority = Math.max(-MAX_PRIORITY, Math.min(MAX_PRIORITY, r.getPriority()));
     ResolvedEdit edit = r.getEdit() == null ? null : edits.resolve(r.getEdit());
-    return new JobSpec(r.getJobId(), r.getCount(), settings, r.getSeed(), r.getPriority(), r.getDeadlineMs(),
+    return new JobSpec(r.getJobId(), r.getCount(), settings, r.getSeed(), priority, r.getDeadlineMs(),
         r.getPreviewInterval(), r.getSubmittedAtMs(), label,
         ClassLabels.name(label, manifest.labels(), manifest.generation().conditioning()), edit);
   }
