@@ -32,7 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from addp import crops, dense, dense_eval, export, readback, scenes  # noqa: E402
-from dense_export import pixels_of, run_graph, summary  # noqa: E402
+from addp.dense_eval import summary  # noqa: E402
 
 ZOO_DENSE = os.path.join(HERE, "zoo", "addp-fmnist-dense")
 ZOO_SCENES = os.path.join(HERE, "zoo", "scenes-test")
@@ -65,7 +65,7 @@ def first_stage(model_dir):
 def crop_probs(crop_graph, images_u8, outputs, det, size, scale, batch=512):
     """Per image, the crop classifier's probabilities of its candidates with score >= det's lowest
     refine.min_score candidate (min over MIN_SCORES is det["refine"]["min_score"])."""
-    pixels = pixels_of(images_u8)
+    pixels = dense.pixels_of(images_u8)
     idx, boxes, counts = [], [], []
     for i in range(len(images_u8)):
         b, s, _ = dense_eval.candidates(outputs["heatmap"][i], outputs["size"][i], outputs["offset"][i], det)
@@ -124,9 +124,9 @@ def write_golden(model, out_dir, images_u8, boxes, size, scale, tolerance=1e-4):
     checked too) and the graph's probabilities for them."""
     d = os.path.join(out_dir, "golden", "crops")
     os.makedirs(d, exist_ok=True)
-    px = pixels_of(images_u8).double().numpy()
+    px = dense.pixels_of(images_u8).double().numpy()
     ref = np.stack([crops.crop_numpy(px[i], b, size, scale) for i, b in boxes]).astype(np.float32)
-    torch_crops = crops.crop(pixels_of(images_u8), np.array([i for i, _ in boxes]),
+    torch_crops = crops.crop(dense.pixels_of(images_u8), np.array([i for i, _ in boxes]),
                              np.array([b for _, b in boxes]), size, scale).numpy()
     assert np.abs(ref - torch_crops).max() < 1e-5, "grid_sample differs from the crop rule"
     with torch.no_grad():
@@ -139,13 +139,6 @@ def write_golden(model, out_dir, images_u8, boxes, size, scale, tolerance=1e-4):
             "note": "inputs: crops of zoo/scenes-test scenes (index 0-based) / 255 by the refine crop rule"}
     with open(os.path.join(d, "case.json"), "w") as f:
         json.dump(case, f, indent=1)
-
-
-def load_crop_model(path):
-    ck = torch.load(path, map_location="cpu")
-    model = crops.ViTClassifier(ck["config"])
-    model.load_state_dict(ck["model"])
-    return model.eval(), ck
 
 
 def main(argv=None):
@@ -171,7 +164,7 @@ def main(argv=None):
     val = scenes.make_scenes(scenes.Pool("val"), scenes.SEEDS["val"], 0, args.val_count or (100 if args.quick else 500))
     test = scenes.make_scenes(scenes.Pool("test"), scenes.SEEDS["test"], 0, args.eval_count or (200 if args.quick else 1000))
     v_img, t_img = scenes.stack(val)[0], scenes.stack(test)[0]
-    v_out, t_out = run_graph(graph, v_img), run_graph(graph, t_img)
+    v_out, t_out = dense.run_graph(graph, v_img), dense.run_graph(graph, t_img)
     first = {"val": summary(evaluate(v_out, val, det0, None)), "test": evaluate(t_out, test, det0, None)}
     log(f"first stage alone: val {first['val']}; test {summary(first['test'])}")
     results, models = {}, {}
@@ -180,7 +173,7 @@ def main(argv=None):
         if not os.path.exists(path):
             log(f"{path} missing: skipped")
             continue
-        model, ck = load_crop_model(path)
+        model, ck = crops.load_model(path)
         models[name] = (model, ck)
         cfg = ck["train_config"]
         cgraph = crops.CropGraph(model).eval()
@@ -272,7 +265,7 @@ def main(argv=None):
     note = (" Second stage (refine, when the manifest has it): candidates with score >= refine.min_score are "
             "classified from their crops (models/addp/crops.py), relabelled and rescored, re-sorted, then NMS; "
             "pred semantic map = seg argmax painted by the refined boxes with score >= refine.paint_min_score "
-            "(crops.paint).")
+            "(dense_eval.paint).")
     if note not in ev["protocol"]:
         ev["protocol"] = ev["protocol"].split(" Second stage (refine")[0] + note
     with open(eval_path, "w") as f:

@@ -13,7 +13,6 @@
 import argparse
 import json
 import os
-import shutil
 import sys
 import time
 import warnings
@@ -26,6 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from addp import data, dense, dense_eval, export, scenes  # noqa: E402
+from addp.dense_eval import summary  # noqa: E402
 
 NAME, VERSION = "addp-fmnist-dense", "1.0.0"
 # candidate seg/heat-map fusions (dense.fuse_seg), chosen per model by val mIoU
@@ -48,26 +48,6 @@ def recognition(class_from, stride=4):
         "detection": detection_head(class_from, stride),
         "segmentation": {"kind": "semantic", "output": "seg", "activation": "softmax",
                          "background": 0, "stride": 1}}}
-
-
-def load(path):
-    ck = torch.load(path, map_location="cpu")
-    model = dense.DenseModel(ck["config"])
-    model.load_state_dict(ck["model"])
-    return model.eval(), ck
-
-
-def pixels_of(images_u8):
-    return torch.from_numpy(np.ascontiguousarray(images_u8)).permute(0, 3, 1, 2).float() / 255.0
-
-
-@torch.no_grad()
-def run_graph(graph, images_u8, batch=100):
-    outs = {k: [] for k in dense.DenseGraph.OUTPUTS}
-    for i in range(0, len(images_u8), batch):
-        for k, v in zip(dense.DenseGraph.OUTPUTS, graph(pixels_of(images_u8[i:i + batch]))):
-            outs[k].append(v.numpy())
-    return {k: np.concatenate(v) for k, v in outs.items()}
 
 
 def evaluate_set(outputs, scene_list, class_from, stride):
@@ -121,7 +101,7 @@ def export_onnx(model, out_dir, fusion=None):
 def write_golden(model, out_dir, images_u8, tolerance=1e-4, fusion=None):
     d = os.path.join(out_dir, "golden", "dense")
     os.makedirs(d, exist_ok=True)
-    x = pixels_of(images_u8)
+    x = dense.pixels_of(images_u8)
     with torch.no_grad():
         y = dense.DenseGraph(model, fusion).eval()(x)
     case = {"inputs": {"pixels": export.write_tensor(os.path.join(d, "pixels.in.bin"), x)},
@@ -131,11 +111,6 @@ def write_golden(model, out_dir, images_u8, tolerance=1e-4, fusion=None):
             "note": "inputs: the first test scenes (zoo/scenes-test images 1..3) / 255"}
     with open(os.path.join(d, "case.json"), "w") as f:
         json.dump(case, f, indent=1)
-
-
-def summary(fig):
-    keys = ("ap", "ap50", "ap75", "miou", "class_agnostic_ap50", "class_agnostic_ap")
-    return {k: round(fig[k], 4) for k in keys}
 
 
 def main(argv=None):
@@ -169,11 +144,11 @@ def main(argv=None):
         if not os.path.exists(path):
             log(f"{path} missing: skipped")
             continue
-        model, ck = load(path)
+        model, ck = dense.load_model(path)
         models[name] = model
         fusions[name] = None
         stride = model.stride
-        v_raw = run_graph(dense.DenseGraph(model).eval(), scenes.stack(val)[0])
+        v_raw = dense.run_graph(dense.DenseGraph(model).eval(), scenes.stack(val)[0])
         v_gt = np.stack([s["semantic"] for s in val])
         fusion_miou = {}
         for i, fu in enumerate(FUSIONS):
@@ -185,7 +160,7 @@ def main(argv=None):
                                                fusion, stride).numpy())
         val_figs = {cf: evaluate_set(v_out, val, cf, stride) for cf in ("heatmap", "segmentation")}
         choice = max(val_figs, key=lambda cf: val_figs[cf]["ap50"])
-        t_raw = run_graph(dense.DenseGraph(model).eval(), scenes.stack(test)[0])
+        t_raw = dense.run_graph(dense.DenseGraph(model).eval(), scenes.stack(test)[0])
         t_out = dict(t_raw, seg=dense.fuse_seg(torch.from_numpy(t_raw["seg"]), torch.from_numpy(t_raw["heatmap"]),
                                                fusion, stride).numpy())
         test_miou_unfused = dense_eval.miou(t_raw["seg"].argmax(1), np.stack([s["semantic"] for s in test]))[0]

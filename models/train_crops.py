@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Second dense stage (issue 9): the crop classifier (addp/crops.py), fine-tuned on crops of the
+"""Second dense stage: the crop classifier (addp/crops.py), fine-tuned on crops of the
 generated training scenes from the ADDP Fashion-MNIST classifier (read back from the committed
 zoo/addp-fmnist/classifier.onnx), beside the same ViT from random init (the control), on the same
 WALL-TIME budget, as two single-thread processes side by side.
@@ -12,9 +12,10 @@ jittered (centre +-10% of the longer side, each side x exp(U(-0.2, 0.2))) so tha
 detector's box, flipped half of the time, plus one random box per scene that covers no item well
 (IoU < 0.25 with every item) labelled "no item". The lr follows the elapsed fraction of the budget
 (warm-up 3%, cosine to 1%); checkpoints every few minutes (rerunning resumes; a finished model is
-skipped; --init-from continues a finished run's models with a new budget). Validation: item accuracy on the tight boxes of 500 val scenes. After training,
-`crops_export.py` chooses the decoding on the val scenes, evaluates the test scenes and writes
-crops.onnx into zoo/addp-fmnist-dense."""
+skipped; --init-from continues a finished run's models with a new budget). Validation: item
+accuracy on the tight boxes of 500 val scenes. After training, `crops_export.py` chooses the
+decoding on the val scenes, evaluates the test scenes and writes crops.onnx into
+zoo/addp-fmnist-dense."""
 import json
 import math
 import os
@@ -29,7 +30,7 @@ import torch.nn.functional as F  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from addp import crops, dense_eval, readback, scenes, train_utils  # noqa: E402
+from addp import crops, dense, dense_eval, readback, scenes, train_utils  # noqa: E402
 
 CLASSIFIER = os.path.join(HERE, "zoo", "addp-fmnist", "classifier.onnx")
 CLASSIFIER_MANIFEST = os.path.join(HERE, "zoo", "addp-fmnist", "manifest.json")
@@ -51,17 +52,11 @@ def build(name, seed, init_from=None):
     finished model of an earlier run of this stage (a second budget with a new schedule)."""
     torch.manual_seed(seed)            # same head initialisation for both models
     if init_from:
-        ck = torch.load(os.path.join(init_from, f"{name}.pt"), map_location="cpu")
-        model = crops.ViTClassifier(ck["config"])
-        model.load_state_dict(ck["model"])
+        model, ck = crops.load_model(os.path.join(init_from, f"{name}.pt"))
         return model, {"from": init_from, "steps": ck["state"]["step"], "crops": ck["state"]["crops"],
                        "wall_s": round(ck["state"]["elapsed"]), "val": ck["state"]["val"]}
     state = readback.state_from_onnx(CLASSIFIER, 64) if name == "addp" else None
     return crops.crop_model(classifier_config(), state), None
-
-
-def pixels_of(images_u8):
-    return torch.from_numpy(np.ascontiguousarray(images_u8)).permute(0, 3, 1, 2).float() / 255.0
 
 
 def training_crops(batch, rng, cfg):
@@ -85,7 +80,7 @@ def training_crops(batch, rng, cfg):
                 boxes.append(cand[0].tolist())
                 labels.append(crops.NONE)
                 break
-    return (pixels_of(np.stack([s["image"] for s in batch])), np.array(idx), np.array(boxes),
+    return (dense.pixels_of(np.stack([s["image"] for s in batch])), np.array(idx), np.array(boxes),
             torch.tensor(labels))
 
 
@@ -122,7 +117,7 @@ def train_one(name, cfg, out_dir):
     v_idx = np.concatenate([[i] * len(s["labels"]) for i, s in enumerate(val)]).astype(np.int64)
     v_boxes = np.concatenate([s["boxes"] for s in val])
     v_labels = torch.from_numpy(np.concatenate([s["labels"] for s in val]))
-    v_pixels = pixels_of(np.stack([s["image"] for s in val]))
+    v_pixels = dense.pixels_of(np.stack([s["image"] for s in val]))
     if state["step"] == 0:
         acc0 = val_accuracy(model, v_pixels, v_idx, v_boxes, v_labels, cfg)
         state["val"].append({"step": 0, "elapsed": 0, "item_accuracy": round(acc0, 4)})

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Dense stage (issue 9): CenterNet detection + semantic segmentation + presence heads on the ADDP
+"""Dense stage: CenterNet detection + semantic segmentation + presence heads on the ADDP
 pixel encoder, trained jointly on generated scenes (addp/scenes.py), beside the same model from
 random init (the control), on the same WALL-TIME budget, as two single-thread processes side by side.
 

@@ -14,6 +14,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import schedule, train_utils
+from .mage import class_slot_ids, drop_labels
 from .layers import Block, MlmLayer, init_vit_weights
 from .vq import VQModel
 
@@ -21,10 +22,12 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-def small_config(vq_config):
+def small_config(vq_config, n_classes=0):
+    """n_classes > 0: class-conditional through the vocabulary's class rows (layout as in
+    mage.small_config: fake class K, mask K+1, class c at K+2+c)."""
     return dict(img_size=32, patch=4, dim=128, depth=4, heads=4, dec_depth=2, dec_heads=4,
-                codebook_size=vq_config["n_embed"], vocab_size=vq_config["n_embed"] + 2,
-                drop=0.0, vq=dict(vq_config))
+                codebook_size=vq_config["n_embed"], vocab_size=vq_config["n_embed"] + 2 + n_classes,
+                n_classes=n_classes, cls_id=vq_config["n_embed"], drop=0.0, vq=dict(vq_config))
 
 
 class PatchEmbed(nn.Module):
@@ -107,7 +110,7 @@ class ADDP(PixelEncoder):
             x = blk(x)
         return self.norm(x)
 
-    def decode(self, h, ids, mask, static=False, full_vocab=False):
+    def decode(self, h, ids, mask, static=False, full_vocab=False, labels=None):
         """Token decoder. h [B,N+1,D]; ids [B,N] int64 (read only where reliable); mask [B,N]
         bool, True = unreliable. -> codebook logits [B,N,K] for the N token rows.
 
@@ -118,7 +121,10 @@ class ADDP(PixelEncoder):
           every sample must have the same reliable count, as in the original code.
         static=True (export): append all N and remove the unreliable ones as attention keys
           (additive -inf); exactly equivalent, but shapes no longer depend on the mask.
-        full_vocab: logits over the whole vocabulary [B,N,V] (the training loss needs them)."""
+        full_vocab: logits over the whole vocabulary [B,N,V] (the training loss needs them).
+        labels (class-conditional models only): class indices [B], C or negative = no class. The
+          class row of the vocabulary (or the fake class id) is appended as one more token with
+          decoder_pos_token_embed[0], the CLS position, like MAGE's class slot."""
         B, N = ids.shape
         x = self.decoder_embed(h)
         mtok = self.mask_token.expand(B, N + 1, -1)
@@ -136,6 +142,14 @@ class ADDP(PixelEncoder):
             n_rel = int((~mask[0]).sum())
             order = torch.sort(mask.to(torch.uint8), dim=1, stable=True).indices[:, :n_rel]
             tok = tok.gather(1, order[..., None].expand(-1, -1, tok.shape[-1]))
+        if self.config.get("n_classes", 0) > 0:
+            slot = (torch.full_like(ids[:, 0], self.config["cls_id"]) if labels is None
+                    else class_slot_ids(self.config, labels))
+            cls_tok = self.token_emb(slot)[:, None] + self.decoder_pos_token_embed[:, :1]
+            tok = torch.cat([cls_tok, tok], dim=1)
+            if key_bias is not None:
+                key_bias = torch.cat([key_bias[:, :N + 1], torch.zeros(B, 1, dtype=x.dtype),
+                                      key_bias[:, N + 1:]], dim=1)
         x = torch.cat([x, tok], dim=1)
         for blk in self.decoder_blocks:
             x = blk(x, key_bias)
@@ -160,23 +174,28 @@ def soft_target_ce(logits, q, smoothing=0.1):
     return -(target * F.log_softmax(logits, dim=-1)).sum(-1)
 
 
-def training_loss(model, predictor, ids, rng, generator=None):
-    """One ADDP training loss (§3.5) for a batch of token grids z0 [B,N]."""
+def training_loss(model, predictor, ids, rng, generator=None, labels=None):
+    """One ADDP training loss (§3.5) for a batch of token grids z0 [B,N]. labels: class indices
+    [B] (-1 = no class) for a class-conditional model and teacher; both see the same label."""
     B, N = ids.shape
     n_t, n_tp1 = schedule.sample_counts(N, rng)
     m_t, m_tp1 = schedule.nested_masks(B, N, n_t, n_tp1, generator)
     with torch.no_grad():
-        p_tp1 = predictor.probs(ids, m_tp1)     # unreliable tokens come from the noisier mask
-        q_t = predictor.probs(ids, m_t)         # target: predictor on the current mask
+        p_tp1 = predictor.probs(ids, m_tp1, labels)     # unreliable tokens come from the noisier mask
+        q_t = predictor.probs(ids, m_t, labels)         # target: predictor on the current mask
         x_t = model.vqgan.decoder(model.soft_latent(ids, m_t, p_tp1))
-    logits = model.decode(model.encode(x_t), ids, m_t, full_vocab=True)
+    logits = model.decode(model.encode(x_t), ids, m_t, full_vocab=True, labels=labels)
     loss = soft_target_ce(logits, q_t)
     return (loss * m_t).sum() / m_t.sum()
 
 
-def train(cfg, tokens, vq_model, predictor, out_path, log):
+def train(cfg, tokens, vq_model, predictor, out_path, log, labels=None, init=None):
+    """init: a state dict to continue from (e.g. read back from a committed gen_step.onnx);
+    the optimiser then starts anew with its own warm-up."""
     torch.manual_seed(cfg["seed"])
     model = ADDP(cfg["model"])
+    if init is not None:
+        model.load_state_dict(init)
     model.vqgan.load_state_dict(vq_model.state_dict())
     predictor.eval().requires_grad_(False)
     params = [p for p in model.parameters() if p.requires_grad]   # the tokenizer is frozen
@@ -189,9 +208,11 @@ def train(cfg, tokens, vq_model, predictor, out_path, log):
     t0, run = time.time(), 0.0
     model.train()
     while state["step"] < steps:
-        ids = tokens[torch.randint(0, len(tokens), (cfg["batch_size"],), generator=gen)]
+        pick = torch.randint(0, len(tokens), (cfg["batch_size"],), generator=gen)
+        ids = tokens[pick]
+        lab = drop_labels(None if labels is None else labels[pick], cfg.get("p_uncond", 0.1), gen)
         sched(state["step"])
-        loss = training_loss(model, predictor, ids, rng, gen)
+        loss = training_loss(model, predictor, ids, rng, gen, lab)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 3.0)

@@ -1,4 +1,4 @@
-"""Second stage of the dense heads (issue 9): classify the crop of every candidate box with the ADDP
+"""Second stage of the dense heads: classify the crop of every candidate box with the ADDP
 classifier (the encoder fine-tuned on Fashion-MNIST, then on scene crops), because the class is
 what the one-pass heads get wrong (class-agnostic AP50 0.83 against 0.66; with the true classes
 the seg head's masks would give val mIoU 0.96).
@@ -10,7 +10,9 @@ size in continuous coordinates (pixel j covers [j, j + 1)), i.e. at index x - 0.
 the canvas read as 0. This is torch's grid_sample(align_corners=False, padding_mode="zeros").
 
 The classifier has the 10 item classes plus a last "no item" class (trained on random boxes that
-miss every item), so a candidate's score can also say how likely it is to be anything at all."""
+miss every item), so a candidate's score can also say how likely it is to be anything at all.
+How the probabilities relabel and rescore the candidates and repaint the semantic map
+(`refine`, `paint`) is decoding, in dense_eval.py."""
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -94,37 +96,9 @@ def crop_model(classifier_config, classifier_state=None):
     return model
 
 
-def refine(probs, peak_scores, labels, score_mode):
-    """Crop probabilities [n,11] -> (labels, scores): the most likely item class, scored as the
-    manifest's `score` says."""
-    probs = np.asarray(probs, np.float64)
-    new = probs[:, :NONE].argmax(1)
-    p = probs[np.arange(len(new)), new]
-    peak = np.asarray(peak_scores, np.float64)
-    if score_mode == "peak":
-        s = peak
-    elif score_mode == "peak_times_prob":
-        s = peak * p
-    elif score_mode == "peak_times_item":
-        s = peak * (1.0 - probs[:, NONE])
-    elif score_mode == "sqrt_peak_times_prob":
-        s = np.sqrt(peak * p)
-    else:
-        raise ValueError(f"unknown refine score {score_mode!r}")
-    return new.astype(np.int64), s
-
-
-def paint(semantic, boxes, scores, labels, min_score):
-    """The semantic map relabelled by the refined boxes: every foreground pixel (class != 0) inside
-    a box of score >= min_score takes that box's class (1 + label); where boxes overlap, the higher
-    score wins (painted in ascending score order, stable). Pixels outside every box keep theirs."""
-    from .dense_eval import box_pixels
-    out = np.array(semantic, copy=True)
-    fg = semantic != 0
-    order = np.argsort(np.asarray(scores), kind="stable")
-    for i in order:
-        if scores[i] < min_score:
-            continue
-        inside = box_pixels(boxes[i], semantic.shape) & fg
-        out[inside] = 1 + labels[i]
-    return out
+def load_model(path):
+    """A crop classifier checkpoint (train_crops.py) -> (model in eval mode, checkpoint dict)."""
+    ck = torch.load(path, map_location="cpu")
+    model = ViTClassifier(ck["config"])
+    model.load_state_dict(ck["model"])
+    return model.eval(), ck

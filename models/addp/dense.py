@@ -1,4 +1,4 @@
-"""Dense recognition on the ADDP pixel encoder (issue 9): one encoder pass -> multilabel presence,
+"""Dense recognition on the ADDP pixel encoder: one encoder pass -> multilabel presence,
 CenterNet detection (per-class centre heat-map, box size, sub-cell offset) and semantic
 segmentation.
 
@@ -161,6 +161,29 @@ class DenseGraph(nn.Module):
         return torch.sigmoid(o["presence"]), heat, o["size"], o["offset"], seg
 
 
+def pixels_of(images_u8):
+    """Scene images uint8 [B,64,64,3] -> the graph's input `pixels` float32 [B,3,64,64] in [0,1]."""
+    return torch.from_numpy(np.ascontiguousarray(images_u8)).permute(0, 3, 1, 2).float() / 255.0
+
+
+@torch.no_grad()
+def run_graph(graph, images_u8, batch=100):
+    """A DenseGraph over uint8 images -> dict of its outputs (numpy), by name."""
+    outs = {k: [] for k in DenseGraph.OUTPUTS}
+    for i in range(0, len(images_u8), batch):
+        for k, v in zip(DenseGraph.OUTPUTS, graph(pixels_of(images_u8[i:i + batch]))):
+            outs[k].append(v.numpy())
+    return {k: np.concatenate(v) for k, v in outs.items()}
+
+
+def load_model(path):
+    """A dense checkpoint (train_dense.py) -> (model in eval mode, checkpoint dict)."""
+    ck = torch.load(path, map_location="cpu")
+    model = DenseModel(ck["config"])
+    model.load_state_dict(ck["model"])
+    return model.eval(), ck
+
+
 def addp_init_model(gen_step_path, config=None):
     model = DenseModel(config or default_config())
     state = encoder_state_from_gen_step(gen_step_path, 64)
@@ -206,8 +229,7 @@ def targets(scene_list, stride=4, size=64, num_classes=NUM_CLASSES):
             off_t[b, :, iy, ix] = (cx - ix, cy - iy)
             reg_mask[b, iy, ix] = 1
             presence[b, c] = 1
-    images = np.stack([s["image"] for s in scene_list])
-    pixels = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255.0
+    pixels = pixels_of(np.stack([s["image"] for s in scene_list]))
     sem = torch.from_numpy(np.stack([s["semantic"] for s in scene_list]).astype(np.int64))
     t = dict(heat=heat, size=size_t, offset=off_t, reg_mask=reg_mask, presence=presence)
     return pixels, {**{k: torch.from_numpy(v) for k, v in t.items()}, "semantic": sem}

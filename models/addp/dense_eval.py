@@ -1,21 +1,24 @@
-"""Decoding and evaluation of the dense heads, exactly as models/DENSE_CONTRACT.md (issue 9)
-specifies, in numpy, so the Java side can reproduce every figure within 0.005:
+"""Decoding and evaluation of the dense heads, exactly as models/DENSE_CONTRACT.md specifies, in
+numpy, so the Java side can reproduce every figure within 0.005:
 
 - detection decoding: 3x3 peaks >= min_score, top max_detections over all classes, centre =
   (cell + offset) * stride, box = centre -/+ size/2 clipped to the canvas, class from the heat-map
   channel or from the segmentation (majority non-background argmax class among the pixels the box
   covers), per-class greedy NMS;
+- the second stage's rules (`refine`): the crop classifier's relabelling and rescoring of the
+  candidates, and the painting of the semantic map by the refined boxes (the crops themselves
+  and the classifier are in crops.py);
 - COCO box AP@[.5:.95] / AP50 / AP75 (101-point interpolated precision, greedy matching by
   score, at most 100 detections per image), written here because pycocotools is not available;
 - semantic mIoU over the 11 classes (background included);
 - COCO RLE masks (column-major counts, and the compressed string form pycocotools writes).
 
-Tie rules (the contract leaves them open; the Java side follows these): every sort is stable and
-descending by score, candidates enumerated in (class, y, x) order; NMS suppresses IoU > nms_iou;
-the matching GT is the unmatched one with the highest IoU >= t, the first in GT order on ties; a
-pixel (i, j) is inside a box iff x0 <= j + 0.5 < x1 and y0 <= i + 0.5 < y1 (also for instance
-masks = argmax == class within the box); the majority class on ties is the smallest class index;
-a box with no foreground pixel inside keeps its heat-map class."""
+Tie rules (as the contract states them): every sort is stable and descending by score,
+candidates enumerated in (class, y, x) order; NMS suppresses IoU > nms_iou; the matching GT is
+the unmatched one with the highest IoU >= t, the first in GT order on ties; a pixel (i, j) is
+inside a box iff x0 <= j + 0.5 < x1 and y0 <= i + 0.5 < y1 (also for instance masks = argmax ==
+class within the box); the majority class on ties is the smallest class index; a box with no
+foreground pixel inside keeps its heat-map class."""
 import numpy as np
 
 IOU_THRESHOLDS = np.round(np.arange(0.5, 0.951, 0.05), 2)
@@ -114,6 +117,26 @@ def to_refine(boxes, scores, det):
     return scores >= det["refine"]["min_score"]
 
 
+def refine(probs, peak_scores, score_mode, none_class):
+    """Crop probabilities [n, none_class + 1] -> (labels, scores): the most likely item class
+    (classes below none_class; ties: the lowest), scored as the manifest's refine.score says."""
+    probs = np.asarray(probs, np.float64)
+    new = probs[:, :none_class].argmax(1)
+    p = probs[np.arange(len(new)), new]
+    peak = np.asarray(peak_scores, np.float64)
+    if score_mode == "peak":
+        s = peak
+    elif score_mode == "peak_times_prob":
+        s = peak * p
+    elif score_mode == "peak_times_item":
+        s = peak * (1.0 - probs[:, none_class])
+    elif score_mode == "sqrt_peak_times_prob":
+        s = np.sqrt(peak * p)
+    else:
+        raise ValueError(f"unknown refine score {score_mode!r}")
+    return new.astype(np.int64), s
+
+
 def decode(heat, size, offset, det, seg_argmax=None, score_threshold=None, canvas=64, crop_probs=None):
     """One image -> (boxes [n,4] xywh, scores [n], labels [n] 0-based) after NMS. With the
     manifest's `refine` block, crop_probs are the crop classifier's probabilities [m,11] of the
@@ -124,11 +147,10 @@ def decode(heat, size, offset, det, seg_argmax=None, score_threshold=None, canva
         assert seg_argmax is not None, "class_from segmentation needs the seg argmax"
         labels = np.array([seg_class(seg_argmax, b, l) for b, l in zip(boxes, labels)], np.int64)
     if det.get("refine"):
-        from .crops import refine
         sel = to_refine(boxes, scores, det)
         boxes, scores, labels = boxes[sel], scores[sel], labels[sel]
         assert crop_probs is not None and len(crop_probs) == len(boxes), "refine needs the crops' probabilities"
-        labels, scores = refine(crop_probs, scores, labels, det["refine"]["score"])
+        labels, scores = refine(crop_probs, scores, det["refine"]["score"], det["refine"]["none_class"])
         order = np.argsort(-scores, kind="stable")
         boxes, scores, labels = boxes[order], scores[order], labels[order]
     keep = nms(boxes, scores, labels, det["nms_iou"])
@@ -192,6 +214,21 @@ def ap_from_tp(tp, n_gt):
 
 
 # ---------------------------------------------------------------- masks
+
+def paint(semantic, boxes, scores, labels, min_score):
+    """The semantic map relabelled by the refined boxes: every foreground pixel (class != 0) inside
+    a box of score >= min_score takes that box's class (1 + label); where boxes overlap, the higher
+    score wins (painted in ascending score order, stable). Pixels outside every box keep theirs."""
+    out = np.array(semantic, copy=True)
+    fg = semantic != 0
+    order = np.argsort(np.asarray(scores), kind="stable")
+    for i in order:
+        if scores[i] < min_score:
+            continue
+        inside = box_pixels(boxes[i], semantic.shape) & fg
+        out[inside] = 1 + labels[i]
+    return out
+
 
 def miou(pred, gt, num_classes=11):
     """pred, gt: int [N,H,W] semantic maps. -> (mIoU over classes present in either, per-class IoU
@@ -283,6 +320,12 @@ def decode_rle(rle):
 
 # ---------------------------------------------------------------- whole-set evaluation
 
+def summary(fig):
+    """The headline figures of an `evaluate` result, rounded to 4 places."""
+    keys = ("ap", "ap50", "ap75", "miou", "class_agnostic_ap50", "class_agnostic_ap")
+    return {k: round(fig[k], 4) for k in keys}
+
+
 def presence_figures(probs, truth, threshold=0.5):
     pred = probs >= threshold
     truth = truth.astype(bool)
@@ -300,14 +343,13 @@ def evaluate(outputs, gt_boxes, gt_labels, gt_semantic, det, num_classes=10, cro
     offset, seg); gt_*: per-image lists and [N,64,64] semantic maps; crop_probs: per image, the
     second stage's probabilities of its `to_refine` candidates (when det has `refine`).
     -> figures dict. With `refine`, the predicted semantic map is the seg argmax painted by the
-    refined boxes (crops.paint)."""
+    refined boxes (paint)."""
     seg_argmax = outputs["seg"].argmax(1)
     dets = [decode(outputs["heatmap"][i], outputs["size"][i], outputs["offset"][i], det, seg_argmax[i],
                    crop_probs=None if crop_probs is None else crop_probs[i])
             for i in range(len(seg_argmax))]
     semantic = seg_argmax
     if det.get("refine"):
-        from .crops import paint
         semantic = np.stack([paint(seg_argmax[i], *dets[i], det["refine"]["paint_min_score"])
                              for i in range(len(dets))])
     box = coco_ap(list(zip(gt_boxes, gt_labels)), dets, num_classes)

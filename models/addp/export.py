@@ -44,30 +44,53 @@ class Render(nn.Module):
 
 
 class GenStep(Render):
-    """One generation step: render, then encoder + static-shape token decoder on (ids, mask)."""
+    """One generation step: render, then encoder + static-shape token decoder on (ids, mask).
+    A class-conditional model takes one more input, `label` int64 [B]: the class index
+    (0..C-1, manifest `labels`), or C for no class."""
 
-    def forward(self, ids, mask, probs):
+    def forward(self, ids, mask, probs, label=None):
         pixels = super().forward(ids, mask, probs)
-        logits = self.addp.decode(self.addp.encode(pixels), ids, mask > 0.5, static=True)
+        logits = self.addp.decode(self.addp.encode(pixels), ids, mask > 0.5, static=True, labels=label)
         return pixels, logits
 
 
-def graph_modules(addp, classifier):
+class Tokenize(nn.Module):
+    """Image -> token ids: VQ encoder, nearest codebook row (squared L2, lowest id on ties).
+    pixels [B,3,H,W] RGB in [0,1] (the manifest's preprocess) -> ids int64 [B,N], row-major."""
+
+    def __init__(self, vq_model):
+        super().__init__()
+        self.vq = vq_model
+
+    def forward(self, pixels):
+        return self.vq.encode_ids(pixels)
+
+
+def conditional(addp):
+    return addp.config.get("n_classes", 0) > 0
+
+
+def graph_modules(addp, classifier, tokenizer=None):
     mods = {"gen_step": GenStep(addp), "render": Render(addp)}
+    if tokenizer is not None:
+        mods["tokenize"] = Tokenize(tokenizer)
     if classifier is not None:
         mods["classifier"] = classifier     # forward(pixels) -> (logits, features)
     return {k: m.eval() for k, m in mods.items()}
 
 
-def io_spec(addp, classifier):
+def io_spec(addp, classifier, tokenizer=None):
     """-> {graph: (inputs, outputs)} with (name, dtype, shape) and "batch" as the dynamic axis."""
     N, K = addp.n_tokens, addp.config["codebook_size"]
     S = addp.config["img_size"]
     gen_in = [("ids", "int64", ["batch", N]), ("mask", "float32", ["batch", N]),
               ("probs", "float32", ["batch", N, K])]
+    step_in = gen_in + ([("label", "int64", ["batch"])] if conditional(addp) else [])
     pix = ("pixels", "float32", ["batch", 3, S, S])
-    spec = {"gen_step": (gen_in, [pix, ("logits", "float32", ["batch", N, K])]),
+    spec = {"gen_step": (step_in, [pix, ("logits", "float32", ["batch", N, K])]),
             "render": (gen_in, [pix])}
+    if tokenizer is not None:
+        spec["tokenize"] = ([pix], [("ids", "int64", ["batch", N])])
     if classifier is not None:
         c = classifier.config
         spec["classifier"] = ([pix], [("logits", "float32", ["batch", c["num_classes"]]),
@@ -75,7 +98,7 @@ def io_spec(addp, classifier):
     return spec
 
 
-def example_inputs(spec_inputs, batch, seed):
+def example_inputs(spec_inputs, batch, seed, label_count=10):
     """Deterministic golden inputs: random ids, per-sample different masks (row 0 all masked,
     row 1 all but one masked, the rest random), proper probability rows, images in [0,1]."""
     g = torch.Generator().manual_seed(seed)
@@ -94,6 +117,8 @@ def example_inputs(spec_inputs, batch, seed):
             out[name] = m
         elif name == "probs":
             out[name] = torch.softmax(3 * torch.randn(shape, generator=g), dim=-1)
+        elif name == "label":   # every class index and "no class" (= the count of classes) in turn
+            out[name] = torch.arange(shape[0]) % (label_count + 1)
         else:
             out[name] = torch.rand(shape, generator=g)
     return out
@@ -107,11 +132,11 @@ def sha256(path):
     return h.hexdigest()
 
 
-def export_graphs(addp, classifier, out_dir, batch=1):
+def export_graphs(addp, classifier, out_dir, batch=1, tokenizer=None):
     """Write <graph>.onnx files; returns the manifest "graphs" section."""
-    spec = io_spec(addp, classifier)
+    spec = io_spec(addp, classifier, tokenizer)
     graphs = {}
-    for name, module in graph_modules(addp, classifier).items():
+    for name, module in graph_modules(addp, classifier, tokenizer).items():
         inputs, outputs = spec[name]
         path = os.path.join(out_dir, f"{name}.onnx")
         args = tuple(example_inputs(inputs, batch, 0).values())
@@ -149,13 +174,13 @@ def write_tensor(path, t):
     return {"dtype": str(a.dtype), "shape": list(a.shape), "file": os.path.basename(path)}
 
 
-def write_golden(addp, classifier, out_dir, batch=3, tolerance=1e-4):
-    spec = io_spec(addp, classifier)
-    for name, module in graph_modules(addp, classifier).items():
+def write_golden(addp, classifier, out_dir, batch=3, tolerance=1e-4, tokenizer=None):
+    spec = io_spec(addp, classifier, tokenizer)
+    for name, module in graph_modules(addp, classifier, tokenizer).items():
         inputs, outputs = spec[name]
         d = os.path.join(out_dir, "golden", name)
         os.makedirs(d, exist_ok=True)
-        x = example_inputs(inputs, batch, seed=1234)
+        x = example_inputs(inputs, batch, seed=1234, label_count=addp.config.get("n_classes", 0))
         with torch.no_grad():
             y = module(*x.values())
         y = y if isinstance(y, tuple) else (y,)
@@ -167,24 +192,38 @@ def write_golden(addp, classifier, out_dir, batch=3, tolerance=1e-4):
             json.dump(case, f, indent=1)
 
 
-def allmask_logits(gen_step):
-    """The constant logits of an all-masked decoder input: gen_step with mask = 1 (eval mode)."""
+def allmask_logits(gen_step, labels=None):
+    """The constant logits of an all-masked decoder input: gen_step with mask = 1 (eval mode).
+    A conditional model has one such constant per label: labels [B] -> [B,N,K]; else [N,K]."""
     N, K = gen_step.addp.n_tokens, gen_step.addp.config["codebook_size"]
+    if labels is not None and conditional(gen_step.addp):
+        lab = torch.as_tensor(np.asarray(labels), dtype=torch.long)
+        B = len(lab)
+        with torch.no_grad():
+            _, lg = gen_step(torch.zeros(B, N, dtype=torch.long), torch.ones(B, N),
+                             torch.full((B, N, K), 1.0 / K), lab)
+        return lg.numpy()
     with torch.no_grad():
         _, lg = gen_step(torch.zeros(1, N, dtype=torch.long), torch.ones(1, N),
                          torch.full((1, N, K), 1.0 / K))
     return lg[0].numpy()
 
 
-def write_traces(addp, out_dir, gen, seeds=(0, 1, 2), batch=4):
-    """Golden generation traces from the reference loop running the exported graphs' modules."""
+def write_traces(addp, out_dir, gen, seeds=(0, 1, 2), batch=4, labelled_seeds=()):
+    """Golden generation traces from the reference loop running the exported graphs' modules.
+    labelled_seeds: conditional traces whose image b asks for class (seed + 3b) mod C (the trace's
+    `labels`); the others ask for no class (`labels` = C for every image of a conditional model)."""
     step = GenStep(addp).eval()
     render = Render(addp).eval()
-    step_fn, render_fn = generate.torch_fns(step, render)
-    const = allmask_logits(step)
     d = os.path.join(out_dir, "golden", "traces")
     os.makedirs(d, exist_ok=True)
-    for seed in seeds:
+    C = addp.config.get("n_classes", 0)
+    for seed in list(seeds) + list(labelled_seeds):
+        labels = None
+        if C:
+            labels = ([(seed + 3 * b) % C for b in range(batch)] if seed in labelled_seeds else [C] * batch)
+        step_fn, render_fn = generate.torch_fns(step, render, labels)
+        const = allmask_logits(step, labels)
         px, trace = generate.run_loop(step_fn, render_fn, const, batch, gen["steps"], seed=seed,
                                       temperature=gen["temperature"],
                                       choice_temperature=gen["choice_temperature"],
@@ -192,10 +231,52 @@ def write_traces(addp, out_dir, gen, seeds=(0, 1, 2), batch=4):
         doc = {"seed": seed, "batch": batch, "steps": gen["steps"], "schedule": gen["schedule"],
                "temperature": gen["temperature"], "choice_temperature": gen["choice_temperature"],
                "tokens": addp.n_tokens, "codebook_size": addp.config["codebook_size"],
+               **({"labels": labels} if labels is not None else {}),
                "steps_data": trace,
                "final_images": write_tensor(os.path.join(d, f"seed_{seed}_images.bin"),
                                             px.astype(np.float32))}
         with open(os.path.join(d, f"seed_{seed}.json"), "w") as f:
+            json.dump(doc, f)
+
+
+def edit_sources(vq_model, n):
+    """The first n test images' token ids (via the tokenize graph's module) and a region per image
+    (a centred 16x16 box; a 32x8 top border; the whole right half), for the edit traces."""
+    from . import data
+    x, _ = data.load_rgb("test", n)
+    with torch.no_grad():
+        ids = Tokenize(vq_model).eval()(x).numpy()
+    grid = int(np.sqrt(ids.shape[1]))
+    boxes = [(8, 8, 16, 16), (0, 0, 32, 8), (16, 0, 16, 32)]
+    region = np.stack([generate.region_from_box(boxes[b % len(boxes)], 32, grid) for b in range(n)])
+    return ids, region, [boxes[b % len(boxes)] for b in range(n)]
+
+
+def write_edit_traces(addp, vq_model, out_dir, gen, seeds=(0, 1), batch=4):
+    """Golden edit traces: the reference edit loop on test images' tokens, with recorded uniforms.
+    Seed 0 asks for no class, seed 1 for class (3b) mod C per image (conditional models)."""
+    step, render = GenStep(addp).eval(), Render(addp).eval()
+    d = os.path.join(out_dir, "golden", "traces")
+    os.makedirs(d, exist_ok=True)
+    C = addp.config.get("n_classes", 0)
+    src, region, boxes = edit_sources(vq_model, batch)
+    for seed in seeds:
+        labels = None if not C else ([C] * batch if seed == 0 else [(3 * b) % C for b in range(batch)])
+        px, ids, trace = generate.run_edit_loop(*generate.torch_fns(step, render, labels), src, region,
+                                                gen["steps"], seed=seed, temperature=gen["temperature"],
+                                                choice_temperature=gen["choice_temperature"],
+                                                schedule_name=gen["schedule"], record=True)
+        doc = {"seed": seed, "batch": batch, "steps": gen["steps"], "schedule": gen["schedule"],
+               "temperature": gen["temperature"], "choice_temperature": gen["choice_temperature"],
+               "tokens": addp.n_tokens, "codebook_size": addp.config["codebook_size"],
+               **({"labels": labels} if labels is not None else {}),
+               "source": "first test images, tokenized", "source_ids": src.tolist(),
+               "boxes": [list(b) for b in boxes], "region": region.astype(int).tolist(),
+               "first_step": "gen_step(source ids with 0 in the region, region mask, uniform probs 1/K)",
+               "steps_data": trace,
+               "final_images": write_tensor(os.path.join(d, f"edit_seed_{seed}_images.bin"),
+                                            px.astype(np.float32))}
+        with open(os.path.join(d, f"edit_seed_{seed}.json"), "w") as f:
             json.dump(doc, f)
 
 

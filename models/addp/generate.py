@@ -41,15 +41,18 @@ def sample_inverse_cdf(p, u):
 
 
 def choose_mask(p, ids_new, mask, u_gumbel, tau_s, n_next):
-    """-> new mask [B,N] bool: the n_next lowest confidences (stable)."""
+    """-> new mask [B,N] bool: the n_next lowest confidences (stable); n_next is one count for
+    the batch or one per image (edits: each image has its own region size)."""
     g = -np.log(-np.log(np.maximum(u_gumbel, 1e-20)))
     p_sel = np.take_along_axis(p, ids_new[..., None], axis=-1)[..., 0].astype(np.float64)
     with np.errstate(divide="ignore"):
         conf = np.log(p_sel) + tau_s * g
     conf = np.where(mask, conf, np.inf)
     order = np.argsort(conf, axis=1, kind="stable")
+    counts = np.broadcast_to(np.asarray(n_next), (mask.shape[0],))
     new_mask = np.zeros_like(mask)
-    np.put_along_axis(new_mask, order[:, :n_next], True, axis=1)
+    for b, n in enumerate(counts):
+        new_mask[b, order[b, :n]] = True
     return new_mask
 
 
@@ -59,7 +62,7 @@ def run_loop(step_fn, render_fn, allmask_logits, batch, steps, seed=None, unifor
     probs) -> pixels. Arrays are numpy (ids int64, mask bool, probs float32); allmask_logits
     [N,K] float32. Uniforms come from np.random.default_rng(seed), or from `uniforms`
     ([steps, B, 2, N], e.g. a recorded trace). -> (pixels [B,3,H,W] float32, trace or None)."""
-    N, K = allmask_logits.shape
+    N, K = allmask_logits.shape[-2:]    # [N,K], or [B,N,K] for a conditional model (one per label)
     rng = np.random.default_rng(seed) if uniforms is None else None
     ids = np.zeros((batch, N), np.int64)
     mask = np.ones((batch, N), bool)
@@ -88,13 +91,19 @@ def run_loop(step_fn, render_fn, allmask_logits, batch, steps, seed=None, unifor
     return pixels, (trace if record else None)
 
 
-def torch_fns(gen_step, render):
-    """Wrap the exported PyTorch modules (GenStep/Render in export.py) as loop callbacks."""
+def torch_fns(gen_step, render, labels=None):
+    """Wrap the exported PyTorch modules (GenStep/Render in export.py) as loop callbacks.
+    labels: class indices [B] for a class-conditional gen_step (None: unconditional graph)."""
+    lab = None if labels is None else torch.as_tensor(np.asarray(labels), dtype=torch.long)
+
     def step_fn(ids, mask, p):
+        extra = () if lab is None else (lab[:len(ids)],)
         with torch.no_grad():
             px, lg = gen_step(torch.from_numpy(ids), torch.from_numpy(mask.astype(np.float32)),
-                              torch.from_numpy(p))
+                              torch.from_numpy(p), *extra)
         return px.numpy(), lg.numpy()
+
+    step_fn.codebook_size = None if gen_step is None else gen_step.addp.config["codebook_size"]
 
     def render_fn(ids, mask, p):
         with torch.no_grad():
@@ -103,15 +112,18 @@ def torch_fns(gen_step, render):
     return step_fn, render_fn
 
 
-def mage_fns(predictor, render):
+def mage_fns(predictor, render, labels=None):
     """The baseline: the same loop, but the next logits come from the MAGE predictor on
     (ids, mask) alone; pixels are only rendered at the end."""
+    lab = None if labels is None else torch.as_tensor(np.asarray(labels), dtype=torch.long)
+
     def step_fn(ids, mask, p):
         with torch.no_grad():
-            lg = predictor.codebook_logits(torch.from_numpy(ids), torch.from_numpy(mask))
+            lg = predictor.codebook_logits(torch.from_numpy(ids), torch.from_numpy(mask), lab)
         return None, lg.numpy()
 
     _, render_fn = torch_fns(None, render)
+    step_fn.codebook_size = predictor.config["codebook_size"]
     return step_fn, render_fn
 
 
@@ -124,3 +136,71 @@ def generate_many(step_fn, render_fn, allmask_logits, n_images, batch, steps, se
                          seed=[seed, b], **kw)
         out.append(px)
     return np.concatenate(out)
+
+
+def edit_counts(n_region, step, steps, schedule_name="cosine"):
+    """Masked count of an edit after loop step `step`: the generation schedule applied to the region's
+    size instead of N: clip(ceil(n_region * gamma((s+1)/T)), 1, n_region) (0 for an empty region)."""
+    if n_region == 0:
+        return 0
+    n = math.ceil(n_region * schedule.gamma((step + 1) / steps, schedule_name))
+    return min(max(n, 1), n_region)
+
+
+def run_edit_loop(step_fn, render_fn, source_ids, region, steps, seed=None, uniforms=None,
+                  temperature=1.0, choice_temperature=6.0, schedule_name="cosine", record=False):
+    """Inpainting/outpainting with the same loop: tokens outside the region start reliable with the
+    source's ids and are never touched; the region's tokens start masked. The first logits come from
+    one gen_step on (source ids, region mask, uniform probs): the region's pixels are rendered from the
+    mean codebook vector, the rest from the source's tokens. Each image then reveals its own region on
+    the generation schedule scaled to the region's size (edit_counts). Uniforms as run_loop (the same
+    layout, so an edit replays like a generation). source_ids int64 [B,N], region bool [B,N]."""
+    B, N = source_ids.shape
+    rng = np.random.default_rng(seed) if uniforms is None else None
+    ids = np.where(region, 0, source_ids).astype(np.int64)
+    mask = region.copy()
+    n_region = region.sum(1)
+    K = None
+    trace, pixels = [], None
+    for s in range(steps):
+        if s == 0:
+            K = step_fn.codebook_size
+            pixels, logits = step_fn(ids, mask, np.full((B, N, K), 1.0 / K, np.float32))
+        u = rng.random((B, 2, N)) if uniforms is None else np.asarray(uniforms[s], np.float64)
+        p = softmax32(logits, temperature)
+        ids_new = np.where(mask, sample_inverse_cdf(p, u[:, 0]), ids)
+        tau_s = choice_temperature * (1.0 - (s + 1) / steps)
+        n_next = np.array([edit_counts(int(n), s, steps, schedule_name) for n in n_region])
+        new_mask = choose_mask(p, ids_new, mask, u[:, 1], tau_s, n_next)
+        if s < steps - 1:
+            pixels, logits = step_fn(ids_new, new_mask, p)
+        else:
+            pixels = render_fn(ids_new, new_mask, p)
+        if record:
+            trace.append(dict(s=s, n_next=n_next.tolist(), u_sample=u[:, 0].tolist(),
+                              u_gumbel=u[:, 1].tolist(), ids=ids_new.tolist(),
+                              mask=new_mask.astype(int).tolist(),
+                              image_sum=pixels.astype(np.float64).reshape(B, -1).sum(1).tolist()))
+        ids, mask = ids_new, new_mask
+    return pixels, ids, (trace if record else None)
+
+
+def region_from_box(box, image_size, grid):
+    """Token mask of a box (x, y, w, h) in pixels of an image_size x image_size input: a token is in
+    the region when its cell overlaps the box by any area (half-open cells, so touching is not
+    overlapping). -> bool [grid*grid], row-major."""
+    x, y, w, h = box
+    cell = image_size / grid
+    out = np.zeros((grid, grid), bool)
+    for r in range(grid):
+        for c in range(grid):
+            x0, y0 = c * cell, r * cell
+            out[r, c] = x < x0 + cell and x + w > x0 and y < y0 + cell and y + h > y0 and w > 0 and h > 0
+    return out.reshape(-1)
+
+
+def region_from_pixel_mask(pixel_mask, grid):
+    """Token mask of a pixel mask [H,W] bool: a token is in the region when any pixel of its cell is."""
+    H, W = pixel_mask.shape
+    cells = pixel_mask.reshape(grid, H // grid, grid, W // grid)
+    return cells.any(axis=(1, 3)).reshape(-1)

@@ -17,10 +17,23 @@ from . import train_utils
 from .layers import Block, MlmLayer, init_vit_weights
 
 
-def small_config(codebook_size, n_tokens=64):
-    return dict(n_tokens=n_tokens, codebook_size=codebook_size, vocab_size=codebook_size + 2,
+def small_config(codebook_size, n_tokens=64, n_classes=0):
+    """n_classes > 0: class-conditional; the class rows follow the mask id (vocabulary K, fake
+    class K, mask K+1, class c at K+2+c), so an unconditional model is the same layout minus them."""
+    return dict(n_tokens=n_tokens, codebook_size=codebook_size,
+                vocab_size=codebook_size + 2 + n_classes, n_classes=n_classes,
                 cls_id=codebook_size, mask_id=codebook_size + 1, dim=128, depth=4, heads=4,
                 dec_dim=128, dec_depth=2, dec_heads=4, drop=0.0)
+
+
+def class_slot_ids(config, labels):
+    """Class indices [B] (0..C-1; C or any negative = no class) -> vocabulary ids of the CLS slot:
+    K+2+c, or the fake class id K (the paper's unconditional input)."""
+    c = config.get("n_classes", 0)
+    labels = torch.as_tensor(labels, dtype=torch.long)
+    cond = (labels >= 0) & (labels < c)
+    return torch.where(cond, config["codebook_size"] + 2 + labels.clamp(0, max(c - 1, 0)),
+                       torch.full_like(labels, config["cls_id"]))
 
 
 class TokenEmbeddings(nn.Module):
@@ -58,14 +71,17 @@ class MagePredictor(nn.Module):
         init_vit_weights(self)
         nn.init.normal_(self.decoder_pos_embed_learned, std=0.02)
 
-    def forward(self, ids, mask, drop=None):
+    def forward(self, ids, mask, drop=None, labels=None):
         """ids [B,N] int64, mask [B,N] bool (True = masked). drop: optional bool [B,N] subset of
         mask whose tokens are removed from the encoder input (MAGE training only; same count per
-        sample). -> logits [B, N+1, V] (row 0 is the CLS slot)."""
+        sample). labels: optional class indices [B] (see class_slot_ids; None = no class).
+        -> logits [B, N+1, V] (row 0 is the CLS slot)."""
         c = self.config
         B, N = ids.shape
         tokens = torch.where(mask, torch.full_like(ids, c["mask_id"]), ids)
-        tokens = torch.cat([torch.full_like(ids[:, :1], c["cls_id"]), tokens], dim=1)
+        slot = (torch.full_like(ids[:, 0], c["cls_id"]) if labels is None
+                else class_slot_ids(c, labels))
+        tokens = torch.cat([slot[:, None], tokens], dim=1)
         x = self.token_emb(tokens)
         if drop is not None:
             keep = torch.cat([torch.ones_like(drop[:, :1]), ~drop], dim=1)
@@ -85,14 +101,14 @@ class MagePredictor(nn.Module):
             x = blk(x)
         return self.mlm_layer(self.decoder_norm(x), self.token_emb.word_embeddings.weight)
 
-    def codebook_logits(self, ids, mask):
+    def codebook_logits(self, ids, mask, labels=None):
         """Generation/target use: all tokens enter the encoder; -> [B,N,K] codebook logits."""
-        return self(ids, mask)[:, 1:, :self.config["codebook_size"]]
+        return self(ids, mask, labels=labels)[:, 1:, :self.config["codebook_size"]]
 
     @torch.no_grad()
-    def probs(self, ids, mask):
+    def probs(self, ids, mask, labels=None):
         """softmax over the codebook (temperature 1) -> [B,N,K]."""
-        return F.softmax(self.codebook_logits(ids, mask), dim=-1)
+        return F.softmax(self.codebook_logits(ids, mask, labels), dim=-1)
 
 
 def smoothed_ce(logits, target, smoothing=0.1):
@@ -102,7 +118,15 @@ def smoothed_ce(logits, target, smoothing=0.1):
     return (1 - smoothing) * nll - smoothing * logp.mean(-1)
 
 
-def train(cfg, tokens, out_path, log):
+def drop_labels(labels, p_uncond, generator):
+    """Classifier-free training: each label is replaced by 'no class' (-1) with probability p."""
+    if labels is None:
+        return None
+    keep = torch.rand(labels.shape, generator=generator) >= p_uncond
+    return torch.where(keep, labels, torch.full_like(labels, -1))
+
+
+def train(cfg, tokens, out_path, log, labels=None, init=None):
     """MAGE recipe scaled down: one mask ratio per batch from N(0.55, 0.25) truncated to
     [0.5, 1]; the lowest ceil(0.5 N) noise positions are dropped from the encoder, the lowest
     ceil(r N) are masked; loss = label-smoothed CE on masked positions vs the true ids.
@@ -110,6 +134,8 @@ def train(cfg, tokens, out_path, log):
     torch.manual_seed(cfg["seed"])
     rng = np.random.default_rng(cfg["seed"])
     model = MagePredictor(cfg["model"])
+    if init is not None:
+        model.load_state_dict(init)
     N = cfg["model"]["n_tokens"]
     opt = torch.optim.AdamW(train_utils.adamw_groups(model, 0.05), lr=cfg["lr"], betas=(0.9, 0.95))
     steps = cfg["steps"]
@@ -122,12 +148,14 @@ def train(cfg, tokens, out_path, log):
     t0, run = time.time(), 0.0
     model.train()
     while state["step"] < steps:
-        ids = tokens[torch.randint(0, len(tokens), (cfg["batch_size"],), generator=gen)]
+        pick = torch.randint(0, len(tokens), (cfg["batch_size"],), generator=gen)
+        ids = tokens[pick]
+        lab = drop_labels(None if labels is None else labels[pick], cfg.get("p_uncond", 0.1), gen)
         n_mask = int(np.ceil(N * ratio.rvs(random_state=rng)))
         rank = torch.rand(ids.shape, generator=gen).argsort(1).argsort(1)
         mask, drop = rank < n_mask, rank < n_drop
         sched(state["step"])
-        logits = model(ids, mask, drop)[:, 1:]
+        logits = model(ids, mask, drop, labels=lab)[:, 1:]
         loss = (smoothed_ce(logits, ids) * mask).sum() / mask.sum()
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -144,14 +172,15 @@ def train(cfg, tokens, out_path, log):
 
 
 @torch.no_grad()
-def masked_accuracy(model, tokens, n_masked, batch_size=500, seed=0):
+def masked_accuracy(model, tokens, n_masked, batch_size=500, seed=0, labels=None):
     """Top-1 accuracy on masked positions at a fixed masked count (a health check)."""
     g = torch.Generator().manual_seed(seed)
     hit = tot = 0
     for i in range(0, len(tokens), batch_size):
         ids = tokens[i:i + batch_size]
         mask = torch.rand(ids.shape, generator=g).argsort(1).argsort(1) < n_masked
-        pred = model.codebook_logits(ids, mask).argmax(-1)
+        lab = None if labels is None else labels[i:i + batch_size]
+        pred = model.codebook_logits(ids, mask, lab).argmax(-1)
         hit += ((pred == ids) & mask).sum().item()
         tot += mask.sum().item()
     return hit / tot

@@ -47,3 +47,96 @@ def state_from_onnx(path, n_tokens, prefix=""):
     state["pos_embed"] = pos
     state["cls_token"] = init[cls_sum]
     return {k: torch.from_numpy(np.array(v, dtype=np.float32)) for k, v in state.items()}
+
+
+def addp_from_gen_step(model_dir):
+    """The whole ADDP generator (VQ decoder + codebook, pixel encoder, token decoder, MLM head) read
+    back out of a model directory's gen_step.onnx, as an `addp.ADDP` module. Exact where the graph
+    keeps the value; the values the graph never reads are filled as follows: the VQ encoder keeps
+    its random init (train_gen.py's vq_encoder stage fits it to the frozen codebook and decoder),
+    decoder_pos_token_embed[:, 0] is zero, and the MLM bias of the non-codebook vocabulary rows
+    (class and mask ids, used only by the training loss) gets the codebook rows' minimum."""
+    import json
+    import os
+
+    from . import addp as addp_mod
+
+    manifest = json.load(open(os.path.join(model_dir, "manifest.json")))
+    cfg = dict(manifest["training"]["model_configs"]["addp"], vq=manifest["training"]["model_configs"]["vq"])
+    path = os.path.join(model_dir, "gen_step.onnx")
+    if cfg.get("n_classes", 0):
+        raise ValueError(f"{path} is class-conditional: its training continues from the committed "
+                         "checkpoints (train_gen.py --more STEPS), not from a read-back")
+    model = addp_mod.ADDP(cfg)
+    n, K = model.n_tokens, cfg["codebook_size"]
+    state = state_from_onnx(path, n, "addp.")
+    graph = onnx.load(path).graph
+    init = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    order = {}
+    for k, node in enumerate(graph.node):
+        for name in node.input:
+            order.setdefault(name, k)
+    folded = sorted((k for k in init if k.startswith("onnx::")), key=lambda k: order[k])
+    # GroupNorm affine parameters: torch exports GroupNorm as InstanceNorm + Mul(weight) + Add(bias),
+    # in the order the VQ decoder runs its norms
+    norms = _execution_order(model.vqgan.decoder, torch.nn.GroupNorm,
+                             torch.zeros(1, cfg["vq"]["z_channels"], 2, 2))
+    consumers = {}
+    for node in graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+
+    def follow(out, op):   # the first consumer of `out` with this op type, through Reshapes
+        for node in consumers.get(out, []):
+            if node.op_type == op:
+                return node
+            if node.op_type == "Reshape":
+                hit = follow(node.output[0], op)
+                if hit is not None:
+                    return hit
+        return None
+
+    affines = []
+    for node in graph.node:       # graph order = execution order
+        if node.op_type == "InstanceNormalization":
+            mul = follow(node.output[0], "Mul")
+            add = follow(mul.output[0], "Add")
+            affines.append((next(i for i in mul.input if i in init), next(i for i in add.input if i in init)))
+    muls, adds = [a for a, _ in affines], [b for _, b in affines]
+    if not (len(norms) == len(muls) == len(adds)):
+        raise ValueError(f"{len(norms)} GroupNorms but {len(muls)}/{len(adds)} folded affines")
+    for name, w, b in zip(norms, muls, adds):
+        state[f"vqgan.decoder.{name}.weight"] = torch.from_numpy(init[w].reshape(-1).copy())
+        state[f"vqgan.decoder.{name}.bias"] = torch.from_numpy(init[b].reshape(-1).copy())
+    # decoder_pos_token_embed[:, 1:] is the later-used [1,N,D] constant (the encoder's table is first)
+    d = cfg["dim"]
+    tables = [k for k in folded if init[k].shape == (1, n, d)]
+    tok_pos = np.zeros((1, n + 1, d), np.float32)
+    tok_pos[:, 1:] = init[tables[-1]]
+    state["decoder_pos_token_embed"] = torch.from_numpy(tok_pos)
+    bias_k = [k for k in folded if init[k].shape == (1, 1, K)][-1]   # the head runs last
+    bias = np.full((1, 1, cfg["vocab_size"]), init[bias_k].min(), np.float32)
+    bias[..., :K] = init[bias_k]
+    state["mlm_layer.bias"] = torch.from_numpy(bias)
+    own = model.state_dict()
+    for k in own:
+        if k.startswith("vqgan.encoder.") or k in ("pixel_mean", "pixel_std"):
+            state[k] = own[k]
+    missing = [k for k in own if k not in state]
+    if missing:
+        raise ValueError(f"not read back from {path}: {missing}")
+    model.load_state_dict({k: state[k] for k in own})
+    return model.eval()
+
+
+def _execution_order(module, kind, example):
+    """Names of the `kind` submodules of `module` in the order a forward pass runs them."""
+    seen, hooks = [], []
+    for name, m in module.named_modules():
+        if isinstance(m, kind):
+            hooks.append(m.register_forward_hook(lambda *_, name=name: seen.append(name)))
+    with torch.no_grad():
+        module(example)
+    for h in hooks:
+        h.remove()
+    return seen

@@ -1,4 +1,4 @@
-"""Multi-object scenes for the dense heads (issue 9): 64x64 RGB canvases holding 1-4 Fashion-MNIST
+"""Multi-object scenes for the dense heads: 64x64 RGB canvases holding 1-4 Fashion-MNIST
 items at scales 0.6-1.2 of 28 px, at random positions with limited overlap, on black, noisy or
 textured backgrounds, items grey or tinted. Ground truth per scene: the visible-pixel mask, the
 tight box around it and the class of every item, and the semantic map (0 background, 1 + c).

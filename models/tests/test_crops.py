@@ -37,18 +37,18 @@ class RefineTest(unittest.TestCase):
                       [0.0, 0.0, 0.2, 0.2, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.6]])
 
     def test_labels_ignore_the_no_item_class_and_ties_go_to_the_lower_class(self):
-        labels, _ = crops.refine(self.PROBS, [0.5, 0.8], [0, 0], "peak")
+        labels, _ = dense_eval.refine(self.PROBS, [0.5, 0.8], "peak", 10)
         np.testing.assert_array_equal(labels, [1, 2])
 
     def test_score_modes(self):
         peak = [0.5, 0.8]
-        np.testing.assert_allclose(crops.refine(self.PROBS, peak, [0, 0], "peak")[1], [0.5, 0.8])
-        np.testing.assert_allclose(crops.refine(self.PROBS, peak, [0, 0], "peak_times_prob")[1], [0.3, 0.16])
-        np.testing.assert_allclose(crops.refine(self.PROBS, peak, [0, 0], "peak_times_item")[1], [0.35, 0.32])
-        np.testing.assert_allclose(crops.refine(self.PROBS, peak, [0, 0], "sqrt_peak_times_prob")[1],
+        np.testing.assert_allclose(dense_eval.refine(self.PROBS, peak, "peak", 10)[1], [0.5, 0.8])
+        np.testing.assert_allclose(dense_eval.refine(self.PROBS, peak, "peak_times_prob", 10)[1], [0.3, 0.16])
+        np.testing.assert_allclose(dense_eval.refine(self.PROBS, peak, "peak_times_item", 10)[1], [0.35, 0.32])
+        np.testing.assert_allclose(dense_eval.refine(self.PROBS, peak, "sqrt_peak_times_prob", 10)[1],
                                    np.sqrt([0.3, 0.16]))
         with self.assertRaises(ValueError):
-            crops.refine(self.PROBS, peak, [0, 0], "max")
+            dense_eval.refine(self.PROBS, peak, "max", 10)
 
     def test_decode_relabels_resorts_then_suppresses_by_the_new_class(self):
         heat = np.zeros((10, 16, 16))
@@ -56,7 +56,7 @@ class RefineTest(unittest.TestCase):
         size = np.full((2, 16, 16), 20.0)
         offset = np.full((2, 16, 16), 0.5)
         det = {"stride": 4, "peak_kernel": 3, "max_detections": 100, "min_score": 0.05, "nms_iou": 0.5,
-               "refine": {"min_score": 0.1, "score": "peak_times_prob"}}
+               "refine": {"min_score": 0.1, "score": "peak_times_prob", "none_class": 10}}
         probs = np.zeros((2, 11))
         probs[0, 7], probs[0, 10] = 0.2, 0.8          # the stronger peak's crop is barely an item ...
         probs[1, 7] = 1.0                              # ... the weaker one's surely class 7
@@ -70,14 +70,14 @@ class PaintTest(unittest.TestCase):
         semantic = np.zeros((8, 8), np.uint8)
         semantic[1:7, 1:7] = 3
         boxes = np.array([[0, 0, 4, 8], [2, 0, 6, 8], [0, 0, 8, 8]], np.float64)
-        out = crops.paint(semantic, boxes, np.array([0.9, 0.5, 0.05]), np.array([0, 1, 5]), 0.3)
+        out = dense_eval.paint(semantic, boxes, np.array([0.9, 0.5, 0.05]), np.array([0, 1, 5]), 0.3)
         self.assertTrue((out[semantic == 0] == 0).all())          # background stays background
         self.assertTrue((out[1:7, 1:4] == 1).all())               # box 0 (0.9) over box 1 where they overlap
         self.assertTrue((out[1:7, 4:7] == 2).all())               # box 1 alone; box 2 is below 0.3
 
     def test_equal_scores_the_later_box_wins(self):
         semantic = np.ones((4, 4), np.uint8)
-        out = crops.paint(semantic, np.array([[0, 0, 4, 4], [0, 0, 4, 4]], np.float64), np.array([0.5, 0.5]),
+        out = dense_eval.paint(semantic, np.array([[0, 0, 4, 4], [0, 0, 4, 4]], np.float64), np.array([0.5, 0.5]),
                           np.array([2, 6]), 0.1)
         self.assertTrue((out == 7).all())
 

@@ -1,5 +1,9 @@
 """The dense evaluation protocol (DENSE_CONTRACT.md) on hand-checked cases: COCO box AP, mIoU,
-CenterNet decoding, COCO RLE (counts and the compressed string form)."""
+CenterNet decoding, COCO RLE (counts and the compressed string form); and that the decoding stays
+plain numpy, independent of the models."""
+import os
+import subprocess
+import sys
 import unittest
 
 import numpy as np
@@ -165,6 +169,31 @@ class RleTest(unittest.TestCase):
         self.assertEqual(ev.counts_to_string([5, 10, 1, 2]), "5:1H")  # 2 - 10 = -8 -> 24 + 48
         for counts in ([2, 2], [0, 1, 2, 1], [40], [5, 10, 1, 2], [0, 4096, 3, 1, 70000, 2]):
             self.assertEqual(ev.string_to_counts(ev.counts_to_string(counts)), counts)
+
+
+class ImportTest(unittest.TestCase):
+    # a whole decode + evaluate with the second stage, in a fresh interpreter
+    REFINED_EVAL = """
+import sys
+import numpy as np
+from addp import dense_eval as ev
+heat = np.zeros((1, 10, 16, 16))
+heat[0, 3, 5, 5] = 0.9
+out = {"presence": np.zeros((1, 10)), "heatmap": heat, "size": np.full((1, 2, 16, 16), 20.0),
+       "offset": np.zeros((1, 2, 16, 16)), "seg": np.ones((1, 11, 64, 64))}
+det = {"stride": 4, "peak_kernel": 3, "max_detections": 100, "min_score": 0.05, "nms_iou": 0.5,
+       "refine": {"min_score": 0.1, "score": "peak", "none_class": 10, "paint_min_score": 0.3}}
+fig = ev.evaluate(out, [np.array([[10.0, 10.0, 20.0, 20.0]])], [np.array([7])], np.zeros((1, 64, 64), np.int64),
+                  det, crop_probs=[np.eye(11)[[7]]])
+assert fig["ap50"] == 1.0, fig
+print(sorted(m for m in ("torch", "addp.crops") if m in sys.modules))
+"""
+
+    def test_decoding_and_evaluation_import_neither_torch_nor_the_crop_classifier(self):
+        models = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        out = subprocess.run([sys.executable, "-c", self.REFINED_EVAL], cwd=models, capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(out.stdout.strip(), "[]")
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ function jobCard(job) {
   card = el('div', { class: 'job', 'data-job-id': job.job_id },
     el('div', { class: 'head' },
       el('b', { class: 'id' }, job.job_id),
+      el('span', { class: 'kind muted' }),
       el('span', { class: 'state' }),
       el('span', { class: 'step' }),
       el('progress', { max: 1, value: 0 }),
@@ -51,6 +52,7 @@ function jobCard(job) {
     el('div', { class: 'reason muted' }),
     el('div', { class: 'body' },
       el('img', { class: 'preview', alt: 'preview' }),
+      el('figure', { class: 'source', hidden: true }, el('img', { alt: 'edit source' }), el('figcaption', { class: 'muted' }, 'source')),
       el('div', { class: 'results' })));
   $('.cancel', card).addEventListener('click', async () => {
     $('.cancel', card).disabled = true;
@@ -73,6 +75,11 @@ async function showResults(job, card) {
   card.dataset.loading = '1';
   try {
     const images = await getJson('/console/api/jobs/' + enc(job.job_id) + '/images');
+    const source = $('figure.source', card);
+    if (images.length && images[0].source_url && source.hidden) { // an edit: its source beside the results
+      $('img', source).src = images[0].source_url;
+      source.hidden = false;
+    }
     for (const im of images.slice(grid.children.length)) {
       grid.append(el('img', { src: im.url, alt: 'image ' + im.index, title: job.job_id + ' #' + im.index, 'data-index': im.index }));
     }
@@ -90,6 +97,7 @@ async function refreshJobs() {
     const card = jobCard(job);
     if (box.children[i] !== card) box.insertBefore(card, box.children[i] || null);
     card.dataset.state = job.state;
+    $('.kind', card).textContent = [job.edit ? 'edit' : '', job.label ? 'label ' + job.label : ''].filter(Boolean).join(' · ');
     $('.state', card).textContent = job.state;
     $('.step', card).textContent = 'step ' + job.step + ' of ' + job.total_steps;
     $('progress', card).max = Math.max(1, job.total_steps);

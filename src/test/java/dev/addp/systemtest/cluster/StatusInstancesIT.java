@@ -121,7 +121,7 @@ class StatusInstancesIT {
         String selfA = "127.0.0.1:" + a.status().port();
         String selfB = "127.0.0.1:" + portB;
         try {
-          Awaitility.await("instance B serving").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
+          Awaitility.await("instance B serving").atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(200))
               .until(() -> get(urlB, "/health").status() == 200);
         } catch (org.awaitility.core.ConditionTimeoutException e) {
           throw new AssertionError("instance B not serving (" + raw(urlB + "/health") + "; A " + raw(urlA + "/health") + "); its log:\n"

@@ -103,6 +103,23 @@ class ConsoleBrowserIT {
   }
 
   @Test
+  void anEditJobShowsItsSourceBesideItsResultsAndItsLabel() throws Exception {
+    byte[] source = dev.addp.app.data.FashionMnistSample.read(TestModels.sampleDir()).png(1);
+    try (GenerationClient client = new GenerationClient(config)) {
+      client.submit(GenerationRequest.newBuilder().setJobId("browser-edit").setCount(3).setSeed(2).setSteps(6).setLabel("Pullover")
+          .setEdit(dev.addp.avro.EditSource.newBuilder().setImageBytes(java.nio.ByteBuffer.wrap(source)).setBox(List.of(6f, 6f, 16f, 16f)).build())
+          .setSubmittedAtMs(System.currentTimeMillis()).build());
+    }
+    By card = By.cssSelector("[data-job-id='browser-edit']");
+    await().atMost(Duration.ofMinutes(2)).ignoreExceptions()
+        .until(() -> browser.findElement(card).getAttribute("data-state").equals("SUCCEEDED"));
+    WebElement c = browser.findElement(card);
+    assertThat(c.findElement(By.className("kind")).getText()).isEqualTo("edit · label Pullover");
+    await().atMost(Duration.ofSeconds(30)).until(() -> displayedImages(c, "figure.source img") == 1 && displayedImages(c, ".results img") == 3);
+    Files.write(SCREENSHOTS.resolve("console-edit.png"), browser.getScreenshotAs(OutputType.BYTES));
+  }
+
+  @Test
   void cancelFromThePageNeedsTheOperatorLoginAndIsRefusedFromAnotherOrigin() throws Exception {
     try (GenerationClient client = new GenerationClient(config)) {
       client.submit(GenerationRequest.newBuilder().setJobId("browser-cancel").setCount(4).setSteps(1000).setSeed(5)

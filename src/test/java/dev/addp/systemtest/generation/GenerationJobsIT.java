@@ -126,9 +126,10 @@ class GenerationJobsIT {
         "zero-count", job("zero-count", 0).build(),
         "too-many-steps", job("too-many-steps", 1).setSteps(5000).build(),
         "cold", job("cold", 1).setTemperature(-1f).build(),
-        "other-model", job("other-model", 1).setModel("stable-diffusion").build());
+        "other-model", job("other-model", 1).setModel("stable-diffusion").build(),
+        "unknown-label", job("unknown-label", 1).setLabel("Sandals").build());
     bad.values().forEach(client::submit);
-    Map<String, JobOutcome> out = client.await(bad.keySet(), Map.of("zero-count", 0, "too-many-steps", 1, "cold", 1, "other-model", 1),
+    Map<String, JobOutcome> out = client.await(bad.keySet(), Map.of("zero-count", 0, "too-many-steps", 1, "cold", 1, "other-model", 1, "unknown-label", 1),
         Duration.ofSeconds(30), e -> { });
     out.forEach((id, o) -> {
       assertThat(o.events()).as(id).hasSize(1);
@@ -139,6 +140,19 @@ class GenerationJobsIT {
     assertThat(out.get("zero-count").last().getErrorType()).isEqualTo(ErrorType.INVALID_REQUEST);
     assertThat(out.get("too-many-steps").last().getReason()).contains("steps");
     assertThat(out.get("cold").last().getReason()).contains("temperature");
+    assertThat(out.get("unknown-label").last().getErrorType()).isEqualTo(ErrorType.INVALID_REQUEST);
+    assertThat(out.get("unknown-label").last().getReason()).contains("unknown label 'Sandals'");
+  }
+
+  @Test
+  void aLabelledJobCarriesItsLabelInEventsResultsAndStatus() throws Exception {
+    JobOutcome o = run(job("labelled", 2).setLabel("sandal").setSteps(4).build(), Duration.ofSeconds(120));
+    assertThat(o.last().getState()).isEqualTo(JobState.SUCCEEDED);
+    assertThat(o.events()).allSatisfy(e -> assertThat(e.getLabel()).isEqualTo("Sandal"));
+    assertThat(o.results()).hasSize(2).allSatisfy(r -> assertThat(r.getLabel()).isEqualTo("Sandal"));
+    HttpResponse<String> status = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + roles.status().port() + "/jobs/labelled")).GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(status.body()).contains("\"label\":\"Sandal\"").contains("\"state\":\"SUCCEEDED\"");
   }
 
   private static long stepDurationMs(List<GenerationEvent> events) {

@@ -39,14 +39,18 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
 /**
- * Hostile records against the running stack (ingest, recognition, status): length bombs that
- * claim 2^31 items or bytes, and junk on every topic a Streams application or worker reads. Each
- * becomes a dead letter with its typed reason, no stream thread dies, {@code /health} stays green,
- * and the normal requests sent afterwards are all answered.
+ * Hostile records against the running stack (ingest, recognition, generation, status): length bombs
+ * that claim 2^31 items or bytes, junk on every topic a Streams application or worker reads, names
+ * that would leave a sink's folder, a flood of 100,000 cancels of random ids and a burst of 40 MP
+ * images. Each hostile record becomes a dead letter (or a FAILED job) with its typed reason, no
+ * stream thread dies, {@code /health} stays green, and the 1,000 normal requests and the generation
+ * jobs sent afterwards are all answered exactly once. Prints the test JVM's heap peak.
  */
 class HostileRecordsIT {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
-  private static final int NORMAL = 100;
+  private static final int NORMAL = 1000;
+  private static final int HUGE = 4;
+  private static final int CANCEL_FLOOD = 100_000;
 
   @Test
   void hostileRecordsAreDeadLetteredAndEveryStageKeepsServing() throws Exception {
@@ -141,16 +145,50 @@ class HostileRecordsIT {
           assertThat(jobs.get(id).last().getErrorType()).as(id).isEqualTo(ErrorType.INVALID_REQUEST);
         }
         assertThat(jobs.get("normal-job").last().getState()).isEqualTo(JobState.SUCCEEDED);
-        assertThat(jobs.get("normal-job").results()).hasSize(4);
+        assertThat(jobs.get("normal-job").results().stream().map(r -> r.getIndex()).sorted().toList()).as("every image once")
+            .containsExactly(0, 1, 2, 3);
       }
 
-      // then every normal request is answered, and no stage is in a crash loop
+      // a flood of 100,000 cancels of random ids on the control topic: every worker's memory for cancels stays bounded
+      for (int i = 0; i < CANCEL_FLOOD; i++) {
+        String id = "flood-" + java.util.UUID.randomUUID();
+        send(producer, topics.generationControl(), id, serdes.cancelCommand().serialize(topics.generationControl(),
+            new dev.addp.avro.CancelCommand(id, "flood", System.currentTimeMillis())));
+      }
+      producer.flush();
+
+      // a burst of 40 MP images (the pixel limit) goes through the shared decode budget and is answered
+      byte[] huge = hugePng(8000, 5000);
+      RecognitionRoundTrip.Outcome burst = new RecognitionRoundTrip(config).run("hostile", HUGE,
+          i -> new RecognitionRoundTrip.Item("huge-" + i, huge, Map.of()), Duration.ofMinutes(5), false);
+      assertThat(burst.results()).as("40 MP images answered").hasSize(HUGE);
+
+      // then every normal request is answered exactly once, and no stage is in a crash loop
       RecognitionRoundTrip.Outcome normal = new RecognitionRoundTrip(config).run("hostile", NORMAL,
-          i -> new RecognitionRoundTrip.Item("normal-" + i, sample.png(i), Map.of()), Duration.ofMinutes(3), false);
+          i -> new RecognitionRoundTrip.Item("normal-" + i, sample.png(i), Map.of()), Duration.ofMinutes(5), false);
       assertThat(normal.results()).hasSize(NORMAL);
       assertThat(normal.deadLetters()).isEmpty();
+      try (TopicReader results = new TopicReader(config, topics.recognitionResults())) {
+        Map<String, Long> perId = results.readToEnd(Duration.ofSeconds(60)).stream()
+            .filter(r -> new String(r.key(), StandardCharsets.UTF_8).startsWith("normal-")) // not the junk sent there above
+            .map(r -> serdes.recognitionResult().deserialize(r.topic(), r.value()).getRequestId())
+            .collect(java.util.stream.Collectors.groupingBy(id -> id, java.util.stream.Collectors.counting()));
+        assertThat(perId).hasSize(NORMAL);
+        assertThat(perId.values()).as("each answered once").containsOnly(1L);
+      }
+      try (GenerationClient client = new GenerationClient(config)) {
+        client.submit(GenerationRequest.newBuilder().setJobId("after-flood").setCount(4).setSeed(2).build());
+        GenerationClient.JobOutcome job = client.await(List.of("after-flood"), Map.of("after-flood", 4), Duration.ofMinutes(3), e -> { })
+            .get("after-flood");
+        assertThat(job.last().getState()).as("a job after the cancel flood runs").isEqualTo(JobState.SUCCEEDED);
+        assertThat(job.results().stream().map(r -> r.getIndex()).sorted().toList()).containsExactly(0, 1, 2, 3);
+      }
       assertThat(get(ops + "/health").statusCode()).isEqualTo(200);
       assertThat(roles.failed()).isEmpty();
+      long peak = java.lang.management.ManagementFactory.getMemoryPoolMXBeans().stream()
+          .filter(pool -> pool.getType() == java.lang.management.MemoryType.HEAP).mapToLong(pool -> pool.getPeakUsage().getUsed()).sum();
+      System.out.printf("hostile records: heap peak %d MB (max %d MB) over the whole test JVM%n", peak >> 20,
+          Runtime.getRuntime().maxMemory() >> 20);
 
       // the status table serves a job written after the junk
       send(producer, topics.generationEvents(), "after-junk", serdes.generationEvent().serialize(topics.generationEvents(),
@@ -163,6 +201,18 @@ class HostileRecordsIT {
   }
 
   private static byte[] header(byte[] framed) { return java.util.Arrays.copyOf(framed, 5); }
+
+  /** A grey PNG of {@code w x h} pixels with a few lines on it (small on the wire, large decoded). */
+  private static byte[] hugePng(int w, int h) throws java.io.IOException {
+    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+    java.awt.Graphics2D g = img.createGraphics();
+    g.setColor(java.awt.Color.WHITE);
+    for (int x = 0; x < w; x += 500) g.drawLine(x, 0, w - x, h);
+    g.dispose();
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    javax.imageio.ImageIO.write(img, "png", out);
+    return out.toByteArray();
+  }
 
   private static byte[] concat(byte[]... parts) {
     ByteBuffer b = ByteBuffer.allocate(java.util.Arrays.stream(parts).mapToInt(p -> p.length).sum());

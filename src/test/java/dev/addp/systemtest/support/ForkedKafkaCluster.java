@@ -80,11 +80,14 @@ public final class ForkedKafkaCluster implements AutoCloseable {
         .start());
   }
 
-  /** Waits until the node's latest launch has said it serves (the log gathers every launch of the node). */
+  /**
+   * Waits until the node's latest launch has said it serves (the log gathers every launch of the
+   * node); up to 5 minutes, since a JVM start on a shared 2-core machine under load took over 2.
+   */
   private void awaitStarted(int nodeId) {
     Process p = processes.get(nodeId);
     try {
-      Awaitility.await("kafka node " + nodeId + " started").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100))
+      Awaitility.await("kafka node " + nodeId + " started").atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(100))
           .failFast(() -> {
             if (!p.isAlive()) throw new AssertionError("kafka node " + nodeId + " exited:\n" + log(nodeId));
           })

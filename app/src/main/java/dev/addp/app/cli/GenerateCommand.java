@@ -38,6 +38,8 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--count", defaultValue = "16") int count;
   @Option(names = "--steps", description = "loop steps (default: the model's)") Integer steps;
   @Option(names = "--seed", defaultValue = "0") long seed;
+  @Option(names = "--label", description = "class to generate: a label name of the model (any case, e.g. Sandal) or its id; default: none")
+  String label;
   @Option(names = "--schedule", description = "COSINE or LINEAR (default: the model's)") Schedule schedule;
   @Option(names = "--temperature") Float temperature;
   @Option(names = "--choice-temperature") Float choiceTemperature;
@@ -67,7 +69,7 @@ final class GenerateCommand implements Callable<Integer> {
   private int run(AddpConfig config) throws Exception {
     String id = jobId != null ? jobId : "gen-" + UUID.randomUUID().toString().substring(0, 8);
     GenerationRequest request = GenerationRequest.newBuilder().setJobId(id).setCount(count).setSteps(steps).setSchedule(schedule)
-        .setTemperature(temperature).setChoiceTemperature(choiceTemperature).setSeed(seed).setPriority(priority)
+        .setTemperature(temperature).setChoiceTemperature(choiceTemperature).setSeed(seed).setPriority(priority).setLabel(label)
         .setDeadlineMs(deadline == null ? null : System.currentTimeMillis() + deadline.toMillis())
         .setSubmittedAtMs(System.currentTimeMillis()).build();
     GenerationClient.JobOutcome o;

@@ -11,7 +11,9 @@ import java.util.Map;
  * ADDP's alternating loop (method note §4.2), one step at a time for any set of images, which may
  * belong to different jobs, be at different steps and use different settings: the host side
  * (softmax, sampling, confidence, the new mask) runs per image, then one batched model run turns
- * every image's tokens into pixels and, except at the last step, into the next logits.
+ * every image's tokens into pixels and, except at the last step, into the next logits. Generated
+ * and edited images share these runs; an edit's first run (its source with the region masked and
+ * uniform probabilities, which gives its first logits) rides along with the others' steps.
  */
 public final class GenerationLoop {
   private final GenerationModel model;
@@ -23,14 +25,17 @@ public final class GenerationLoop {
   private final float[] probs;
   private final float[] pixels;
   private final float[] logits;
+  private final long[] labels;
   /**
-   * Pixels of an all-masked step, per sampling temperature (they depend on nothing else); the
-   * temperature comes from requests, so only the most recent few are kept.
+   * Pixels of an all-masked step, per sampling temperature and label (they depend on nothing else);
+   * the temperature comes from requests, so only the most recent few are kept.
    */
-  private final Map<Float, float[]> allMaskedPixels = new LinkedHashMap<>(16, 0.75f, true) {
+  private final Map<AllMaskedKey, float[]> allMaskedPixels = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
-    protected boolean removeEldestEntry(Map.Entry<Float, float[]> eldest) { return size() > 16; }
+    protected boolean removeEldestEntry(Map.Entry<AllMaskedKey, float[]> eldest) { return size() > 32; }
   };
+
+  private record AllMaskedKey(float temperature, int label) { }
 
   public GenerationLoop(GenerationModel model, int maxBatch) {
     this.model = model;
@@ -42,14 +47,18 @@ public final class GenerationLoop {
     this.probs = new float[maxBatch * n * k];
     this.pixels = new float[maxBatch * model.pixelCount()];
     this.logits = new float[maxBatch * n * k];
+    this.labels = new long[maxBatch];
   }
 
   public GenerationModel model() { return model; }
 
   public int maxBatch() { return maxBatch; }
 
-  public ImageTrack newTrack(LoopSettings settings, Uniforms uniforms) {
-    return new ImageTrack(settings, uniforms, n, k, model.pixelCount());
+  /** An unconditional generated image. */
+  public ImageTrack newTrack(LoopSettings settings, Uniforms uniforms) { return newTrack(settings, uniforms, ImageStart.generate(model.noLabel())); }
+
+  public ImageTrack newTrack(LoopSettings settings, Uniforms uniforms, ImageStart start) {
+    return new ImageTrack(settings, uniforms, n, k, model.pixelCount(), start);
   }
 
   /** Advances every unfinished track by one step. */
@@ -75,12 +84,17 @@ public final class GenerationLoop {
     for (ImageTrack t : tracks) {
       if (t.done()) continue;
       plan.tracks.add(t);
+      if (!t.primed) { // an edit's first logits: its source with the region masked, probabilities uniform
+        java.util.Arrays.fill(t.probs, 1f / k);
+        plan.toStep.add(t);
+        continue;
+      }
       select(t);
       boolean last = t.step == t.settings.steps() - 1;
       if (last) {
         plan.toRender.add(t);
-      } else if (t.allMasked && allMaskedPixels.containsKey(temperature(t))) {
-        float[] cached = allMaskedPixels.get(temperature(t));
+      } else if (t.allMasked && allMaskedPixels.containsKey(allMaskedKey(t))) {
+        float[] cached = allMaskedPixels.get(allMaskedKey(t));
         System.arraycopy(cached, 0, t.pixels, 0, cached.length);
       } else {
         plan.toStep.add(t);
@@ -98,14 +112,18 @@ public final class GenerationLoop {
   /** Ends the step for the plan's tracks. */
   public void complete(Plan plan) {
     for (ImageTrack t : plan.tracks) {
-      if (t.allMasked) allMaskedPixels.putIfAbsent(temperature(t), t.pixels.clone());
+      if (!t.primed) {
+        t.primed = true; // the step itself comes next
+        continue;
+      }
+      if (t.allMasked) allMaskedPixels.putIfAbsent(allMaskedKey(t), t.pixels.clone());
       t.step++;
     }
   }
 
   /** Host half of a step: distribution, samples at masked positions, confidence, the new mask. */
   private void select(ImageTrack t) {
-    float[] current = t.allMasked ? model.allMaskedLogits() : t.logits;
+    float[] current = t.allMasked ? model.allMaskedLogits(t.label) : t.logits;
     float temperature = temperature(t);
     t.uniforms.next(t.step, t.uSample, t.uGumbel);
     double tau = t.settings.choiceTemperatureAt(t.step);
@@ -119,9 +137,14 @@ public final class GenerationLoop {
       t.ids[i] = id;
       t.confidence[i] = Math.log(t.probs[i * k + id]) + tau * StepKernel.gumbel(t.uGumbel[i]);
     }
-    int stillMasked = t.settings.schedule().maskedAfter(t.step, t.settings.steps(), n);
+    int stillMasked = t.edit ? editMaskedAfter(t) : t.settings.schedule().maskedAfter(t.step, t.settings.steps(), n);
     StepKernel.bottomK(t.confidence, stillMasked, t.mask, 0, t.order);
-    t.allMasked = stillMasked == n;
+    t.allMasked = !t.edit && stillMasked == n;
+  }
+
+  /** An edit's schedule is the generation schedule over its region's tokens (none for an empty region). */
+  private static int editMaskedAfter(ImageTrack t) {
+    return t.regionSize == 0 ? 0 : t.settings.schedule().maskedAfter(t.step, t.settings.steps(), t.regionSize);
   }
 
   private void runInChunks(boolean withLogits, List<ImageTrack> group, OrtSession.RunOptions options) throws OrtException {
@@ -133,8 +156,9 @@ public final class GenerationLoop {
         System.arraycopy(t.ids, 0, ids, j * n, n);
         System.arraycopy(t.mask, 0, mask, j * n, n);
         System.arraycopy(t.probs, 0, probs, j * n * k, n * k);
+        labels[j] = t.label;
       }
-      model.run(withLogits, b, ids, mask, probs, pixels, logits, options);
+      model.run(withLogits, b, ids, mask, probs, labels, pixels, logits, options);
       for (int j = 0; j < b; j++) {
         ImageTrack t = group.get(start + j);
         System.arraycopy(pixels, j * px, t.pixels, 0, px);
@@ -144,4 +168,6 @@ public final class GenerationLoop {
   }
 
   private static float temperature(ImageTrack t) { return (float) t.settings.temperature(); }
+
+  private static AllMaskedKey allMaskedKey(ImageTrack t) { return new AllMaskedKey(temperature(t), t.label); }
 }

@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.addp.avro.ModelRef;
+import dev.addp.workers.model.GenerationDefaults;
 import dev.addp.workers.model.ModelManifest;
 import dev.addp.workers.onnx.Device;
 import dev.addp.workers.onnx.OrtSessions;
@@ -12,6 +13,7 @@ import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -19,6 +21,8 @@ import java.util.Map;
  * (ids, new mask, probs) → latent (soft where masked) → VQ decode → pixels → encoder + token decoder
  * → next logits. {@code render} stops after the pixels (the last step). One run per step keeps the
  * host↔runtime copies, which Java ONNX Runtime cannot avoid (no IO binding), to one per step.
+ * When the manifest declares {@code generation.conditioning}, gen_step also takes each image's class
+ * label (an index into the manifest's labels, or the "none" value for an unconditional image).
  */
 public final class GenerationModel implements AutoCloseable {
   public static final String STEP = "gen_step";
@@ -32,7 +36,9 @@ public final class GenerationModel implements AutoCloseable {
   private final int tokens;
   private final int codebookSize;
   private final int[] imageShape;
-  private final float[] allMaskedLogits;
+  private final GenerationDefaults.Conditioning conditioning;
+  /** Per label value (one entry, index 0, for a model without conditioning). */
+  private final float[][] allMaskedLogits;
 
   public GenerationModel(Path modelDir, Device device, int intraOpThreads) throws OrtException {
     this.manifest = ModelManifest.read(modelDir);
@@ -48,6 +54,8 @@ public final class GenerationModel implements AutoCloseable {
       this.codebookSize = manifest.tokens().codebookSize();
       var out = manifest.graph(STEP).outputs().stream().filter(t -> t.name().equals("pixels")).findFirst().orElseThrow().shape();
       this.imageShape = new int[] {((Number) out.get(1)).intValue(), ((Number) out.get(2)).intValue(), ((Number) out.get(3)).intValue()};
+      this.conditioning = manifest.generation().conditioning();
+      checkConditioning();
       this.allMaskedLogits = computeAllMaskedLogits();
     } catch (OrtException | RuntimeException e) { // a half-opened model holds native sessions
       step.close();
@@ -56,38 +64,58 @@ public final class GenerationModel implements AutoCloseable {
     }
   }
 
-  /** With every position masked the decoder sees no data, so its logits are one constant (method note §4.3). */
-  private float[] computeAllMaskedLogits() throws OrtException {
-    float[] mask = new float[tokens];
+  /** The graph must take the label input exactly when the manifest declares conditioning. */
+  private void checkConditioning() {
+    boolean graphTakesLabel = conditioning != null
+        && manifest.graph(STEP).inputs().stream().anyMatch(t -> t.name().equals(conditioning.input()));
+    if (conditioning != null && !graphTakesLabel) {
+      throw new IllegalStateException("manifest declares conditioning input '" + conditioning.input() + "' but " + STEP + " has no such input");
+    }
+    if (conditioning != null && (conditioning.classes() < 1 || conditioning.none() < 0 || conditioning.none() > conditioning.classes())) {
+      throw new IllegalStateException("manifest conditioning needs classes >= 1 and none in 0..classes, got " + conditioning);
+    }
+  }
+
+  /**
+   * With every position masked the decoder sees no data, so its logits are one constant per label
+   * value (method note §4.3): one batched run computes them all.
+   */
+  private float[][] computeAllMaskedLogits() throws OrtException {
+    int values = conditioning == null ? 1 : conditioning.classes() + 1;
+    float[] mask = new float[values * tokens];
     Arrays.fill(mask, 1f);
-    float[] probs = new float[tokens * codebookSize];
+    float[] probs = new float[values * tokens * codebookSize];
     Arrays.fill(probs, 1f / codebookSize);
-    float[] logits = new float[tokens * codebookSize];
-    run(true, 1, new long[tokens], mask, probs, new float[pixelCount()], logits);
-    return logits;
+    long[] labels = new long[values];
+    for (int v = 0; v < values; v++) labels[v] = v;
+    float[] logits = new float[values * tokens * codebookSize];
+    run(true, values, new long[values * tokens], mask, probs, labels, new float[values * pixelCount()], logits, null);
+    float[][] out = new float[values][];
+    for (int v = 0; v < values; v++) out[v] = Arrays.copyOfRange(logits, v * tokens * codebookSize, (v + 1) * tokens * codebookSize);
+    return out;
   }
 
   /**
    * One batched run. Inputs and outputs are packed back to back per image; {@code withLogits}
-   * picks gen_step (pixels and next logits) or render (pixels only).
+   * picks gen_step (pixels and next logits) or render (pixels only); {@code labels} (one per image)
+   * are fed to gen_step only when the model is conditional.
    */
-  public void run(boolean withLogits, int batch, long[] ids, float[] mask, float[] probs, float[] pixelsOut, float[] logitsOut)
-      throws OrtException {
-    run(withLogits, batch, ids, mask, probs, pixelsOut, logitsOut, null);
-  }
-
-  public void run(boolean withLogits, int batch, long[] ids, float[] mask, float[] probs, float[] pixelsOut, float[] logitsOut,
-                  OrtSession.RunOptions options) throws OrtException {
+  public void run(boolean withLogits, int batch, long[] ids, float[] mask, float[] probs, long[] labels, float[] pixelsOut,
+                  float[] logitsOut, OrtSession.RunOptions options) throws OrtException {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
+    boolean withLabel = withLogits && conditioning != null;
     try (OnnxTensor tIds = OnnxTensor.createTensor(env, LongBuffer.wrap(ids, 0, batch * tokens), new long[] {batch, tokens});
          OnnxTensor tMask = OnnxTensor.createTensor(env, FloatBuffer.wrap(mask, 0, batch * tokens), new long[] {batch, tokens});
          OnnxTensor tProbs = OnnxTensor.createTensor(env, FloatBuffer.wrap(probs, 0, batch * tokens * codebookSize),
              new long[] {batch, tokens, codebookSize});
-         OrtSession.Result r = options == null
-             ? (withLogits ? step : render).run(Map.of("ids", tIds, "mask", tMask, "probs", tProbs))
-             : (withLogits ? step : render).run(Map.of("ids", tIds, "mask", tMask, "probs", tProbs), options)) {
-      ((OnnxTensor) r.get("pixels").orElseThrow()).getFloatBuffer().get(pixelsOut, 0, batch * pixelCount());
-      if (withLogits) ((OnnxTensor) r.get("logits").orElseThrow()).getFloatBuffer().get(logitsOut, 0, batch * tokens * codebookSize);
+         OnnxTensor tLabel = withLabel ? OnnxTensor.createTensor(env, LongBuffer.wrap(labels, 0, batch), new long[] {batch}) : null) {
+      Map<String, OnnxTensor> inputs = new HashMap<>(Map.of("ids", tIds, "mask", tMask, "probs", tProbs));
+      if (withLabel) inputs.put(conditioning.input(), tLabel);
+      OrtSession session = withLogits ? step : render;
+      try (OrtSession.Result r = options == null ? session.run(inputs) : session.run(inputs, options)) {
+        ((OnnxTensor) r.get("pixels").orElseThrow()).getFloatBuffer().get(pixelsOut, 0, batch * pixelCount());
+        if (withLogits) ((OnnxTensor) r.get("logits").orElseThrow()).getFloatBuffer().get(logitsOut, 0, batch * tokens * codebookSize);
+      }
     }
   }
 
@@ -99,7 +127,14 @@ public final class GenerationModel implements AutoCloseable {
   /** [channels, height, width] of the generated images. */
   public int[] imageShape() { return imageShape.clone(); }
   public int pixelCount() { return imageShape[0] * imageShape[1] * imageShape[2]; }
-  float[] allMaskedLogits() { return allMaskedLogits; }
+  /** The class conditioning of gen_step, or null when it takes no label. */
+  public GenerationDefaults.Conditioning conditioning() { return conditioning; }
+
+  /** The label value of an unconditional image (0, unused, for a model without conditioning). */
+  public int noLabel() { return conditioning == null ? 0 : conditioning.none(); }
+
+  /** The constant logits of an all-masked image with this label value. */
+  float[] allMaskedLogits(int label) { return allMaskedLogits[conditioning == null ? 0 : label]; }
 
   @Override
   public void close() throws OrtException {

@@ -18,7 +18,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The Java loop replays the Python reference's recorded uniforms and must reproduce its token ids
- * and masks at ≥ 99.5% of positions at every step, and its final images closely.
+ * and masks at ≥ 99.5% of positions at every step, and its final images closely: unconditional and
+ * class-conditional generation ({@code seed_S.json}, a label per image) and edits
+ * ({@code edit_seed_S.json}: a source's tokens and a region per image).
  */
 class TraceParityTest {
   private static GenerationModel model;
@@ -45,7 +47,17 @@ class TraceParityTest {
     JsonNode data = t.get("steps_data");
     GenerationLoop loop = new GenerationLoop(model, batch);
     List<ImageTrack> tracks = new ArrayList<>();
-    for (int b = 0; b < batch; b++) tracks.add(loop.newTrack(settings, replay(data, b)));
+    boolean edit = t.has("source_ids");
+    for (int b = 0; b < batch; b++) {
+      int label = t.has("labels") ? t.get("labels").get(b).asInt() : model.noLabel();
+      ImageStart start = edit ? ImageStart.edit(label, longs(t.get("source_ids").get(b)), bools(t.get("region").get(b)))
+          : ImageStart.generate(label);
+      tracks.add(loop.newTrack(settings, replay(data, b), start));
+    }
+    if (edit) {
+      loop.step(tracks); // the edit's first logits: no step yet
+      assertThat(tracks).allSatisfy(track -> assertThat(track.step()).isZero());
+    }
 
     double lowest = 1;
     for (int s = 0; s < steps; s++) {
@@ -64,6 +76,16 @@ class TraceParityTest {
       assertThat(same / (double) (batch * n)).as("agreement at step " + s + " of " + trace.getFileName()).isGreaterThanOrEqualTo(0.995);
     }
     System.out.printf("%s: lowest per-step agreement of ids and masks %.4f%n", trace.getFileName(), lowest);
+    if (edit) {
+      for (int b = 0; b < batch; b++) {
+        for (int i = 0; i < n; i++) {
+          if (t.get("region").get(b).get(i).asInt() == 0) {
+            assertThat(tracks.get(b).ids()[i]).as("token " + i + " of image " + b + " outside the region").isEqualTo(t.get("source_ids").get(b).get(i).asLong());
+            assertThat(tracks.get(b).mask()[i]).isZero();
+          }
+        }
+      }
+    }
     float[] expected = ZooFixtures.floats(trace.resolveSibling(t.get("final_images").get("file").asText()));
     int px = model.pixelCount();
     for (int b = 0; b < batch; b++) {
@@ -72,6 +94,18 @@ class TraceParityTest {
       assertThat(meanAbs / px).as("final image " + b + " mean abs diff").isLessThan(1e-3);
       System.out.printf("%s image %d: mean |Java - Python| %.2e%n", trace.getFileName(), b, meanAbs / px);
     }
+  }
+
+  private static long[] longs(JsonNode a) {
+    long[] out = new long[a.size()];
+    for (int i = 0; i < out.length; i++) out[i] = a.get(i).asLong();
+    return out;
+  }
+
+  private static boolean[] bools(JsonNode a) {
+    boolean[] out = new boolean[a.size()];
+    for (int i = 0; i < out.length; i++) out[i] = a.get(i).asInt() != 0;
+    return out;
   }
 
   private static Uniforms replay(JsonNode data, int b) {

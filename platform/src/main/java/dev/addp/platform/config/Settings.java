@@ -95,6 +95,12 @@ public final class Settings {
       "images stepped together at most, across jobs").atLeast(1));
   public static final Setting GENERATION_AGING_MS = declare(Setting.of("generation.aging.ms", LONG, "10000",
       "a waiting job's priority grows by one per this much waiting, so no job starves").atLeast(1));
+  public static final Setting GENERATION_MAX_JOBS = declare(Setting.of("generation.max.jobs", INT, null,
+      "jobs a generation worker holds (queued or running) before it stops reading requests").computed("the worker's default bound").atLeast(1).minor());
+  public static final Setting GENERATION_CANCELS_MAX = declare(Setting.of("generation.cancels.max", INT, null,
+      "cancelled job ids a generation worker remembers").computed("the cancel watcher's default bound").atLeast(1).minor());
+  public static final Setting GENERATION_CANCELS_TTL_MS = declare(Setting.of("generation.cancels.ttl.ms", LONG, null,
+      "how long a generation worker remembers a cancelled job id").computed("the cancel watcher's default").atLeast(1).minor());
   public static final Setting GENERATION_COMMIT_INTERVAL_MS = declare(Setting.of("generation.commit.interval.ms", LONG, "1000",
       "longest wait before progress events are committed (a job's end commits at once)").atLeast(0).minor());
 

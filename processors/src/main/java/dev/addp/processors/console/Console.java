@@ -39,7 +39,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * <ul>
  *   <li>{@code GET /console/api/recognition}: the latest results; {@code .../{id}/overlay.png} one drawn over its image
  *   <li>{@code GET /console/api/deadletters}: the latest dead letters with their typed reasons
- *   <li>{@code GET /console/api/jobs/{id}/images} and {@code .../images/{index}.png}: a job's generated images
+ *   <li>{@code GET /console/api/jobs/{id}/images} and {@code .../images/{index}.png}: a job's generated images;
+ *       {@code .../source.png}: an edit job's source
  *   <li>{@code POST /console/api/jobs/{id}/cancel}: a cancel command on the control topic (operator only, for a job
  *       the status table shows queued or running)
  *   <li>{@code GET /console/api/figures}: throughput, mean batch size, consumer lag
@@ -126,6 +127,8 @@ public final class Console implements AutoCloseable {
         overlay(ex, decode(parts[2]));
       } else if (parts.length == 4 && parts[1].equals("jobs") && parts[3].equals("images")) { // api/jobs/{id}/images
         json(ex, jobImages(decode(parts[2])));
+      } else if (parts.length == 4 && parts[1].equals("jobs") && parts[3].equals("source.png")) { // api/jobs/{id}/source.png
+        jobSource(ex, decode(parts[2]));
       } else if (parts.length == 5 && parts[1].equals("jobs") && parts[3].equals("images") && parts[4].endsWith(".png")) {
         jobImage(ex, decode(parts[2]), Integer.parseInt(parts[4].substring(0, parts[4].length() - 4)));
       } else if (parts.length == 4 && parts[1].equals("jobs") && parts[3].equals("cancel") && method.equals("POST")) {
@@ -279,10 +282,24 @@ public final class Console implements AutoCloseable {
       byIndex.put(r.getIndex(), r); // a rerun attempt writes the same image again
     }
     ArrayNode list = JSON.createArrayNode();
-    byIndex.values().stream().sorted(Comparator.comparingInt(GenerationResult::getIndex)).forEach(r -> list.addObject()
-        .put("index", r.getIndex()).put("width", r.getWidth()).put("height", r.getHeight())
-        .put("url", "/console/api/jobs/" + urlPart(jobId) + "/images/" + r.getIndex() + ".png"));
+    byIndex.values().stream().sorted(Comparator.comparingInt(GenerationResult::getIndex)).forEach(r -> {
+      ObjectNode n = list.addObject().put("index", r.getIndex()).put("width", r.getWidth()).put("height", r.getHeight())
+          .put("url", "/console/api/jobs/" + urlPart(jobId) + "/images/" + r.getIndex() + ".png");
+      if (r.getSourcePng() != null) n.put("source_url", "/console/api/jobs/" + urlPart(jobId) + "/source.png");
+    });
     return list;
+  }
+
+  /** An edit job's source as the model saw it (every result of the job carries it). */
+  private void jobSource(HttpExchange ex, String jobId) throws IOException {
+    for (byte[] v : recent.jobImages(jobId)) {
+      GenerationResult r = serdes.generationResult().deserialize(topics.generationResults(), v);
+      if (r.getSourcePng() != null) {
+        send(ex, 200, "image/png", bytes(r.getSourcePng()));
+        return;
+      }
+    }
+    send(ex, 404, "application/json", error("job " + jobId + " has no edit source among the recent results"));
   }
 
   private void jobImage(HttpExchange ex, String jobId, int index) throws IOException {

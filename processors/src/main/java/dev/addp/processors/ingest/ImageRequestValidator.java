@@ -5,6 +5,7 @@ import dev.addp.avro.ImageInfo;
 import dev.addp.avro.ImageRequest;
 import dev.addp.platform.image.ImageProbe;
 import dev.addp.platform.image.ImageRejectedException;
+import dev.addp.platform.image.ImageSource;
 import dev.addp.platform.kafka.DeadLetters;
 import dev.addp.schemas.Identifiers;
 import dev.addp.schemas.registry.RegistryUnavailableException;
@@ -53,7 +54,7 @@ final class ImageRequestValidator implements FixedKeyProcessor<byte[], byte[], I
       request = serde.deserialize(topic, record.value());
       if (request == null) throw new ImageRejectedException(ErrorType.NOT_WIRE_FORMAT, "record has a null value (tombstone)");
       checkFields(request);
-      byte[] image = source.bytesOf(request);
+      byte[] image = source.bytesOf(request.getImageBytes(), request.getImageUri());
       ImageInfo info = probe.probe(image);
       request.setImageBytes(ByteBuffer.wrap(image));
       request.setInfo(info);

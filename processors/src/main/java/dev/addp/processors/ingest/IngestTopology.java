@@ -6,13 +6,11 @@ import dev.addp.avro.ImageRequest;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.platform.image.ImageLimits;
 import dev.addp.platform.image.ImageProbe;
+import dev.addp.platform.image.ImageSource;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.DeadLetters;
 import dev.addp.platform.kafka.Topics;
 import dev.addp.processors.metrics.IngestMetrics;
-import java.nio.file.Paths;
-import java.util.Arrays;
-import java.util.List;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -44,9 +42,7 @@ public final class IngestTopology {
   public static Topology build(AddpConfig config, AvroSerdes serdes, IngestMetrics metrics) {
     Topics topics = Topics.from(config);
     ImageLimits limits = ImageLimits.from(config);
-    List<java.nio.file.Path> uriRoots = Arrays.stream(config.get(Settings.IMAGE_URI_ROOTS).split(","))
-        .map(String::trim).filter(s -> !s.isEmpty()).map(Paths::get).toList();
-    ImageSource source = new ImageSource(uriRoots, limits.maxBytes());
+    ImageSource source = ImageSource.from(config);
     ImageProbe probe = new ImageProbe(limits);
     DeadLetters deadLetters = new DeadLetters("ingest", config.get(Settings.WORKER_ID, applicationId(config)),
         config.getInt(Settings.DEADLETTER_MAX_ORIGINAL_BYTES));

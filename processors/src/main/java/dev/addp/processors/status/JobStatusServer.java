@@ -186,6 +186,8 @@ public final class JobStatusServer implements AutoCloseable {
     n.put("worker_id", e.getWorkerId());
     n.put("updated_at_ms", e.getTimestampMs());
     n.put("has_preview", e.getPreviewPng() != null);
+    n.put("label", e.getLabel());
+    n.put("edit", e.getEdit());
     if (e.getModel() != null) {
       n.putObject("model").put("name", e.getModel().getName()).put("version", e.getModel().getVersion()).put("sha256", e.getModel().getSha256());
     }

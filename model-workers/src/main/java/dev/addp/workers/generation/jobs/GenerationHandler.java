@@ -70,6 +70,13 @@ final class GenerationHandler implements RecordHandler {
   /** The handler and its parts for {@code loop}'s model, reporting to the clients' metrics when they have some. */
   static GenerationHandler create(KafkaClients clients, AvroSerdes serdes, GenerationLoop loop, String workerId, long agingMs,
                                   long commitIntervalMs, FaultSettings faults, FaultCounts faultCounts) throws OrtException {
+    return create(clients, serdes, loop, JobSpec.EditResolver.unsupported("this worker has no edit sources"), workerId, agingMs,
+        commitIntervalMs, faults, faultCounts);
+  }
+
+  /** As above; {@code edits} turns an edit request's source and region into tokens. */
+  static GenerationHandler create(KafkaClients clients, AvroSerdes serdes, GenerationLoop loop, JobSpec.EditResolver edits, String workerId,
+                                  long agingMs, long commitIntervalMs, FaultSettings faults, FaultCounts faultCounts) throws OrtException {
     Topics topics = Topics.from(clients.config());
     var model = loop.model();
     GenerationMetrics metrics = clients.metrics() == null ? GenerationMetrics.none(model.lineage(), loop.maxBatch())
@@ -78,8 +85,9 @@ final class GenerationHandler implements RecordHandler {
     JobRecords records = new JobRecords(topics, serdes, model.lineage(), model.imageShape(), workerId);
     OffsetLedger ledger = new OffsetLedger();
     Outbox outbox = new Outbox(records, commitIntervalMs);
-    JobIntake intake = new JobIntake(serdes, topics, faults.deadLetters("generation", workerId), model.manifest(), faults.registryBackoff(),
-        faultCounts, new JobIntake.Parts(scheduler, new JobHistory(clients, serdes), ledger, outbox, records, metrics));
+    JobIntake intake = new JobIntake(serdes, topics, faults.deadLetters("generation", workerId), model.manifest(), edits, faults.registryBackoff(),
+        faultCounts, new JobIntake.Parts(scheduler, new JobHistory(clients, serdes), ledger, outbox, records, metrics),
+        clients.config().getInt("generation.max.jobs", JobIntake.DEFAULT_MAX_JOBS));
     StepRunner runner = new StepRunner(loop, scheduler, intake, outbox, records, metrics);
     String running = model.lineage().getName() + " " + model.lineage().getVersion() + " on " + model.provider() + ", batch " + loop.maxBatch();
     return new GenerationHandler(clients, serdes, workerId, running, scheduler, intake, runner, ledger, outbox, metrics);

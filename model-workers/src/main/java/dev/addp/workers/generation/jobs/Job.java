@@ -49,7 +49,7 @@ public final class Job {
     if (tracks.isEmpty()) startedAtMs = System.currentTimeMillis();
     for (int j = 0; j < n; j++) {
       int index = tracks.size();
-      tracks.add(loop.newTrack(spec.settings(), Uniforms.of(StreamSeeds.forImage(spec.seed(), index))));
+      tracks.add(loop.newTrack(spec.settings(), Uniforms.of(StreamSeeds.forImage(spec.seed(), index)), spec.start()));
     }
   }
 

@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * once as FAILED, and the rest are queued in the {@link JobScheduler} with a QUEUED event. A job's
  * end releases its request offset in the {@link OffsetLedger} and is recorded in the history, in the
  * same transaction as its terminal event. While the schema registry cannot be reached, the
- * partition waiting on it pauses and its record is read again after the back-off.
+ * partition waiting on it pauses and its record is read again after the back-off. While the worker
+ * holds {@code maxJobs} jobs (queued or running), further requests wait in their partitions (paused,
+ * read again once a job ends): back-pressure instead of an unbounded queue.
  */
 final class JobIntake {
   private static final Logger log = LoggerFactory.getLogger(JobIntake.class);
@@ -45,6 +47,7 @@ final class JobIntake {
   private final Topics topics;
   private final DeadLetters deadLetters;
   private final ModelManifest manifest;
+  private final JobSpec.EditResolver edits;
   private final Duration registryBackoff;
   private final FaultCounts faultCounts;
   private final JobScheduler scheduler;
@@ -54,9 +57,23 @@ final class JobIntake {
   private final JobRecords records;
   private final GenerationMetrics metrics;
   private long pausedUntilNanos;
+  private final int maxJobs;
+  private final Set<TopicPartition> full = new HashSet<>();
+
+  /** Jobs a worker holds at once by default (queued and running). */
+  static final int DEFAULT_MAX_JOBS = 1024;
 
   JobIntake(AvroSerdes serdes, Topics topics, DeadLetters deadLetters, ModelManifest manifest, Duration registryBackoff,
-            FaultCounts faultCounts, Parts parts) {
+            FaultCounts faultCounts, Parts parts, int maxJobs) {
+    this(serdes, topics, deadLetters, manifest, JobSpec.EditResolver.unsupported("this worker has no edit sources"), registryBackoff,
+        faultCounts, parts, maxJobs);
+  }
+
+  /** @param edits how an edit request's source and region become tokens (reads and tokenizes the image) */
+  JobIntake(AvroSerdes serdes, Topics topics, DeadLetters deadLetters, ModelManifest manifest, JobSpec.EditResolver edits,
+            Duration registryBackoff, FaultCounts faultCounts, Parts parts, int maxJobs) {
+    this.edits = edits;
+    this.maxJobs = maxJobs;
     this.serdes = serdes;
     this.topics = topics;
     this.deadLetters = deadLetters;
@@ -77,13 +94,24 @@ final class JobIntake {
    */
   void take(ConsumerRecords<byte[], byte[]> polled, Consumer<byte[], byte[]> consumer) {
     resumeAfterRegistryBackoff(consumer);
+    resumeWhenRoom(consumer);
     Set<TopicPartition> retry = new HashSet<>();
+    Set<TopicPartition> waiting = new HashSet<>();
     for (ConsumerRecord<byte[], byte[]> r : polled) {
       TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-      if (!retry.contains(tp) && !accept(r)) {
+      if (retry.contains(tp) || waiting.contains(tp)) continue;
+      if (scheduler.size() >= maxJobs) {
+        consumer.seek(tp, r.offset()); // read it again once a job has ended
+        waiting.add(tp);
+      } else if (!accept(r)) {
         consumer.seek(tp, r.offset()); // read it again once the registry answers; later records wait behind it
         retry.add(tp);
       }
+    }
+    if (!waiting.isEmpty()) {
+      consumer.pause(waiting);
+      full.addAll(waiting);
+      metrics.paused(consumer.paused().size());
     }
     if (!retry.isEmpty()) {
       faultCounts.registryPauses.incrementAndGet();
@@ -120,7 +148,7 @@ final class JobIntake {
     int attempt = history.attempts(jobId) + 1;
     JobSpec spec;
     try {
-      spec = JobSpec.of(request, manifest);
+      spec = JobSpec.of(request, manifest, edits);
     } catch (InvalidJobException e) {
       outbox.stateEvent(records.event(jobId, JobState.FAILED, attempt, 0, 0, request.getCount()).setErrorType(e.type())
           .setReason(e.getMessage()).build(), tp.partition());
@@ -155,6 +183,7 @@ final class JobIntake {
   /** Forgets the jobs of partitions that left, queued or running, and what the history knew of them. */
   void forget(Collection<TopicPartition> partitions) {
     for (Job job : scheduler.jobs()) if (partitions.contains(job.partition())) scheduler.remove(job.id());
+    full.removeAll(partitions);
     ledger.forget(partitions);
     history.forget(partitions);
   }
@@ -168,8 +197,18 @@ final class JobIntake {
     ledger.clear();
     consumer.resume(consumer.paused());
     pausedUntilNanos = 0;
+    full.clear();
     history.forget(consumer.assignment());
     history.load(consumer.assignment(), HISTORY_TIMEOUT);
+  }
+
+  private void resumeWhenRoom(Consumer<byte[], byte[]> consumer) {
+    if (full.isEmpty() || scheduler.size() >= maxJobs) return;
+    Set<TopicPartition> back = new HashSet<>(full);
+    back.retainAll(consumer.assignment());
+    consumer.resume(back);
+    full.clear();
+    metrics.paused(consumer.paused().size());
   }
 
   private void resumeAfterRegistryBackoff(Consumer<byte[], byte[]> consumer) {

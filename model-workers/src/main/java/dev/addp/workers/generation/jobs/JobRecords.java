@@ -33,13 +33,13 @@ final class JobRecords {
   /** An event carrying the job's current progress. */
   GenerationEvent.Builder event(Job job, JobState state) {
     return event(job.id(), state, job.attempt(), job.progressStep(), job.imagesDone(), job.spec().count())
-        .setTotalSteps(job.spec().settings().steps());
+        .setTotalSteps(job.spec().settings().steps()).setLabel(job.spec().labelName()).setEdit(job.spec().edit() != null);
   }
 
   GenerationEvent.Builder event(String jobId, JobState state, int attempt, int step, int done, int count) {
     return GenerationEvent.newBuilder().setJobId(jobId).setState(state).setStep(step).setImagesDone(done).setCount(count)
         .setAttempt(attempt).setModel(model).setWorkerId(workerId).setTimestampMs(System.currentTimeMillis())
-        .setErrorType(null).setReason(null).setPreviewPng(null);
+        .setErrorType(null).setReason(null).setPreviewPng(null).setLabel(null).setEdit(false);
   }
 
   ProducerRecord<byte[], byte[]> record(GenerationEvent e) {
@@ -73,7 +73,10 @@ final class JobRecords {
           .setPng(ByteBuffer.wrap(ImagePng.encode(t.pixels(), imageShape))).setWidth(imageShape[2]).setHeight(imageShape[1])
           .setTokenIds(tokens).setSoftPositions(soft).setSteps(job.spec().settings().steps())
           .setModel(model).setGenerationMs((double) (now - job.startedAtMs()))
-          .setWorkerId(workerId).setAttempt(job.attempt()).setProducedAtMs(now).build();
+          .setWorkerId(workerId).setAttempt(job.attempt()).setProducedAtMs(now)
+          .setLabel(job.spec().labelName())
+          .setSourcePng(job.spec().edit() == null ? null : ByteBuffer.wrap(job.spec().edit().sourcePng()))
+          .setRegionPositions(job.spec().edit() == null ? List.of() : job.spec().edit().regionPositions()).build();
       out.add(new ProducerRecord<>(topics.generationResults(), key(job.id()),
           serdes.generationResult().serialize(topics.generationResults(), result)));
     }

@@ -40,6 +40,9 @@ public final class JobScheduler {
 
   public boolean isEmpty() { return jobs.isEmpty(); }
 
+  /** Jobs held, queued or running. */
+  public int size() { return jobs.size(); }
+
   /** Admits waiting images into free places and returns every unfinished image to step now. */
   public List<ImageTrack> nextBatch(GenerationLoop loop) {
     int running = 0;

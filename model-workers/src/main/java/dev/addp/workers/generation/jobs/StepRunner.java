@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtSession;
 import dev.addp.avro.ErrorType;
 import dev.addp.avro.GenerationEvent;
 import dev.addp.avro.JobState;
+import dev.addp.platform.kafka.Topics;
 import dev.addp.workers.generation.GenerationLoop;
 import dev.addp.workers.generation.ImageTrack;
 import dev.addp.workers.metrics.GenerationMetrics;
@@ -13,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -116,7 +118,7 @@ final class StepRunner {
       if (job.tracks().stream().anyMatch(t -> !t.done())) {
         ids.add(job.id());
         stepping.add(job);
-        if (job.progressStep() == 0 && job.tracks().stream().allMatch(t -> t.step() == 0)) {
+        if (job.progressStep() == 0 && job.tracks().stream().allMatch(ImageTrack::fresh)) {
           outbox.event(records.event(job, JobState.RUNNING).build());
           metrics.jobStarted(job.spec().submittedAtMs());
         }
@@ -149,8 +151,17 @@ final class StepRunner {
     loop.complete(plan);
     for (Job job : stepping) {
       if (job.finished()) {
-        outbox.addAll(records.results(job));
-        intake.end(job, records.event(job, JobState.SUCCEEDED).build());
+        List<ProducerRecord<byte[], byte[]>> results = records.results(job);
+        ProducerRecord<byte[], byte[]> tooLarge = results.stream().filter(r -> !Topics.fitsInRecord(r.key(), r.value())).findFirst()
+            .orElse(null);
+        if (tooLarge == null) {
+          outbox.addAll(results);
+          intake.end(job, records.event(job, JobState.SUCCEEDED).build());
+        } else {
+          // no broker would take it: the transaction would fail on every retry, so the job ends with the reason instead
+          intake.end(job, records.event(job, JobState.FAILED).setErrorType(ErrorType.RESULT_TOO_LARGE).setReason("a result is "
+              + tooLarge.value().length + " bytes, over the record limit of " + Topics.MAX_MESSAGE_BYTES).build());
+        }
       } else {
         GenerationEvent.Builder progress = records.event(job, JobState.RUNNING);
         int interval = job.spec().previewInterval();

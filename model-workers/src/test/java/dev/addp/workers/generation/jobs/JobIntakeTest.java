@@ -42,8 +42,39 @@ class JobIntakeTest {
   void open() {
     ModelManifest manifest = ModelManifest.read(ZooFixtures.modelDir());
     intake = new JobIntake(fx.serdes, fx.topics, new DeadLetters("generation", "w1", DeadLetters.DEFAULT_MAX_ORIGINAL_BYTES), manifest,
-        Duration.ofMillis(50), faultCounts, new JobIntake.Parts(scheduler, history, ledger, outbox, records, fx.metrics()));
+        Duration.ofMillis(50), faultCounts, new JobIntake.Parts(scheduler, history, ledger, outbox, records, fx.metrics()), MAX_JOBS);
     consumer.assign(List.of(fx.p0, fx.p1));
+  }
+
+  private static final int MAX_JOBS = 3;
+
+  @Test
+  void atMostMaxJobsAreHeldAndLaterRequestsWaitInTheirPausedPartition() {
+    take(fx.record(fx.p0, 0, JobFixtures.request("q0", 1, 4).build()), fx.record(fx.p0, 1, JobFixtures.request("q1", 1, 4).build()),
+        fx.record(fx.p0, 2, JobFixtures.request("q2", 1, 4).build()), fx.record(fx.p0, 3, JobFixtures.request("q3", 1, 4).build()),
+        fx.record(fx.p0, 4, JobFixtures.request("q4", 1, 4).build()));
+
+    assertThat(scheduler.jobs()).extracting(Job::id).containsExactly("q0", "q1", "q2");
+    assertThat(consumer.paused()).containsExactly(fx.p0);
+    assertThat(consumer.position(fx.p0)).as("the first request not taken is read again").isEqualTo(3);
+    assertThat(ledger.committable(List.of(fx.p0))).isEqualTo(Map.of(fx.p0, new OffsetAndMetadata(0)));
+
+    Job first = scheduler.get("q0");
+    intake.end(first, records.event(first, JobState.SUCCEEDED).build());
+    take();
+    assertThat(consumer.paused()).as("room again: the partition resumes").isEmpty();
+    take(fx.record(fx.p0, 3, JobFixtures.request("q3", 1, 4).build()), fx.record(fx.p0, 4, JobFixtures.request("q4", 1, 4).build()));
+    assertThat(scheduler.jobs()).extracting(Job::id).containsExactly("q1", "q2", "q3");
+    assertThat(consumer.paused()).containsExactly(fx.p0);
+    assertThat(consumer.position(fx.p0)).isEqualTo(4);
+  }
+
+  @Test
+  void priorityIsClampedSoAgingStillLiftsEveryWaitingJob() {
+    take(fx.record(fx.p0, 0, JobFixtures.request("vip", 1, 4).setPriority(Integer.MAX_VALUE).build()),
+        fx.record(fx.p0, 1, JobFixtures.request("low", 1, 4).setPriority(Integer.MIN_VALUE).build()));
+    assertThat(scheduler.get("vip").spec().priority()).isEqualTo(JobSpec.MAX_PRIORITY);
+    assertThat(scheduler.get("low").spec().priority()).isEqualTo(-JobSpec.MAX_PRIORITY);
   }
 
   @AfterEach

@@ -53,7 +53,7 @@ class StepRunnerTest {
     outbox = new Outbox(records, 1000);
     intake = new JobIntake(fx.serdes, fx.topics, new DeadLetters("generation", "w1", DeadLetters.DEFAULT_MAX_ORIGINAL_BYTES),
         model.manifest(), Duration.ofMillis(50), new FaultCounts(),
-        new JobIntake.Parts(scheduler, fx.history(), ledger, outbox, records, fx.metrics()));
+        new JobIntake.Parts(scheduler, fx.history(), ledger, outbox, records, fx.metrics()), JobIntake.DEFAULT_MAX_JOBS);
     runner = new StepRunner(new GenerationLoop(model, 8), scheduler, intake, outbox, records, fx.metrics());
     runner.watch(new Cancels() {
       @Override public boolean isCancelled(String jobId) { return cancelled.contains(jobId); }

@@ -1,8 +1,6 @@
-package dev.addp.processors.ingest;
+package dev.addp.platform.image;
 
 import dev.addp.avro.ErrorType;
-import dev.addp.avro.ImageRequest;
-import dev.addp.platform.image.ImageRejectedException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -16,7 +14,8 @@ import java.util.List;
 
 /**
  * The encoded bytes of a request's image: inline bytes, or a {@code file:} URI under one of the
- * allowed roots (anything else is refused, so a request cannot read arbitrary files).
+ * allowed roots (anything else is refused, so a request cannot read arbitrary files). The ingest
+ * stage reads recognition input with it and the generation workers read edit sources with it.
  *
  * <p>A path is checked twice: as written, normalized (so {@code ..} cannot climb out of a root),
  * and as the file system resolves it (so a symbolic link under a root cannot point outside it);
@@ -24,27 +23,33 @@ import java.util.List;
  * following a link and read at most {@code maxBytes + 1} bytes, so a link swapped in after the check
  * or a device file cannot make it read something else or read without end.
  */
-final class ImageSource {
+public final class ImageSource {
   /** The roots as configured (absolute, normalized), for paths as written. */
   private final List<Path> roots;
   /** The roots as the file system resolves them, for resolved paths. */
   private final List<Path> realRoots;
   private final long maxBytes;
 
-  ImageSource(List<Path> allowedRoots, long maxBytes) {
+  public ImageSource(List<Path> allowedRoots, long maxBytes) {
     this.roots = allowedRoots.stream().map(p -> p.toAbsolutePath().normalize()).toList();
     this.realRoots = roots.stream().map(ImageSource::resolved).toList();
     this.maxBytes = maxBytes;
   }
 
-  byte[] bytesOf(ImageRequest request) {
-    ByteBuffer inline = request.getImageBytes();
+  /** The allowed roots of setting {@code image.uri.roots} (comma-separated; none = no URI is read). */
+  public static ImageSource from(dev.addp.platform.config.AddpConfig config) {
+    List<Path> roots = java.util.Arrays.stream(config.get("image.uri.roots", "").split(",")).map(String::trim).filter(r -> !r.isEmpty())
+        .map(Path::of).toList();
+    return new ImageSource(roots, ImageLimits.from(config).maxBytes());
+  }
+
+  /** The image's bytes: {@code inline} when given, else the file {@code uri} names. */
+  public byte[] bytesOf(ByteBuffer inline, String uri) {
     if (inline != null) {
       byte[] b = new byte[inline.remaining()];
       inline.duplicate().get(b);
       return b;
     }
-    String uri = request.getImageUri();
     if (uri == null) throw new ImageRejectedException(ErrorType.INVALID_REQUEST, "request has neither image_bytes nor image_uri");
     return readUri(uri);
   }

@@ -1,11 +1,9 @@
-package dev.addp.processors.ingest;
+package dev.addp.platform.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.addp.avro.ErrorType;
-import dev.addp.avro.ImageRequest;
-import dev.addp.platform.image.ImageRejectedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -31,13 +29,13 @@ class ImageSourceTest {
 
   @Test
   void readsAFileUnderARoot() {
-    assertThat(source.bytesOf(uri(root.resolve("in.png").toUri().toString()))).containsExactly(1, 2, 3);
+    assertThat(source.bytesOf(null, root.resolve("in.png").toUri().toString())).containsExactly(1, 2, 3);
   }
 
   @Test
   void readsThroughALinkThatStaysUnderTheRoot() throws Exception {
     Files.createSymbolicLink(root.resolve("alias.png"), root.resolve("in.png"));
-    assertThat(source.bytesOf(uri(root.resolve("alias.png").toUri().toString()))).containsExactly(1, 2, 3);
+    assertThat(source.bytesOf(null, root.resolve("alias.png").toUri().toString())).containsExactly(1, 2, 3);
   }
 
   @Test
@@ -74,26 +72,23 @@ class ImageSourceTest {
   @Test
   void noRootsMeansNoFileIsRead() {
     ImageSource none = new ImageSource(List.of(), 16);
-    assertThatThrownBy(() -> none.bytesOf(uri(root.resolve("in.png").toUri().toString())))
+    assertThatThrownBy(() -> none.bytesOf(null, root.resolve("in.png").toUri().toString()))
         .isInstanceOfSatisfying(ImageRejectedException.class, e -> assertThat(e.type()).isEqualTo(ErrorType.IMAGE_URI_UNREADABLE));
   }
 
   @Test
   void aFileOverTheLimitIsTooLarge() throws Exception {
     Files.write(root.resolve("big.png"), new byte[17]);
-    assertThatThrownBy(() -> source.bytesOf(uri(root.resolve("big.png").toUri().toString())))
+    assertThatThrownBy(() -> source.bytesOf(null, root.resolve("big.png").toUri().toString()))
         .isInstanceOfSatisfying(ImageRejectedException.class, e -> assertThat(e.type()).isEqualTo(ErrorType.IMAGE_TOO_LARGE));
   }
 
   private void assertRefused(String uri, String messagePart) {
-    assertThatThrownBy(() -> source.bytesOf(uri(uri)))
+    assertThatThrownBy(() -> source.bytesOf(null, uri))
         .isInstanceOfSatisfying(ImageRejectedException.class, e -> {
           assertThat(e.type()).isEqualTo(ErrorType.IMAGE_URI_UNREADABLE);
           assertThat(e.getMessage()).contains(messagePart);
         });
   }
 
-  private static ImageRequest uri(String uri) {
-    return ImageRequest.newBuilder().setRequestId("r").setImageUri(uri).setSubmittedAtMs(1L).build();
-  }
 }
