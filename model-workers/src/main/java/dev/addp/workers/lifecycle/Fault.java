@@ -6,7 +6,6 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.SerializationException;
@@ -20,7 +19,11 @@ import org.apache.kafka.common.errors.UnsupportedVersionException;
 public enum Fault {
   /** Authorization, authentication, unsupported version, fencing, out-of-order sequence, serialization: stop the role. */
   FATAL,
-  /** Any other Kafka error: abort, rewind to the last commit, retry a bounded number of times. */
+  /**
+   * Any other Kafka error: abort, rewind to the last commit, retry a bounded number of times. An old
+   * producer epoch after a transaction coordinator moved (a broker died) is one of these: the clients
+   * abort and go on (KIP-588); only ProducerFencedException means another instance took over.
+   */
   RETRIABLE,
   /** The schema registry cannot be reached: pause and retry from the last commit, for as long as it takes. */
   REGISTRY_UNAVAILABLE;
@@ -41,7 +44,7 @@ public enum Fault {
   private static boolean isFatal(Throwable t) {
     return t instanceof AuthorizationException || t instanceof AuthenticationException
         || t instanceof UnsupportedVersionException || t instanceof ProducerFencedException
-        || t instanceof InvalidProducerEpochException || t instanceof FencedInstanceIdException
+        || t instanceof FencedInstanceIdException
         || t instanceof OutOfOrderSequenceException || t instanceof SerializationException;
   }
 }

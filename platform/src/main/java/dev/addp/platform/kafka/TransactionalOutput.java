@@ -8,7 +8,6 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 
 /**
@@ -25,10 +24,9 @@ public final class TransactionalOutput implements AutoCloseable {
   }
 
   /**
-   * @throws ProducerFencedException or {@link InvalidProducerEpochException} when a newer instance
-   *     took over (fatal: stop this worker)
-   * @throws KafkaException for any other failure, after the transaction was aborted (the input can
-   *     be read again)
+   * @throws ProducerFencedException when a newer instance took over (fatal: stop this worker)
+   * @throws KafkaException for any other failure, an old producer epoch after a coordinator moved
+   *     included, after the transaction was aborted (the input can be read again)
    */
   public void commit(List<ProducerRecord<byte[], byte[]>> records, Map<TopicPartition, OffsetAndMetadata> offsets,
                      ConsumerGroupMetadata group) {
@@ -37,7 +35,7 @@ public final class TransactionalOutput implements AutoCloseable {
       for (ProducerRecord<byte[], byte[]> r : records) producer.send(r);
       if (!offsets.isEmpty()) producer.sendOffsetsToTransaction(offsets, group);
       producer.commitTransaction();
-    } catch (ProducerFencedException | InvalidProducerEpochException e) {
+    } catch (ProducerFencedException e) {
       throw e;
     } catch (KafkaException e) {
       try {
