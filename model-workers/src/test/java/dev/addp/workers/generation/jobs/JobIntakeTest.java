@@ -1,6 +1,7 @@
 package dev.addp.workers.generation.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.addp.avro.ErrorType;
 import dev.addp.avro.GenerationEvent;
@@ -170,9 +171,11 @@ class JobIntakeTest {
       assertThat(consumer.position(fx.p1)).as("sought back to the record").isZero();
       assertThat(ledger.committable(List.of(fx.p1))).isEmpty();
       assertThat(faultCounts.registryPauses).hasValue(1);
-      Thread.sleep(60); // the back-off
-      take();
-      assertThat(consumer.paused()).isEmpty();
+      // once the back-off has passed, the next poll resumes the partition
+      await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).untilAsserted(() -> {
+        take();
+        assertThat(consumer.paused()).isEmpty();
+      });
     } finally {
       fx.registry.setDown(false);
     }
