@@ -124,7 +124,7 @@ final class EditCommand implements Callable<Integer> {
     try (GenerationClient client = new GenerationClient(config);
          ProgressBar bar = new ProgressBarBuilder().setTaskName(id).setInitialMax(steps == null ? 1 : steps).build()) {
       client.submit(request);
-      o = client.await(List.of(id), Map.of(id, count), Duration.ofHours(1), e -> progress(bar, e)).get(id);
+      o = client.await(List.of(id), Map.of(id, count), Duration.ofHours(1), e -> GenerateCommand.progress(bar, e)).get(id);
     }
     if (o.events().isEmpty()) {
       System.err.println("job " + id + ": no answer within the timeout");
@@ -139,12 +139,6 @@ final class EditCommand implements Callable<Integer> {
     System.err.printf("job %s: %d edited images in %.1f s, %d tokens regenerated each, written to %s (before_after.png: source with the region "
         + "outlined, then the results)%n", id, o.results().size(), (System.nanoTime() - t0) / 1e9, o.results().get(0).getRegionPositions().size(), out);
     return 0;
-  }
-
-  private static void progress(ProgressBar bar, GenerationEvent e) {
-    if (e.getTotalSteps() > 0) bar.maxHint(e.getTotalSteps());
-    bar.stepTo(e.getStep());
-    bar.setExtraMessage(e.getState().toString());
   }
 
   private void write(List<GenerationResult> results, String id) throws IOException {

@@ -95,7 +95,8 @@ final class GenerateCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static void progress(ProgressBar bar, GenerationEvent e) {
+  /** A job's progress event on its bar (also used by the edit command). */
+  static void progress(ProgressBar bar, GenerationEvent e) {
     if (e.getTotalSteps() > 0) bar.maxHint(e.getTotalSteps());
     bar.stepTo(e.getStep());
     bar.setExtraMessage(e.getState().toString());
