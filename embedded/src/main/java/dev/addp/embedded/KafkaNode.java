@@ -74,6 +74,12 @@ public record KafkaNode(String clusterId, int nodeId, int brokerPort, int contro
     p.put("share.coordinator.state.topic.replication.factor", factor);
     p.put("share.coordinator.state.topic.min.isr", minIsr);
     p.put("group.initial.rebalance.delay.ms", "0");
+    // consumer-protocol groups (KIP-848) notice a dead member as fast as the workers' classic
+    // groups do (10 s session, 2 s heartbeats), instead of the broker default 45 s
+    p.put("group.consumer.min.session.timeout.ms", "6000");
+    p.put("group.consumer.session.timeout.ms", "10000");
+    p.put("group.consumer.min.heartbeat.interval.ms", "1000");
+    p.put("group.consumer.heartbeat.interval.ms", "2000");
     // Images are large records: allow 16 MiB per message (clients raise their limits to match).
     p.put("message.max.bytes", String.valueOf(16 * 1024 * 1024));
     p.put("replica.fetch.max.bytes", String.valueOf(16 * 1024 * 1024));

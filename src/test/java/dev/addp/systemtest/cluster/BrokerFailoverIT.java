@@ -7,7 +7,6 @@ import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.app.run.GenerationClient;
 import dev.addp.avro.GenerationRequest;
-import dev.addp.avro.ImageRequest;
 import dev.addp.avro.JobState;
 import dev.addp.avro.RecognitionResult;
 import dev.addp.avro.Schedule;
@@ -17,30 +16,20 @@ import dev.addp.platform.kafka.KafkaClients;
 import dev.addp.platform.kafka.Topics;
 import dev.addp.schemas.JobStates;
 import dev.addp.systemtest.support.ForkedKafkaCluster;
+import dev.addp.systemtest.support.PacedRequests;
+import dev.addp.systemtest.support.ResultArrivals;
 import dev.addp.systemtest.support.ReplicatedCluster;
 import dev.addp.systemtest.support.TestModels;
 import dev.addp.systemtest.support.TopicReader;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -67,10 +56,10 @@ class BrokerFailoverIT {
            Admin admin = new KafkaClients(config).admin();
            GenerationClient jobs = new GenerationClient(config)) {
         roles.awaitReady(Duration.ofSeconds(120));
-        ResultWatch watch = new ResultWatch(config, topics.recognitionResults());
-        Load load = new Load(config, FashionMnistSample.read(TestModels.sampleDir()));
+        ResultArrivals watch = new ResultArrivals(config, topics.recognitionResults());
+        PacedRequests load = new PacedRequests(config, FashionMnistSample.read(TestModels.sampleDir()), RATE_PER_S);
         try (watch; load) {
-          Awaitility.await("steady results").atMost(Duration.ofSeconds(120)).until(() -> watch.arrivals() >= 8 * RATE_PER_S);
+          Awaitility.await("steady results").atMost(Duration.ofSeconds(120)).until(() -> watch.count() >= 8 * RATE_PER_S);
 
           jobs.submit(job("job-through-leader-halt"));
           int leader = leaderOfMostPartitions(admin, topics.recognitionRequests());
@@ -126,14 +115,14 @@ class BrokerFailoverIT {
   private record Failure(int node, String what, double pauseS, double baselineS, long haltedAtMs) { }
 
   /** Halts a node under load, waits until results flow again, restarts it and waits until it is back in every ISR. */
-  private static Failure fail(ForkedKafkaCluster cluster, int node, String what, ResultWatch watch, Admin admin) throws Exception {
+  private static Failure fail(ForkedKafkaCluster cluster, int node, String what, ResultArrivals watch, Admin admin) throws Exception {
     long before = System.nanoTime();
     double baseline = watch.longestGap(before - TimeUnit.SECONDS.toNanos(5), before);
     long haltedAtMs = System.currentTimeMillis();
     cluster.halt(node);
     long haltedAt = System.nanoTime();
     Awaitility.await("results flowing after halting node " + node).atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(200))
-        .until(() -> watch.arrivalsSince(haltedAt) >= 3 * RATE_PER_S);
+        .until(() -> watch.countSince(haltedAt) >= 3 * RATE_PER_S);
     double pause = watch.longestGap(haltedAt - TimeUnit.SECONDS.toNanos(1), System.nanoTime());
     cluster.restart(node);
     Awaitility.await("node " + node + " back in every ISR").atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
@@ -155,111 +144,5 @@ class BrokerFailoverIT {
       }
     }
     return true;
-  }
-
-  /** Steady recognition requests at {@link #RATE_PER_S}, each acknowledged by the cluster or counted as failed. */
-  private static final class Load implements AutoCloseable {
-    private final Set<String> acked = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger failed = new AtomicInteger();
-    private final AtomicBoolean running = new AtomicBoolean(true);
-    private final Thread thread;
-
-    Load(AddpConfig config, FashionMnistSample sample) {
-      Topics topics = Topics.from(config);
-      AvroSerdes serdes = AvroSerdes.from(config);
-      KafkaProducer<byte[], byte[]> producer = new KafkaClients(config).producer();
-      thread = new Thread(() -> {
-        try (producer) {
-          long start = System.nanoTime();
-          for (int i = 0; running.get(); i++) {
-            String id = "r-" + i;
-            ImageRequest req = ImageRequest.newBuilder().setRequestId(id).setImageBytes(ByteBuffer.wrap(sample.png(i % sample.count())))
-                .setSubmittedAtMs(System.currentTimeMillis()).build();
-            producer.send(new ProducerRecord<>(topics.imagesRaw(), id.getBytes(StandardCharsets.UTF_8),
-                serdes.imageRequest().serialize(topics.imagesRaw(), req)), (md, e) -> {
-                  if (e == null) acked.add(id);
-                  else failed.incrementAndGet();
-                });
-            long due = start + (i + 1) * 1_000_000_000L / RATE_PER_S;
-            long wait = due - System.nanoTime();
-            if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000)); // pacing the load, not waiting on a condition
-          }
-          producer.flush();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }, "failover-load");
-      thread.start();
-    }
-
-    void stop() throws InterruptedException {
-      running.set(false);
-      thread.join(TimeUnit.MINUTES.toMillis(3));
-    }
-
-    Set<String> acked() { return Set.copyOf(acked); }
-
-    int failed() { return failed.get(); }
-
-    @Override
-    public void close() throws InterruptedException { stop(); }
-  }
-
-  /** Reads the results topic (read_committed, no group: its own pause is the cluster's) and notes when each result arrived. */
-  private static final class ResultWatch implements AutoCloseable {
-    private final List<Long> arrivals = Collections.synchronizedList(new ArrayList<>());
-    private final Set<String> ids = ConcurrentHashMap.newKeySet();
-    private final AtomicBoolean running = new AtomicBoolean(true);
-    private final Thread thread;
-
-    ResultWatch(AddpConfig config, String topic) {
-      AvroSerdes serdes = AvroSerdes.from(config);
-      KafkaConsumer<byte[], byte[]> consumer = new KafkaClients(config).groupFreeReader("failover-watch");
-      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      thread = new Thread(() -> {
-        try (consumer) {
-          while (running.get()) {
-            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-              arrivals.add(System.nanoTime());
-              ids.add(serdes.recognitionResult().deserialize(r.topic(), r.value()).getRequestId());
-            }
-          }
-        }
-      }, "failover-watch");
-      thread.start();
-    }
-
-    int arrivals() { return arrivals.size(); }
-
-    long arrivalsSince(long nanos) {
-      synchronized (arrivals) {
-        return arrivals.stream().filter(t -> t > nanos).count();
-      }
-    }
-
-    Set<String> ids() { return ids; }
-
-    /** The longest time without a new result between {@code from} and {@code to} (nanoTime), in seconds. */
-    double longestGap(long from, long to) {
-      List<Long> times;
-      synchronized (arrivals) {
-        times = arrivals.stream().filter(t -> t >= from && t <= to).sorted().toList();
-      }
-      long longest = 0;
-      long previous = from;
-      for (long t : times) {
-        longest = Math.max(longest, t - previous);
-        previous = t;
-      }
-      return Math.max(longest, to - previous) / 1e9;
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      running.set(false);
-      thread.join(10_000);
-    }
   }
 }

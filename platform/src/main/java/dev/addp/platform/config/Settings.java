@@ -79,6 +79,9 @@ public final class Settings {
       "longest wait between retries").atLeast(0).minor());
   public static final Setting WORKER_REGISTRY_BACKOFF_MS = declare(Setting.of("worker.registry.backoff.ms", LONG, "1000",
       "wait before a worker asks an unavailable schema registry again").atLeast(0).minor());
+  public static final Setting WORKER_GROUP_PROTOCOL = declare(Setting.of("worker.group.protocol", STRING, "classic",
+      "the workers' consumer group protocol: classic (cooperative-sticky, 10 s session) or consumer (KIP-848, broker-side "
+      + "assignment; session and heartbeat set on the broker)").oneOf("classic", "consumer"));
   public static final Setting DEADLETTER_MAX_ORIGINAL_BYTES = declare(Setting.of("deadletter.max.original.bytes", INT, "1048576",
       "bytes of the original record a dead letter keeps").atLeast(0).minor());
   public static final Setting RECOGNITION_BATCH_SIZE = declare(Setting.of("recognition.batch.size", INT, "32",

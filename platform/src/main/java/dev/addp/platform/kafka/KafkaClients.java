@@ -24,6 +24,8 @@ import org.apache.kafka.streams.StreamsConfig;
 public final class KafkaClients {
   /** Where Kafka Streams keeps local state; default {@code <java.io.tmpdir>/addp-streams/<cluster id>}. */
   public static final String STREAMS_STATE_DIR = Settings.STREAMS_STATE_DIR.key();
+  /** The workers' consumer group protocol, {@code classic} or {@code consumer} (KIP-848). */
+  public static final String WORKER_GROUP_PROTOCOL = Settings.WORKER_GROUP_PROTOCOL.key();
 
   private final AddpConfig config;
   private final Metrics metrics;
@@ -58,14 +60,23 @@ public final class KafkaClients {
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
-    // Incremental rebalancing: a worker joining or leaving moves only the partitions that change owner,
-    // so the other workers keep their in-flight batches and generation jobs.
-    p.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
     p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
     p.putIfAbsent(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 300_000);
-    // A worker that dies hands its partitions on after this long (the default 45 s is long for a batch job).
-    p.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
-    p.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
+    String protocol = config.get(Settings.WORKER_GROUP_PROTOCOL);
+    if (protocol.equalsIgnoreCase("consumer")) {
+      // KIP-848: the broker assigns partitions incrementally and owns the session timeout and
+      // heartbeat interval (group.consumer.session.timeout.ms, group.consumer.heartbeat.interval.ms)
+      p.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
+    } else if (protocol.equalsIgnoreCase("classic")) {
+      // Incremental rebalancing: a worker joining or leaving moves only the partitions that change owner,
+      // so the other workers keep their in-flight batches and generation jobs.
+      p.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+      // A worker that dies hands its partitions on after this long (the default 45 s is long for a batch job).
+      p.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+      p.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
+    } else {
+      throw new IllegalArgumentException("setting '" + WORKER_GROUP_PROTOCOL + "' must be classic or consumer, got '" + protocol + "'");
+    }
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     return bound(new KafkaConsumer<>(p));
