@@ -35,8 +35,9 @@ import org.junit.jupiter.api.Test;
  * late, one is SIGKILLed, and the other first one is restarted (rolling). Every acknowledged
  * request is answered exactly once, the partitions end spread over the live workers, and the
  * longest time one partition went without a result around each change (the rebalance pause) is
- * printed. The consumer group protocol is {@code addp.it.group.protocol} ({@code classic}, the
- * default, or {@code consumer}). (Generation workers killed mid-job: {@code GenerationCrashIT}.)
+ * printed with the time the group took to settle. The consumer group protocol is
+ * {@code addp.it.group.protocol} ({@code classic}, the default, or {@code consumer}).
+ * (Generation workers in their own JVMs, one SIGKILLed mid-job: {@code GenerationCrashIT}.)
  */
 class WorkerFleetIT {
   private static final int PARTITIONS = 6;
@@ -55,38 +56,38 @@ class WorkerFleetIT {
          WorkerProcess r2 = WorkerProcess.start("recognition", config.with("worker.id", "fleet-r2"));
          Admin admin = new KafkaClients(config).admin()) {
       ingest.awaitReady(Duration.ofSeconds(120));
-      for (WorkerProcess w : List.of(r1, r2)) w.awaitLog("assigned [", Duration.ofSeconds(180));
+      for (WorkerProcess w : List.of(r1, r2)) w.awaitLog("assigned [", Duration.ofSeconds(300));
       ResultArrivals watch = new ResultArrivals(config, topics.recognitionResults());
       PacedRequests load = new PacedRequests(config, FashionMnistSample.read(TestModels.sampleDir()), RATE_PER_S);
       WorkerProcess r3 = null;
       WorkerProcess r2again = null;
       try (watch; load) {
-        Awaitility.await("steady results").atMost(Duration.ofSeconds(180)).until(() -> watch.count() >= 8 * RATE_PER_S);
+        Awaitility.await("steady results").atMost(Duration.ofSeconds(300)).until(() -> watch.count() >= 8 * RATE_PER_S);
         long steady = System.nanoTime();
         double baseline = watch.longestPartitionGap(steady - TimeUnit.SECONDS.toNanos(5), steady);
 
         long joined = System.nanoTime();
         r3 = WorkerProcess.start("recognition", config.with("worker.id", "fleet-r3"));
-        r3.awaitLog("assigned [", Duration.ofSeconds(180));
-        double joinPause = settle(watch, admin, recognitionGroup, joined, 3);
+        r3.awaitLog("assigned [", Duration.ofSeconds(300));
+        Pause joinPause = settle(watch, admin, recognitionGroup, joined, 3);
 
         long killed = System.nanoTime();
         r1.kill();
-        double killPause = settle(watch, admin, recognitionGroup, killed, 2);
+        Pause killPause = settle(watch, admin, recognitionGroup, killed, 2);
 
         long rolled = System.nanoTime();
         r2.close();
         r2again = WorkerProcess.start("recognition", config.with("worker.id", "fleet-r2"));
         try {
-          r2again.awaitLog("assigned [", Duration.ofSeconds(180));
+          r2again.awaitLog("assigned [", Duration.ofSeconds(300));
         } catch (AssertionError e) {
           throw new AssertionError("restarted worker " + (r2again.isAlive() ? "alive" : "exited") + ", no assignment", e);
         }
-        double rollPause = settle(watch, admin, recognitionGroup, rolled, 2);
+        Pause rollPause = settle(watch, admin, recognitionGroup, rolled, 2);
 
         load.stop();
         Set<String> acked = load.acked();
-        Awaitility.await("every acknowledged request answered").atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
+        Awaitility.await("every acknowledged request answered").atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(500))
             .until(() -> watch.ids().containsAll(acked));
         Map<String, Long> perId;
         try (TopicReader results = new TopicReader(config, topics.recognitionResults())) {
@@ -99,8 +100,8 @@ class WorkerFleetIT {
         Map<String, Integer> spread = assignment(admin, recognitionGroup);
 
         System.out.printf("WorkerFleetIT [group.protocol=%s]: %d requests acknowledged (%d sends failed), %d answered, %d lost, "
-            + "%d duplicated; longest time a partition went without a result: %.1f s steady, %.1f s when a worker joined, "
-            + "%.1f s when one was SIGKILLed, %.1f s for a rolling restart; partitions per worker at the end %s%n",
+            + "%d duplicated; longest time a partition went without a result: %.1f s steady, %s when a worker joined, "
+            + "%s when one was SIGKILLed, %s for a rolling restart; partitions per worker at the end %s%n",
             protocol, acked.size(), load.failed(), perId.size(), lost, duplicated, baseline, joinPause, killPause, rollPause, spread);
         assertThat(lost).as("acknowledged requests without a result").isZero();
         assertThat(duplicated).as("requests with more than one result").isZero();
@@ -114,20 +115,27 @@ class WorkerFleetIT {
   }
 
   /**
-   * Waits until the group has {@code members} members sharing every partition and every partition
-   * has produced results again; returns the longest time one partition went without a result.
+   * Waits until the group has {@code members} members sharing every partition and two seconds' worth
+   * of results arrived after that; returns the longest time one partition went
+   * without a result since {@code since}, and how long the group took to settle.
    */
-  private static double settle(ResultArrivals watch, Admin admin, String group, long since, int members) {
-    Awaitility.await(members + " workers sharing every partition").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
+  private static Pause settle(ResultArrivals watch, Admin admin, String group, long since, int members) {
+    Awaitility.await(members + " workers sharing every partition").atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(200))
         .until(() -> {
           Map<String, Integer> a = assignment(admin, group);
           return a.size() == members && a.values().stream().mapToInt(Integer::intValue).sum() == PARTITIONS
               && a.values().stream().allMatch(n -> n > 0);
         });
     long stable = System.nanoTime();
-    Awaitility.await("results on every partition again").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
+    Awaitility.await("results flowing again").atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(200))
         .until(() -> watch.countSince(stable) >= 2L * RATE_PER_S);
-    return watch.longestPartitionGap(since - TimeUnit.SECONDS.toNanos(1), System.nanoTime());
+    return new Pause(watch.longestPartitionGap(since - TimeUnit.SECONDS.toNanos(1), System.nanoTime()), (stable - since) / 1e9);
+  }
+
+  /** The longest time one partition went without a result, and when the group was seen sharing every partition again. */
+  private record Pause(double gapS, double settledS) {
+    @Override
+    public String toString() { return String.format("%.1f s (group settled after %.1f s)", gapS, settledS); }
   }
 
   /** Request partitions per group member (client id) with any. */
