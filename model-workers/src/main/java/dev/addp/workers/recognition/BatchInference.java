@@ -6,7 +6,7 @@ import dev.addp.avro.ImageRequest;
 import dev.addp.avro.RecognitionResult;
 import dev.addp.avro.RecognitionTimings;
 import dev.addp.platform.kafka.AvroSerdes;
-import dev.addp.platform.kafka.DeadLetters;
+import dev.addp.schemas.DeadLetters;
 import dev.addp.platform.kafka.Topics;
 import java.util.ArrayList;
 import java.util.List;
