@@ -91,10 +91,10 @@ final class BatchInference implements InferenceStage {
         }
       }
       byte[] value = result == null ? null : serdes.recognitionResult().serialize(topics.recognitionResults(), result);
-      if (value != null && !Topics.fitsInRecord(in.key(), value)) {
+      if (value != null && !topics.fits(in.key(), value)) {
         // a result no broker would take would fail the transaction on every retry: it becomes this record's answer instead
         prepared.set(i, new Prepared.Rejected(ErrorType.RESULT_TOO_LARGE, new IllegalStateException("the result is " + value.length
-            + " bytes, over the record limit of " + Topics.MAX_MESSAGE_BYTES + " (ask for fewer tasks or boxes)"), result.getRequestId()));
+            + " bytes, over the record limit of " + topics.maxRecordBytes() + " (ask for fewer tasks or boxes)"), result.getRequestId()));
         value = null;
       }
       if (value != null) {
