@@ -21,14 +21,13 @@ import onnx
 import torch
 import torch.nn as nn
 
-from . import generate
+from . import data, generate, paths
 
 OPSET = 17
 # the manifest's "recognition" block of a model whose only head is the softmax classifier graph
 CLASSIFIER_RECOGNITION = {"graph": "classifier", "input": "pixels",
                           "heads": {"classification": {"kind": "softmax", "output": "logits"}}}
 ORT_ARTIFACT = "com.microsoft.onnxruntime:onnxruntime:1.24.2"
-TOOLS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools")
 
 
 class Render(nn.Module):
@@ -242,7 +241,6 @@ def write_traces(addp, out_dir, gen, seeds=(0, 1, 2), batch=4, labelled_seeds=()
 def edit_sources(vq_model, n):
     """The first n test images' token ids (via the tokenize graph's module) and a region per image
     (a centred 16x16 box; a 32x8 top border; the whole right half), for the edit traces."""
-    from . import data
     x, _ = data.load_rgb("test", n)
     with torch.no_grad():
         ids = Tokenize(vq_model).eval()(x).numpy()
@@ -286,7 +284,7 @@ def ort_java_check(model_dir):
         subprocess.run(["mvn", "-q", "-B", "dependency:copy", f"-Dartifact={ORT_ARTIFACT}",
                         f"-DoutputDirectory={tmp}"], check=True, cwd=tmp)
         jar = [os.path.join(tmp, f) for f in os.listdir(tmp) if f.endswith(".jar")][0]
-        res = subprocess.run(["java", "-cp", jar, os.path.join(TOOLS_DIR, "OrtGoldenCheck.java"),
+        res = subprocess.run(["java", "-cp", jar, os.path.join(paths.TOOLS, "OrtGoldenCheck.java"),
                               model_dir], capture_output=True, text=True)
     print(res.stdout + res.stderr, end="")
     if res.returncode != 0:

@@ -4,6 +4,8 @@ import os
 
 import torch
 
+from . import paths
+
 
 def cosine_lr(opt, base_lr, total_steps, warmup=0, min_lr=0.0):
     """Per-iteration linear warm-up then half-cosine to min_lr. Returns set_lr(step); the
@@ -104,7 +106,7 @@ def stage_saver(path, model, opt, state, cfg, name):
     return save
 
 
-def stage_main(script, doc, full, quick, models, work_name, train_one, extra_args=(), after=None):
+def stage_main(module, doc, full, quick, models, work_name, train_one, extra_args=(), after=None):
     """The command line of a side-by-side stage: parse, then either train one model in this process
     (--one, internal) or start one single-thread process per model and wait for all of them;
     `after(args, out)` runs when they all succeeded."""
@@ -130,8 +132,7 @@ def stage_main(script, doc, full, quick, models, work_name, train_one, extra_arg
         if value not in (None, False):
             cfg[flag.lstrip("-").replace("-", "_")] = value
             passed += [flag] if value is True else [flag, str(value)]
-    here = os.path.dirname(os.path.abspath(script))
-    out = args.out or os.path.join(here, "work", f"{work_name}-quick" if args.quick else work_name)
+    out = args.out or os.path.join(paths.WORK, f"{work_name}-quick" if args.quick else work_name)
     os.makedirs(out, exist_ok=True)
     if args.one:
         train_one(args.one, cfg, out)
@@ -139,10 +140,10 @@ def stage_main(script, doc, full, quick, models, work_name, train_one, extra_arg
     with open(os.path.join(out, "train_config.json"), "w") as f:
         json.dump(cfg, f, indent=1)
     names = args.models.split(",")
-    cmd = [sys.executable, os.path.abspath(script), "--out", out] + (["--quick"] if args.quick else [])
+    cmd = [sys.executable, "-m", module, "--out", out] + (["--quick"] if args.quick else [])
     if args.budget_min:
         cmd += ["--budget-min", str(args.budget_min)]
-    procs = [subprocess.Popen(cmd + passed + ["--one", n]) for n in names]
+    procs = [subprocess.Popen(cmd + passed + ["--one", n], cwd=paths.MODELS) for n in names]
     rcs = [p.wait() for p in procs]
     if any(rcs):
         sys.exit(f"training failed: exit codes {dict(zip(names, rcs))}")

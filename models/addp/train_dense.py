@@ -1,10 +1,9 @@
-#!/usr/bin/python3
 """Dense stage: CenterNet detection + semantic segmentation + presence heads on the ADDP
 pixel encoder, trained jointly on generated scenes (addp/scenes.py), beside the same model from
 random init (the control), on the same WALL-TIME budget, as two single-thread processes side by side.
 
-    cd models && nohup nice -n 19 /usr/bin/python3 train_dense.py > work/dense.log 2>&1 &   # full: 65 min each
-    /usr/bin/python3 train_dense.py --quick          # smoke run (< 3 min): train, export, evaluate
+    cd models && nohup nice -n 19 /usr/bin/python3 -m addp.train_dense > work/dense.log 2>&1 &   # full: 65 min each
+    /usr/bin/python3 -m addp.train_dense --quick          # smoke run (< 3 min): train, export, evaluate
 
 The learning rate (linear warm-up over the first 3% of the budget, then cosine to 1% of the peak) is
 a function of the elapsed fraction of the budget, so every run ends exactly at its budget whatever
@@ -14,18 +13,13 @@ Progress lines (step, elapsed, lr, loss parts, images/s) go to work/dense/<model
 After training: `dense_export.py` evaluates on the val scenes (choosing class_from), on the test
 scenes, and writes the model directory (--quick runs it at once)."""
 import os
-import sys
 import time
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-import torch  # noqa: E402
+import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+from . import dense, paths, scenes, train_utils
 
-from addp import dense, scenes, train_utils  # noqa: E402
-
-GEN_STEP = os.path.join(HERE, "zoo", "addp-fmnist", "gen_step.onnx")
+GEN_STEP = os.path.join(paths.ZOO, "addp-fmnist", "gen_step.onnx")
 MODELS = ("addp", "scratch")
 FULL = dict(budget_min=65.0, batch=32, lr=1e-3, warmup=0.03, min_lr_frac=0.01, seg_lr_scale=3.0,
             weight_decay=0.05, clip=5.0, save_every_s=240, val_every_s=900, val_count=256,
@@ -126,12 +120,12 @@ def train_one(name, cfg, out_dir):
 
 def export_quick(args, out):
     if args.quick and not args.no_export:
-        import dense_export
+        from . import dense_export
         dense_export.main(["--quick", "--work", out])
 
 
 def main():
-    train_utils.stage_main(__file__, __doc__, FULL, QUICK, MODELS, "dense", train_one,
+    train_utils.stage_main("addp.train_dense", __doc__, FULL, QUICK, MODELS, "dense", train_one,
                            extra_args=[("--no-export", {"action": "store_true"})], after=export_quick)
 
 

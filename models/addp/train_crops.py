@@ -1,11 +1,10 @@
-#!/usr/bin/python3
 """Second dense stage: the crop classifier (addp/crops.py), fine-tuned on crops of the
 generated training scenes from the ADDP Fashion-MNIST classifier (read back from the committed
 zoo/addp-fmnist/classifier.onnx), beside the same ViT from random init (the control), on the same
 WALL-TIME budget, as two single-thread processes side by side.
 
-    cd models && mkdir -p work/crops && nohup /usr/bin/python3 train_crops.py > work/crops/train.log 2>&1 &
-    /usr/bin/python3 train_crops.py --quick          # smoke run (< 2 min)
+    cd models && mkdir -p work/crops && nohup /usr/bin/python3 -m addp.train_crops > work/crops/train.log 2>&1 &
+    /usr/bin/python3 -m addp.train_crops --quick          # smoke run (< 2 min)
 
 Crops: every item's tight box of a fresh training scene (train items 0..54,999, seed [11, index]),
 jittered (centre +-10% of the longer side, each side x exp(U(-0.2, 0.2))) so that it looks like a
@@ -19,21 +18,16 @@ zoo/addp-fmnist-dense."""
 import json
 import math
 import os
-import sys
 import time
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
+import numpy as np
+import torch
+import torch.nn.functional as F
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+from . import crops, dense, dense_eval, paths, readback, scenes, train_utils
 
-from addp import crops, dense, dense_eval, readback, scenes, train_utils  # noqa: E402
-
-CLASSIFIER = os.path.join(HERE, "zoo", "addp-fmnist", "classifier.onnx")
-CLASSIFIER_MANIFEST = os.path.join(HERE, "zoo", "addp-fmnist", "manifest.json")
+CLASSIFIER = os.path.join(paths.ZOO, "addp-fmnist", "classifier.onnx")
+CLASSIFIER_MANIFEST = os.path.join(paths.ZOO, "addp-fmnist", "manifest.json")
 MODELS = ("addp", "scratch")
 CROP_SEED = 11
 FULL = dict(budget_min=20.0, scenes_per_step=12, lr=5e-4, warmup=0.03, min_lr_frac=0.01,
@@ -166,7 +160,7 @@ def train_one(name, cfg, out_dir):
 
 
 def main():
-    train_utils.stage_main(__file__, __doc__, FULL, QUICK, MODELS, "crops", train_one, extra_args=[
+    train_utils.stage_main("addp.train_crops", __doc__, FULL, QUICK, MODELS, "crops", train_one, extra_args=[
         ("--init-from", {"help": "a finished run's folder: continue its models with a new budget and schedule"})])
 
 

@@ -1,9 +1,8 @@
-#!/usr/bin/python3
 """After train_crops.py: choose the second stage's decoding on the validation scenes, evaluate the
 test scenes, and add crops.onnx to the dense model directory.
 
-    cd models && /usr/bin/python3 crops_export.py            # work/crops -> zoo/addp-fmnist-dense, zoo/scenes-test/eval.json
-    /usr/bin/python3 crops_export.py --quick                 # work/crops-quick -> work/crops-quick/addp-fmnist-dense
+    cd models && /usr/bin/python3 -m addp.crops_export            # work/crops -> zoo/addp-fmnist-dense, zoo/scenes-test/eval.json
+    /usr/bin/python3 -m addp.crops_export --quick                 # work/crops-quick -> work/crops-quick/addp-fmnist-dense
 
 The first stage is the committed dense.onnx, read back into torch exactly (addp.readback; the
 golden outputs are checked before anything else). For each crop classifier (ADDP init, scratch
@@ -24,18 +23,14 @@ import sys
 import time
 import warnings
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+from . import crops, dense, dense_eval, export, paths, readback, scenes
+from .dense_eval import summary
 
-from addp import crops, dense, dense_eval, export, readback, scenes  # noqa: E402
-from addp.dense_eval import summary  # noqa: E402
-
-ZOO_DENSE = os.path.join(HERE, "zoo", "addp-fmnist-dense")
-ZOO_SCENES = os.path.join(HERE, "zoo", "scenes-test")
+ZOO_DENSE = os.path.join(paths.ZOO, "addp-fmnist-dense")
+ZOO_SCENES = os.path.join(paths.ZOO, "scenes-test")
 SCORES = ("peak", "peak_times_prob", "peak_times_item", "sqrt_peak_times_prob")
 MIN_SCORES = (0.05, 0.1, 0.2)
 PAINT_MIN_SCORES = (0.1, 0.2, 0.3, 0.4, 0.5)
@@ -150,7 +145,7 @@ def main(argv=None):
     ap.add_argument("--eval-count", type=int)
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
-    work = args.work or os.path.join(HERE, "work", "crops-quick" if args.quick else "crops")
+    work = args.work or os.path.join(paths.WORK, "crops-quick" if args.quick else "crops")
     out = args.out or (os.path.join(work, "addp-fmnist-dense") if args.quick else ZOO_DENSE)
     t0 = time.time()
 

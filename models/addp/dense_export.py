@@ -1,8 +1,7 @@
-#!/usr/bin/python3
 """After train_dense.py: evaluate the dense models and write the model directory and test scenes.
 
-    cd models && /usr/bin/python3 dense_export.py            # full: work/dense -> zoo/addp-fmnist-dense, zoo/scenes-test
-    /usr/bin/python3 dense_export.py --quick                 # work/dense-quick -> work/dense-quick/{addp-fmnist-dense,scenes-test}
+    cd models && /usr/bin/python3 -m addp.dense_export            # full: work/dense -> zoo/addp-fmnist-dense, zoo/scenes-test
+    /usr/bin/python3 -m addp.dense_export --quick                 # work/dense-quick -> work/dense-quick/{addp-fmnist-dense,scenes-test}
 
 1. validation scenes (train items 55,000..59,999): both decodings (class_from heatmap /
    segmentation) for each model; each model keeps the one with the higher val AP50;
@@ -17,15 +16,11 @@ import sys
 import time
 import warnings
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-
-from addp import data, dense, dense_eval, export, scenes  # noqa: E402
-from addp.dense_eval import summary  # noqa: E402
+from . import data, dense, dense_eval, export, paths, scenes
+from .dense_eval import summary
 
 NAME, VERSION = "addp-fmnist-dense", "1.0.0"
 # candidate seg/heat-map fusions (dense.fuse_seg), chosen per model by val mIoU
@@ -125,10 +120,10 @@ def main(argv=None):
     ap.add_argument("--ort-check", action="store_true", help="run the golden files with ONNX Runtime Java")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
-    work = args.work or os.path.join(HERE, "work", "dense-quick" if args.quick else "dense")
-    out = args.out or (os.path.join(work, NAME) if args.quick else os.path.join(HERE, "zoo", NAME))
+    work = args.work or os.path.join(paths.WORK, "dense-quick" if args.quick else "dense")
+    out = args.out or (os.path.join(work, NAME) if args.quick else os.path.join(paths.ZOO, NAME))
     scenes_out = args.scenes_out or (os.path.join(work, "scenes-test") if args.quick
-                                     else os.path.join(HERE, "zoo", "scenes-test"))
+                                     else os.path.join(paths.ZOO, "scenes-test"))
     t0 = time.time()
 
     def log(msg):
