@@ -14,7 +14,7 @@ import torch
 
 from . import addp as addp_mod
 from . import mage, paths, schedule, train_utils, vq
-from .mage import drop_labels
+from .train_utils import drop_labels
 
 
 def timed_step(model, teacher, opt, ids, labels, rng, gen, variant, parts):

@@ -13,11 +13,10 @@ Progress lines (step, elapsed, lr, loss parts, images/s) go to work/dense/<model
 After training: `dense_export.py` evaluates on the val scenes (choosing class_from), on the test
 scenes, and writes the model directory (--quick runs it at once)."""
 import os
-import time
 
 import torch
 
-from . import dense, paths, scenes, train_utils
+from . import dense, paths, scenes, wall_stage
 
 GEN_STEP = os.path.join(paths.ZOO, "addp-fmnist", "gen_step.onnx")
 MODELS = ("addp", "scratch")
@@ -52,70 +51,36 @@ def val_loss(model, val):
 
 
 def train_one(name, cfg, out_dir):
-    torch.set_num_threads(1)
-    path = os.path.join(out_dir, f"{name}.pt")
-    log = train_utils.stage_log(out_dir, name)
-
-    if os.path.exists(path):
-        log("finished already: skipped")
+    run = wall_stage.Model.start(
+        name, cfg, out_dir, lambda: build(name, cfg["seed"]),
+        lambda model: torch.optim.AdamW(dense.param_groups(model, cfg["weight_decay"], cfg["seg_lr_scale"]),
+                                        lr=cfg["lr"], betas=(0.9, 0.999)),
+        {"step": 0, "elapsed": 0.0, "images": 0, "val": []})
+    if run is None:
         return
-    model = build(name, cfg["seed"])
-    opt = torch.optim.AdamW(dense.param_groups(model, cfg["weight_decay"], cfg["seg_lr_scale"]),
-                            lr=cfg["lr"], betas=(0.9, 0.999))
-    state = {"step": 0, "elapsed": 0.0, "images": 0, "val": []}
-    if os.path.exists(path + ".partial"):
-        ck = torch.load(path + ".partial", map_location="cpu")
-        model.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["opt"])
-        state = ck["state"]
-        log(f"resumed at step {state['step']}, elapsed {state['elapsed']:.0f}s")
-
-    save = train_utils.stage_saver(path, model, opt, state, cfg, name)
-
-    budget = cfg["budget_min"] * 60.0
     pool = scenes.Pool("train")
     val = scenes.make_scenes(scenes.Pool("val"), scenes.SEEDS["val"], 0, cfg["val_count"])
     B = cfg["batch"]
-    t0, base = time.time(), state["elapsed"]
-    last_save = last_val = last_log = base
-    ema, imgs_at_log, t_at_log = {}, state["images"], base
-    model.train()
-    while True:
-        state["elapsed"] = base + time.time() - t0
-        if state["elapsed"] >= budget:
-            break
-        lr = train_utils.wall_lr(state["elapsed"] / budget, cfg)
-        for g in opt.param_groups:
-            g["lr"] = lr * g["lr_scale"]
-        batch = scenes.make_scenes(pool, scenes.SEEDS["train"], state["step"] * B, B)
-        x, t = dense.targets(batch)
-        loss, parts = dense.losses(model(x), t)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg["clip"])
-        opt.step()
-        state["step"] += 1
-        state["images"] += B
-        parts["total"] = loss.item()
-        ema = {k: 0.95 * ema.get(k, v) + 0.05 * v for k, v in parts.items()}
-        now = base + time.time() - t0
-        if now - last_log >= cfg["log_every_s"]:
-            ips = (state["images"] - imgs_at_log) / max(1e-9, now - t_at_log)
-            log(f"step {state['step']} elapsed {now:.0f}s/{budget:.0f}s lr {lr:.2e} "
-                + " ".join(f"{k} {v:.4f}" for k, v in ema.items()) + f" img/s {ips:.2f}")
-            last_log, imgs_at_log, t_at_log = now, state["images"], now
-        if now - last_val >= cfg["val_every_s"]:
-            vl, vp = val_loss(model, val)
-            state["val"].append({"step": state["step"], "elapsed": round(now), "loss": round(vl, 4), **vp})
-            log(f"val step {state['step']} loss {vl:.4f} {vp}")
-            last_val = now
-        if now - last_save >= cfg["save_every_s"]:
-            save()
-            last_save = now
-    vl, vp = val_loss(model, val)
-    state["val"].append({"step": state["step"], "elapsed": round(state["elapsed"]), "loss": round(vl, 4), **vp})
-    log(f"done: {state['step']} steps, {state['images']} images, {state['elapsed']:.0f}s; val loss {vl:.4f} {vp}")
-    save(final=True)
+
+    def batch_loss(step):
+        x, t = dense.targets(scenes.make_scenes(pool, scenes.SEEDS["train"], step * B, B))
+        loss, parts = dense.losses(run.model(x), t)
+        return loss, parts, B
+
+    def validate(elapsed):
+        vl, vp = val_loss(run.model, val)
+        run.state["val"].append({"step": run.state["step"], "elapsed": round(elapsed), "loss": round(vl, 4), **vp})
+        return vl, vp
+
+    def validate_and_log(elapsed):
+        vl, vp = validate(elapsed)
+        run.log(f"val step {run.state['step']} loss {vl:.4f} {vp}")
+
+    run.train(batch_loss, "images", validate_and_log)
+    st = run.state
+    vl, vp = validate(st["elapsed"])
+    run.log(f"done: {st['step']} steps, {st['images']} images, {st['elapsed']:.0f}s; val loss {vl:.4f} {vp}")
+    run.save(final=True)
 
 
 def export_quick(args, out):
@@ -125,7 +90,7 @@ def export_quick(args, out):
 
 
 def main():
-    train_utils.stage_main("addp.train_dense", __doc__, FULL, QUICK, MODELS, "dense", train_one,
+    wall_stage.main("addp.train_dense", __doc__, FULL, QUICK, MODELS, "dense", train_one,
                            extra_args=[("--no-export", {"action": "store_true"})], after=export_quick)
 
 

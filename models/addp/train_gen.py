@@ -192,29 +192,16 @@ def fit_encoder(model, cfg, out_path, log, quick):
     x, _ = data.load_rgb("train", 2000 if quick else TRAIN_ITEMS)
     model.decoder.requires_grad_(False)
     model.quantize.requires_grad_(False)
-    opt = torch.optim.Adam(model.encoder.parameters(), lr=cfg["lr"], betas=(0.5, 0.9))
-    sched = train_utils.cosine_lr(opt, cfg["lr"], cfg["steps"], warmup=cfg["warmup"])
-    state = train_utils.resume(out_path, model, opt)
-    gen = torch.Generator().manual_seed(cfg["seed"] + state["step"])
-    t0 = time.time()
-    while state["step"] < cfg["steps"]:
+
+    def batch_loss(gen, rng):
         xb = data.augment(x[torch.randint(0, len(x), (cfg["batch_size"],), generator=gen)], pad=0)
-        sched(state["step"])
         z = model.encoder(xb)
         zq = model.latent_from_tokens(model.codebook[model.quantize.indices(z)])
         recon = model.decoder(z + (zq - z).detach())
-        rec = F.l1_loss(recon, xb) + F.mse_loss(recon, xb)
-        loss = rec + 0.25 * F.mse_loss(z, zq.detach())
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        state["step"] += 1
-        if state["step"] % cfg["log_every"] == 0 or state["step"] == cfg["steps"]:
-            log(f"vq_encoder step {state['step']}/{cfg['steps']} rec {rec.item():.4f} "
-                f"psnr(batch) {vq.psnr(recon.detach(), xb):.2f} {time.time() - t0:.0f}s")
-        if state["step"] % cfg["save_every"] == 0:
-            train_utils.save(out_path, model, opt, state, model.config)
-    train_utils.save(out_path, model, opt, state, model.config, final=True)
+        return F.l1_loss(recon, xb) + F.mse_loss(recon, xb) + 0.25 * F.mse_loss(z, zq.detach())
+
+    opt = torch.optim.Adam(model.encoder.parameters(), lr=cfg["lr"], betas=(0.5, 0.9))
+    train_utils.train_steps("vq_encoder", model, opt, cfg, out_path, log, batch_loss)
 
 
 class conv_threads:
