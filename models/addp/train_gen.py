@@ -79,8 +79,12 @@ class Run:
         torch.save(ck, os.path.join(self.checkpoints, name))
 
     def committed(self, name):
-        path = os.path.join(self.checkpoints, name)
-        return path if os.path.exists(path) else None
+        """The last published checkpoint: this run's (quick runs publish into their work dir), else the
+        zoo's (so that a quick run can continue the committed models without writing into the zoo)."""
+        for folder in (self.checkpoints, CHECKPOINTS):
+            if os.path.exists(os.path.join(folder, name)):
+                return os.path.join(folder, name)
+        return None
 
     # ---- stages ---------------------------------------------------------------------------
     def readback(self):
