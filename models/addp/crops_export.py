@@ -21,7 +21,6 @@ import os
 import shutil
 import sys
 import time
-import warnings
 
 import numpy as np
 import torch
@@ -99,26 +98,15 @@ def evaluate(outputs, scene_list, det, probs):
 
 
 def export_crops(model, out_dir, size):
-    graph = crops.CropGraph(model).eval()
     inputs = [("crops", "float32", ["n", 3, size, size])]
     outputs = [("probs", "float32", ["n", crops.NUM_OUT])]
-    path = os.path.join(out_dir, "crops.onnx")
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(graph, (torch.rand(2, 3, size, size),), path, opset_version=export.OPSET,
-                          do_constant_folding=True, input_names=["crops"], output_names=["probs"],
-                          dynamic_axes={"crops": {0: "n"}, "probs": {0: "n"}})
-    export._declare_shapes(path, inputs + outputs)
-    return {"file": "crops.onnx", "sha256": export.sha256(path),
-            "inputs": [dict(name=n, dtype=d, shape=s) for n, d, s in inputs],
-            "outputs": [dict(name=n, dtype=d, shape=s) for n, d, s in outputs]}
+    return export.export_graph(crops.CropGraph(model).eval(), (torch.rand(2, 3, size, size),),
+                               os.path.join(out_dir, "crops.onnx"), inputs, outputs)
 
 
 def write_golden(model, out_dir, images_u8, boxes, size, scale, tolerance=1e-4):
     """golden/crops: the crops of a few boxes (the numpy reference sampler, so Java's sampler is
     checked too) and the graph's probabilities for them."""
-    d = os.path.join(out_dir, "golden", "crops")
-    os.makedirs(d, exist_ok=True)
     px = dense.pixels_of(images_u8).double().numpy()
     ref = np.stack([crops.crop_numpy(px[i], b, size, scale) for i, b in boxes]).astype(np.float32)
     torch_crops = crops.crop(dense.pixels_of(images_u8), np.array([i for i, _ in boxes]),
@@ -126,14 +114,11 @@ def write_golden(model, out_dir, images_u8, boxes, size, scale, tolerance=1e-4):
     assert np.abs(ref - torch_crops).max() < 1e-5, "grid_sample differs from the crop rule"
     with torch.no_grad():
         probs = crops.CropGraph(model).eval()(torch.from_numpy(ref))
-    case = {"inputs": {"crops": export.write_tensor(os.path.join(d, "crops.in.bin"), torch.from_numpy(ref))},
-            "outputs": {"probs": export.write_tensor(os.path.join(d, "probs.out.bin"), probs)},
-            "tolerance": tolerance,
-            "crop_of": [{"scene_index": int(i), "box_xywh": [float(v) for v in b]} for i, b in boxes],
-            "crop_size": size, "crop_scale": scale,
-            "note": "inputs: crops of zoo/scenes-test scenes (index 0-based) / 255 by the refine crop rule"}
-    with open(os.path.join(d, "case.json"), "w") as f:
-        json.dump(case, f, indent=1)
+    export.write_golden_case(
+        out_dir, "crops", {"crops": torch.from_numpy(ref)}, {"probs": probs}, tolerance,
+        crop_of=[{"scene_index": int(i), "box_xywh": [float(v) for v in b]} for i, b in boxes],
+        crop_size=size, crop_scale=scale,
+        note="inputs: crops of zoo/scenes-test scenes (index 0-based) / 255 by the refine crop rule")
 
 
 def main(argv=None):

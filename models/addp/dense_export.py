@@ -14,7 +14,6 @@ import json
 import os
 import sys
 import time
-import warnings
 
 import numpy as np
 import torch
@@ -74,38 +73,22 @@ def write_scenes(out_dir, scene_list):
 
 
 def export_onnx(model, out_dir, fusion=None):
-    graph = dense.DenseGraph(model, fusion).eval()
     S, K, g = model.config["img_size"], model.config["num_classes"], model.grid
     inputs = [("pixels", "float32", ["batch", 3, S, S])]
     outputs = [("presence", "float32", ["batch", K]), ("heatmap", "float32", ["batch", K, g, g]),
                ("size", "float32", ["batch", 2, g, g]), ("offset", "float32", ["batch", 2, g, g]),
                ("seg", "float32", ["batch", K + 1, S, S])]
-    path = os.path.join(out_dir, "dense.onnx")
-    dyn = {n: {0: "batch"} for n, _, _ in inputs + outputs}
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(graph, (torch.rand(2, 3, S, S),), path, opset_version=export.OPSET,
-                          do_constant_folding=True, input_names=["pixels"],
-                          output_names=[n for n, _, _ in outputs], dynamic_axes=dyn)
-    export._declare_shapes(path, inputs + outputs)
-    return {"dense": {"file": "dense.onnx", "sha256": export.sha256(path),
-                      "inputs": [dict(name=n, dtype=d, shape=s) for n, d, s in inputs],
-                      "outputs": [dict(name=n, dtype=d, shape=s) for n, d, s in outputs]}}
+    graph = dense.DenseGraph(model, fusion).eval()
+    return {"dense": export.export_graph(graph, (torch.rand(2, 3, S, S),), os.path.join(out_dir, "dense.onnx"),
+                                         inputs, outputs)}
 
 
 def write_golden(model, out_dir, images_u8, tolerance=1e-4, fusion=None):
-    d = os.path.join(out_dir, "golden", "dense")
-    os.makedirs(d, exist_ok=True)
     x = dense.pixels_of(images_u8)
     with torch.no_grad():
         y = dense.DenseGraph(model, fusion).eval()(x)
-    case = {"inputs": {"pixels": export.write_tensor(os.path.join(d, "pixels.in.bin"), x)},
-            "outputs": {n: export.write_tensor(os.path.join(d, f"{n}.out.bin"), t)
-                        for n, t in zip(dense.DenseGraph.OUTPUTS, y)},
-            "tolerance": tolerance,
-            "note": "inputs: the first test scenes (zoo/scenes-test images 1..3) / 255"}
-    with open(os.path.join(d, "case.json"), "w") as f:
-        json.dump(case, f, indent=1)
+    export.write_golden_case(out_dir, "dense", {"pixels": x}, dict(zip(dense.DenseGraph.OUTPUTS, y)), tolerance,
+                             note="inputs: the first test scenes (zoo/scenes-test images 1..3) / 255")
 
 
 def main(argv=None):

@@ -30,6 +30,7 @@ ZOO = os.path.join(paths.ZOO, "addp-fmnist")
 CHECKPOINTS = os.path.join(ZOO, "checkpoints")
 N_CLASSES = 10
 TRAIN_ITEMS = 55000          # train items 55,000..59,999: the held-out FID set of the sweeps
+QUICK_ITEMS = 500            # the train (and test) items of a --quick run
 STAGES = ["readback", "vq_encoder", "tokens", "mage", "addp"]
 
 FULL = dict(
@@ -106,13 +107,13 @@ class Run:
                 fit_encoder(vq_model, self.p["vq_encoder"], self.path("vq.pt"), self.log, self.quick)
             self.publish("vq.pt")
         model = vq.load(self.path("vq.pt"))
-        xte, _ = data.load_rgb("test", 500 if self.quick else None)
+        xte, _ = data.load_rgb("test", QUICK_ITEMS if self.quick else None)
         with conv_threads():
             return {"vq_psnr": round(vq.evaluate_psnr(model, xte), 3)}
 
     def tokens(self):
         model = vq.load(self.path("vq.pt"))
-        x, y = data.load_rgb("train", 2000 if self.quick else TRAIN_ITEMS)
+        x, y = data.load_rgb("train", QUICK_ITEMS if self.quick else TRAIN_ITEMS)
         with torch.no_grad(), conv_threads():
             enc = lambda v: torch.cat([model.encode_ids(v[i:i + 1000]) for i in range(0, len(v), 1000)])
             toks = torch.cat([enc(x), enc(x.flip(3))])
@@ -193,7 +194,7 @@ def fit_encoder(model, cfg, out_path, log, quick):
     """Train the VQ encoder alone against the frozen decoder and codebook: L1 + MSE reconstruction
     through the straight-through quantiser + 0.25 commitment (the codebook does not move)."""
     torch.manual_seed(cfg["seed"])
-    x, _ = data.load_rgb("train", 2000 if quick else TRAIN_ITEMS)
+    x, _ = data.load_rgb("train", QUICK_ITEMS if quick else TRAIN_ITEMS)
     model.decoder.requires_grad_(False)
     model.quantize.requires_grad_(False)
 
