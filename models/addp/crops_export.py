@@ -13,7 +13,6 @@ test scenes are evaluated with it. The second stage is switched on only if it be
 stage alone on val (AP50 + mIoU): then crops.onnx (ADDP init) gets golden I/O, the manifest its
 `crops` graph and the detection head its `refine` block (models/DENSE_CONTRACT.md, second stage);
 either way the measured figures go into the manifest and eval.json."""
-import argparse
 import copy
 import itertools
 import json
@@ -25,7 +24,7 @@ import time
 import numpy as np
 import torch
 
-from . import crops, dense, dense_eval, export, paths, readback, scenes
+from . import crops, dense, dense_eval, dense_export, export, paths, readback, scenes
 from .dense_eval import summary
 
 ZOO_DENSE = os.path.join(paths.ZOO, "addp-fmnist-dense")
@@ -122,13 +121,7 @@ def write_golden(model, out_dir, images_u8, boxes, size, scale, tolerance=1e-4):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--work")
-    ap.add_argument("--out")
-    ap.add_argument("--val-count", type=int)
-    ap.add_argument("--eval-count", type=int)
-    args = ap.parse_args(argv)
+    args = dense_export.arguments(__doc__).parse_args(argv)
     torch.set_num_threads(2)
     work = args.work or os.path.join(paths.WORK, "crops-quick" if args.quick else "crops")
     out = args.out or (os.path.join(work, "addp-fmnist-dense") if args.quick else ZOO_DENSE)
@@ -148,12 +141,7 @@ def main(argv=None):
     first = {"val": summary(evaluate(v_out, val, det0, None)), "test": evaluate(t_out, test, det0, None)}
     log(f"first stage alone: val {first['val']}; test {summary(first['test'])}")
     results, models = {}, {}
-    for name in ("addp", "scratch"):
-        path = os.path.join(work, f"{name}.pt")
-        if not os.path.exists(path):
-            log(f"{path} missing: skipped")
-            continue
-        model, ck = crops.load_model(path)
+    for name, model, ck in dense_export.trained_models(work, crops.load_model, log):
         models[name] = (model, ck)
         cfg = ck["train_config"]
         cgraph = crops.CropGraph(model).eval()

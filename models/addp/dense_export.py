@@ -91,15 +91,32 @@ def write_golden(model, out_dir, images_u8, tolerance=1e-4, fusion=None):
                              note="inputs: the first test scenes (zoo/scenes-test images 1..3) / 255")
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def arguments(doc):
+    """The options both dense exporters (this one and addp.crops_export) take."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--work")
-    ap.add_argument("--out")
-    ap.add_argument("--scenes-out")
-    ap.add_argument("--test-count", type=int, default=scenes.TEST_COUNT)
+    ap.add_argument("--work", help="the training run's folder")
+    ap.add_argument("--out", help="the model directory to write")
     ap.add_argument("--val-count", type=int, help="validation scenes (default 500, quick 100)")
     ap.add_argument("--eval-count", type=int, help="test scenes evaluated (default all, quick 200)")
+    return ap
+
+
+def trained_models(work, load, log):
+    """(name, model, checkpoint) of each model of the training run in `work` that finished: the
+    ADDP-initialised one, then the control; load(path) -> (model, checkpoint)."""
+    for name in ("addp", "scratch"):
+        path = os.path.join(work, f"{name}.pt")
+        if not os.path.exists(path):
+            log(f"{path} missing: skipped")
+            continue
+        yield (name, *load(path))
+
+
+def main(argv=None):
+    ap = arguments(__doc__)
+    ap.add_argument("--scenes-out")
+    ap.add_argument("--test-count", type=int, default=scenes.TEST_COUNT)
     ap.add_argument("--ort-check", action="store_true", help="run the golden files with ONNX Runtime Java")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
@@ -117,12 +134,7 @@ def main(argv=None):
     all_test = scenes.make_scenes(scenes.Pool("test"), scenes.SEEDS["test"], 0, args.test_count)
     test = all_test[:args.eval_count or (200 if args.quick else len(all_test))]
     results, models, fusions = {}, {}, {}
-    for name in ("addp", "scratch"):
-        path = os.path.join(work, f"{name}.pt")
-        if not os.path.exists(path):
-            log(f"{path} missing: skipped")
-            continue
-        model, ck = dense.load_model(path)
+    for name, model, ck in trained_models(work, dense.load_model, log):
         models[name] = model
         fusions[name] = None
         stride = model.stride
