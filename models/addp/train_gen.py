@@ -3,7 +3,8 @@ baseline at equal optimiser steps, starting from the repository alone (no earlie
 
     cd models && /usr/bin/python3 -m addp.train_gen                 # every stage not yet done
     cd models && /usr/bin/python3 -m addp.train_gen --until mage    # stop after a stage
-    cd models && /usr/bin/python3 -m addp.train_gen --quick         # smoke run (tiny steps), work/gen-quick
+    cd models && /usr/bin/python3 -m addp.train_gen --quick --more 2   # smoke run: the committed models
+                                                                       # 2 steps on, into work/gen-quick
 
 Stages (each resumable; a finished one is skipped; its optimiser-free result is copied to
 zoo/addp-fmnist/checkpoints/ so that a later session continues from the repository):
