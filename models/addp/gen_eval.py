@@ -31,7 +31,7 @@ from . import data, evaluate, export, fid, generate, mage, paths, readback, vq
 ZOO = os.path.join(paths.ZOO, "addp-fmnist")
 BATCH = 250
 BASE = {"schedule": "cosine", "steps": 20, "temperature": 1.0, "choice_temperature": 6.0, "mask_ratio": 1.0}
-TAUS = (1.0, 2.0, 4.0)
+TAUS = (1.0, 2.0)
 TEMPERATURES = (0.9, 0.8)
 STEP_SCHEDULES = ((12, "cosine"),)
 CONFIDENT = 0.9
