@@ -196,7 +196,7 @@ def train(cfg, tokens, vq_model, predictor, out_path, log, labels=None, init=Non
     model.vqgan.load_state_dict(vq_model.state_dict())
     predictor.eval().requires_grad_(False)
 
-    def batch_loss(gen, rng):
+    def batch_loss(step, gen, rng):
         ids, lab = train_utils.token_batch(tokens, labels, cfg, gen)
         return training_loss(model, predictor, ids, rng, gen, lab)
 

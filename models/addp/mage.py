@@ -129,7 +129,7 @@ def train(cfg, tokens, out_path, log, labels=None, init=None):
     ratio = stats.truncnorm((0.5 - 0.55) / 0.25, (1.0 - 0.55) / 0.25, loc=0.55, scale=0.25)
     n_drop = int(np.ceil(N * 0.5))
 
-    def batch_loss(gen, rng):
+    def batch_loss(step, gen, rng):
         ids, lab = train_utils.token_batch(tokens, labels, cfg, gen)
         n_mask = int(np.ceil(N * ratio.rvs(random_state=rng)))
         rank = torch.rand(ids.shape, generator=gen).argsort(1).argsort(1)

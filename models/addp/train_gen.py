@@ -199,7 +199,7 @@ def fit_encoder(model, cfg, out_path, log, quick):
     model.decoder.requires_grad_(False)
     model.quantize.requires_grad_(False)
 
-    def batch_loss(gen, rng):
+    def batch_loss(step, gen, rng):
         xb = data.augment(x[torch.randint(0, len(x), (cfg["batch_size"],), generator=gen)], pad=0)
         z = model.encoder(xb)
         zq = model.latent_from_tokens(model.codebook[model.quantize.indices(z)])

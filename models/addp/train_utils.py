@@ -69,14 +69,15 @@ def resume(path, model, opt):
 
 
 def train_steps(name, model, opt, cfg, out_path, log, batch_loss, clip=None, after_step=None):
-    """The fixed-step training loop of every model trained for cfg["steps"] optimiser steps:
-    per-step warm-up + cosine lr (cfg lr, warmup), resumable from `<out_path>.partial`, a checkpoint
-    every cfg["save_every"] steps, `<out_path>` when done, progress every cfg["log_every"] steps.
-    batch_loss(gen, rng) -> the loss of one batch; gen (torch) and rng (numpy) are seeded with
+    """The training loop of every model trained for a number of optimiser steps, cfg["steps"]:
+    per-step warm-up + cosine lr (cfg lr, warmup, min_lr), resumable from `<out_path>.partial`, a
+    checkpoint every cfg["save_every"] steps, `<out_path>` when done, progress every cfg["log_every"].
+    batch_loss(step, gen, rng) -> the loss of one batch; gen (torch) and rng (numpy) are seeded with
     cfg["seed"] + the step the run starts at, so a resumed run draws new batches.
-    clip: max gradient norm (None = no clipping); after_step(step): called after each update."""
+    clip: max gradient norm (None = no clipping); after_step(state): called after each update with
+    the loop state (step, and what the caller keeps in it; it is saved with every checkpoint)."""
     steps = cfg["steps"]
-    sched = cosine_lr(opt, cfg["lr"], steps, warmup=cfg["warmup"])
+    sched = cosine_lr(opt, cfg["lr"], steps, warmup=cfg["warmup"], min_lr=cfg.get("min_lr", 0.0))
     state = resume(out_path, model, opt)
     gen = torch.Generator().manual_seed(cfg["seed"] + state["step"])
     rng = np.random.default_rng(cfg["seed"] + state["step"])
@@ -85,7 +86,7 @@ def train_steps(name, model, opt, cfg, out_path, log, batch_loss, clip=None, aft
     model.train()
     while state["step"] < steps:
         sched(state["step"])
-        loss = batch_loss(gen, rng)
+        loss = batch_loss(state["step"], gen, rng)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         if clip is not None:
@@ -93,7 +94,7 @@ def train_steps(name, model, opt, cfg, out_path, log, batch_loss, clip=None, aft
         opt.step()
         state["step"] += 1
         if after_step is not None:
-            after_step(state["step"])
+            after_step(state)
         run = 0.98 * run + 0.02 * loss.item() if state["step"] > 1 else loss.item()
         if state["step"] % cfg["log_every"] == 0 or state["step"] == steps:
             log(f"{name} step {state['step']}/{steps} loss {run:.4f} {time.time() - t0:.0f}s")

@@ -204,15 +204,15 @@ def train(cfg, out_path, log):
     usage = torch.zeros(cfg["model"]["n_embed"])
     batch = {}
 
-    def batch_loss(gen, rng):
+    def batch_loss(step, gen, rng):
         idx = torch.randint(0, len(xtr), (cfg["batch_size"],), generator=gen)
         x = batch["x"] = data.augment(xtr[idx], pad=0) if cfg.get("flip", True) else xtr[idx]
         recon, vq_loss, ids = model(x)
         usage.add_(torch.bincount(ids.flatten(), minlength=len(usage)).float())
         return F.l1_loss(recon, x) + F.mse_loss(recon, x) + vq_loss
 
-    def restart(step):
-        if step % cfg["restart_every"] == 0 and step < 0.8 * cfg["steps"]:
+    def restart(state):
+        if state["step"] % cfg["restart_every"] == 0 and state["step"] < 0.8 * cfg["steps"]:
             _restart_dead_codes(model, batch["x"], usage)
             usage.zero_()
 
