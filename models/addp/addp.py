@@ -6,15 +6,12 @@ Parameter names are those of the released checkpoints (`vqgan.*`, `patch_embed.p
 `decoder_pos_embed_learned`, `decoder_pos_mask_embed`, `decoder_pos_token_embed`,
 `decoder_blocks`, `decoder_norm`, `token_emb`, `mlm_layer`), so `released.py` loads the
 `{'model': ...}` layout into this class unchanged."""
-import time
-
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from . import schedule, train_utils
-from .mage import class_slot_ids, drop_labels
+from .mage import class_slot_ids
 from .layers import Block, MlmLayer, init_vit_weights
 from .vq import VQModel
 
@@ -191,40 +188,20 @@ def training_loss(model, predictor, ids, rng, generator=None, labels=None):
 
 def train(cfg, tokens, vq_model, predictor, out_path, log, labels=None, init=None):
     """init: a state dict to continue from (e.g. read back from a committed gen_step.onnx);
-    the optimiser then starts anew with its own warm-up."""
+    the optimiser then starts anew with its own warm-up. The tokenizer stays frozen."""
     torch.manual_seed(cfg["seed"])
     model = ADDP(cfg["model"])
     if init is not None:
         model.load_state_dict(init)
     model.vqgan.load_state_dict(vq_model.state_dict())
     predictor.eval().requires_grad_(False)
-    params = [p for p in model.parameters() if p.requires_grad]   # the tokenizer is frozen
+
+    def batch_loss(step, gen, rng):
+        ids, lab = train_utils.token_batch(tokens, labels, cfg, gen)
+        return training_loss(model, predictor, ids, rng, gen, lab)
+
     opt = torch.optim.AdamW(train_utils.adamw_groups(model, 0.05), lr=cfg["lr"], betas=(0.9, 0.95))
-    steps = cfg["steps"]
-    sched = train_utils.cosine_lr(opt, cfg["lr"], steps, warmup=cfg["warmup"])
-    state = train_utils.resume(out_path, model, opt)
-    gen = torch.Generator().manual_seed(cfg["seed"] + state["step"])
-    rng = np.random.default_rng(cfg["seed"] + state["step"])
-    t0, run = time.time(), 0.0
-    model.train()
-    while state["step"] < steps:
-        pick = torch.randint(0, len(tokens), (cfg["batch_size"],), generator=gen)
-        ids = tokens[pick]
-        lab = drop_labels(None if labels is None else labels[pick], cfg.get("p_uncond", 0.1), gen)
-        sched(state["step"])
-        loss = training_loss(model, predictor, ids, rng, gen, lab)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 3.0)
-        opt.step()
-        state["step"] += 1
-        run = 0.98 * run + 0.02 * loss.item() if state["step"] > 1 else loss.item()
-        if state["step"] % cfg["log_every"] == 0 or state["step"] == steps:
-            log(f"addp step {state['step']}/{steps} loss {run:.4f} {time.time() - t0:.0f}s")
-        if state["step"] % cfg["save_every"] == 0:
-            train_utils.save(out_path, model, opt, state, cfg["model"])
-    train_utils.save(out_path, model, opt, state, cfg["model"], final=True)
-    return model.eval()
+    return train_utils.train_steps("addp", model, opt, cfg, out_path, log, batch_loss, clip=3.0)
 
 
 def load(path):

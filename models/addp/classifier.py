@@ -7,7 +7,6 @@ tokenizer_norm: the released fine-tuning code skips the pre-training `tokenizer_
 it for our own models (config flag) because the pre-trained blocks were trained on its output;
 the released-weights exporter sets it off to match checkpoints fine-tuned with the official
 code."""
-import time
 
 import torch
 import torch.nn as nn
@@ -92,38 +91,28 @@ def train(cfg, out_path, log, addp_state=None):
         groups = train_utils.adamw_groups(model, 0.05)
     opt = torch.optim.AdamW(groups, lr=cfg["lr"], betas=(0.9, 0.999))
     per_epoch = len(xtr) // cfg["batch_size"]
-    steps = per_epoch * cfg["epochs"]
-    sched = train_utils.cosine_lr(opt, cfg["lr"], steps, warmup=cfg["warmup_epochs"] * per_epoch,
-                                  min_lr=1e-6)
-    state = train_utils.resume(out_path, model, opt)
-    t0 = time.time()
-    while state["step"] < steps:
-        epoch = state["step"] // per_epoch
-        gen = torch.Generator().manual_seed(cfg["seed"] * 1000 + epoch)
-        model.train()
-        run = 0.0
-        for i, idx in enumerate(data.batches(len(xtr), cfg["batch_size"], gen)):
-            if epoch * per_epoch + i < state["step"]:
-                continue     # resumed inside an epoch
-            sched(state["step"])
-            logits, _ = model(data.augment(xtr[idx], pad=cfg["translate"]))
-            loss = F.cross_entropy(logits, ytr[idx], label_smoothing=0.1)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            state["step"] += 1
-            run = 0.98 * run + 0.02 * loss.item() if i else loss.item()
-            if state["step"] % cfg["log_every"] == 0:
-                log(f"{cfg['name']} epoch {epoch + 1}/{cfg['epochs']} step {state['step']}/{steps} "
-                    f"loss {run:.3f} {time.time() - t0:.0f}s")
-            if state["step"] % cfg["save_every"] == 0:
-                train_utils.save(out_path, model, opt, state, cfg["model"])
-        acc = evaluate(model, xte, yte)
-        state["test_top1"] = acc
-        log(f"{cfg['name']} epoch {epoch + 1}/{cfg['epochs']} test top-1 {acc:.4f} {time.time() - t0:.0f}s")
-        train_utils.save(out_path, model, opt, state, cfg["model"])
-    train_utils.save(out_path, model, opt, state, cfg["model"], final=True)
-    return model.eval(), state["test_top1"]
+    epoch_batches = {}
+
+    def batch_loss(step, gen, rng):
+        epoch, i = divmod(step, per_epoch)
+        if epoch not in epoch_batches:        # a new shuffle each epoch, the same after a resume
+            order = torch.Generator().manual_seed(cfg["seed"] * 1000 + epoch)
+            epoch_batches.clear()
+            epoch_batches[epoch] = list(data.batches(len(xtr), cfg["batch_size"], order))
+        idx = epoch_batches[epoch][i]
+        logits, _ = model(data.augment(xtr[idx], pad=cfg["translate"]))
+        return F.cross_entropy(logits, ytr[idx], label_smoothing=0.1)
+
+    def end_of_epoch(state):
+        if state["step"] % per_epoch == 0:
+            state["test_top1"] = acc = evaluate(model, xte, yte)
+            log(f"{cfg['name']} epoch {state['step'] // per_epoch}/{cfg['epochs']} test top-1 {acc:.4f}")
+            train_utils.save(out_path, model, opt, state, cfg["model"])
+            model.train()
+
+    loop = dict(cfg, steps=per_epoch * cfg["epochs"], warmup=cfg["warmup_epochs"] * per_epoch, min_lr=1e-6)
+    train_utils.train_steps(cfg["name"], model, opt, loop, out_path, log, batch_loss, after_step=end_of_epoch)
+    return model.eval(), torch.load(out_path, map_location="cpu")["state"]["test_top1"]
 
 
 def load(path):

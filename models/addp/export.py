@@ -21,14 +21,13 @@ import onnx
 import torch
 import torch.nn as nn
 
-from . import generate
+from . import data, generate, paths
 
 OPSET = 17
 # the manifest's "recognition" block of a model whose only head is the softmax classifier graph
 CLASSIFIER_RECOGNITION = {"graph": "classifier", "input": "pixels",
                           "heads": {"classification": {"kind": "softmax", "output": "logits"}}}
 ORT_ARTIFACT = "com.microsoft.onnxruntime:onnxruntime:1.24.2"
-TOOLS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools")
 
 
 class Render(nn.Module):
@@ -132,24 +131,31 @@ def sha256(path):
     return h.hexdigest()
 
 
+def export_graph(module, args, path, inputs, outputs):
+    """The one ONNX export step: `module` traced on example `args` into `path` (opset 17, constant
+    folding, the first axis of every input and output dynamic under the name its spec gives it),
+    the contract's shapes declared on the graph's inputs and outputs; inputs/outputs: (name, dtype,
+    shape) lists. Returns the manifest's entry for the graph."""
+    dyn = {n: {0: shape[0]} for n, _, shape in inputs + outputs}
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # tracer notes on static sizes (token grid, crop size)
+        torch.onnx.export(module, args, path, opset_version=OPSET, do_constant_folding=True,
+                          input_names=[n for n, _, _ in inputs],
+                          output_names=[n for n, _, _ in outputs], dynamic_axes=dyn)
+    _declare_shapes(path, inputs + outputs)
+    return {"file": os.path.basename(path), "sha256": sha256(path),
+            "inputs": [dict(name=n, dtype=d, shape=s) for n, d, s in inputs],
+            "outputs": [dict(name=n, dtype=d, shape=s) for n, d, s in outputs]}
+
+
 def export_graphs(addp, classifier, out_dir, batch=1, tokenizer=None):
     """Write <graph>.onnx files; returns the manifest "graphs" section."""
     spec = io_spec(addp, classifier, tokenizer)
     graphs = {}
     for name, module in graph_modules(addp, classifier, tokenizer).items():
         inputs, outputs = spec[name]
-        path = os.path.join(out_dir, f"{name}.onnx")
         args = tuple(example_inputs(inputs, batch, 0).values())
-        dyn = {n: {0: "batch"} for n, _, _ in inputs + outputs}
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")   # tracer notes on the static token-grid size
-            torch.onnx.export(module, args, path, opset_version=OPSET, do_constant_folding=True,
-                              input_names=[n for n, _, _ in inputs],
-                              output_names=[n for n, _, _ in outputs], dynamic_axes=dyn)
-        _declare_shapes(path, inputs + outputs)
-        graphs[name] = {"file": f"{name}.onnx", "sha256": sha256(path),
-                        "inputs": [dict(name=n, dtype=d, shape=s) for n, d, s in inputs],
-                        "outputs": [dict(name=n, dtype=d, shape=s) for n, d, s in outputs]}
+        graphs[name] = export_graph(module, args, os.path.join(out_dir, f"{name}.onnx"), inputs, outputs)
     return graphs
 
 
@@ -174,22 +180,29 @@ def write_tensor(path, t):
     return {"dtype": str(a.dtype), "shape": list(a.shape), "file": os.path.basename(path)}
 
 
+def write_golden_case(out_dir, graph, inputs, outputs, tolerance=1e-4, **about):
+    """The one golden writer: golden/<graph>/ with each tensor as a raw little-endian file
+    (<name>.in.bin, <name>.out.bin) and case.json naming them with dtype and shape, the tolerance
+    and any further fields `about` gives. inputs/outputs: {name: tensor or array}."""
+    d = os.path.join(out_dir, "golden", graph)
+    os.makedirs(d, exist_ok=True)
+    case = {"inputs": {n: write_tensor(os.path.join(d, f"{n}.in.bin"), t) for n, t in inputs.items()},
+            "outputs": {n: write_tensor(os.path.join(d, f"{n}.out.bin"), t) for n, t in outputs.items()},
+            "tolerance": tolerance, **about}
+    with open(os.path.join(d, "case.json"), "w") as f:
+        json.dump(case, f, indent=1)
+
+
 def write_golden(addp, classifier, out_dir, batch=3, tolerance=1e-4, tokenizer=None):
+    """Golden I/O of the generation graphs (and the classifier's): deterministic example inputs."""
     spec = io_spec(addp, classifier, tokenizer)
     for name, module in graph_modules(addp, classifier, tokenizer).items():
         inputs, outputs = spec[name]
-        d = os.path.join(out_dir, "golden", name)
-        os.makedirs(d, exist_ok=True)
         x = example_inputs(inputs, batch, seed=1234, label_count=addp.config.get("n_classes", 0))
         with torch.no_grad():
             y = module(*x.values())
         y = y if isinstance(y, tuple) else (y,)
-        case = {"inputs": {n: write_tensor(os.path.join(d, f"{n}.in.bin"), x[n]) for n in x},
-                "outputs": {n: write_tensor(os.path.join(d, f"{n}.out.bin"), t)
-                            for (n, _, _), t in zip(outputs, y)},
-                "tolerance": tolerance}
-        with open(os.path.join(d, "case.json"), "w") as f:
-            json.dump(case, f, indent=1)
+        write_golden_case(out_dir, name, x, {n: t for (n, _, _), t in zip(outputs, y)}, tolerance)
 
 
 def allmask_logits(gen_step, labels=None):
@@ -242,7 +255,6 @@ def write_traces(addp, out_dir, gen, seeds=(0, 1, 2), batch=4, labelled_seeds=()
 def edit_sources(vq_model, n):
     """The first n test images' token ids (via the tokenize graph's module) and a region per image
     (a centred 16x16 box; a 32x8 top border; the whole right half), for the edit traces."""
-    from . import data
     x, _ = data.load_rgb("test", n)
     with torch.no_grad():
         ids = Tokenize(vq_model).eval()(x).numpy()
@@ -286,7 +298,7 @@ def ort_java_check(model_dir):
         subprocess.run(["mvn", "-q", "-B", "dependency:copy", f"-Dartifact={ORT_ARTIFACT}",
                         f"-DoutputDirectory={tmp}"], check=True, cwd=tmp)
         jar = [os.path.join(tmp, f) for f in os.listdir(tmp) if f.endswith(".jar")][0]
-        res = subprocess.run(["java", "-cp", jar, os.path.join(TOOLS_DIR, "OrtGoldenCheck.java"),
+        res = subprocess.run(["java", "-cp", jar, os.path.join(paths.TOOLS, "OrtGoldenCheck.java"),
                               model_dir], capture_output=True, text=True)
     print(res.stdout + res.stderr, end="")
     if res.returncode != 0:

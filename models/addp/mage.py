@@ -5,8 +5,6 @@ Names follow MAGE (`token_emb.word_embeddings`, `token_emb.position_embeddings`,
 `token_emb.LayerNorm`, `blocks`, `norm`, `decoder_embed`, `decoder_pos_embed_learned`,
 `decoder_blocks`, `decoder_norm`, `mlm_layer`). Vocabulary: codebook ids 0..K-1, then a class id
 that fills the CLS slot and a mask id (MAGE-B/L: 2025 entries, class 1100, mask 2024)."""
-import time
-
 import numpy as np
 import torch
 import torch.nn as nn
@@ -118,57 +116,29 @@ def smoothed_ce(logits, target, smoothing=0.1):
     return (1 - smoothing) * nll - smoothing * logp.mean(-1)
 
 
-def drop_labels(labels, p_uncond, generator):
-    """Classifier-free training: each label is replaced by 'no class' (-1) with probability p."""
-    if labels is None:
-        return None
-    keep = torch.rand(labels.shape, generator=generator) >= p_uncond
-    return torch.where(keep, labels, torch.full_like(labels, -1))
-
-
 def train(cfg, tokens, out_path, log, labels=None, init=None):
     """MAGE recipe scaled down: one mask ratio per batch from N(0.55, 0.25) truncated to
     [0.5, 1]; the lowest ceil(0.5 N) noise positions are dropped from the encoder, the lowest
     ceil(r N) are masked; loss = label-smoothed CE on masked positions vs the true ids.
     tokens: int64 [M, N] (pre-tokenised training set, flips included)."""
     torch.manual_seed(cfg["seed"])
-    rng = np.random.default_rng(cfg["seed"])
     model = MagePredictor(cfg["model"])
     if init is not None:
         model.load_state_dict(init)
     N = cfg["model"]["n_tokens"]
-    opt = torch.optim.AdamW(train_utils.adamw_groups(model, 0.05), lr=cfg["lr"], betas=(0.9, 0.95))
-    steps = cfg["steps"]
-    sched = train_utils.cosine_lr(opt, cfg["lr"], steps, warmup=cfg["warmup"])
-    state = train_utils.resume(out_path, model, opt)
     ratio = stats.truncnorm((0.5 - 0.55) / 0.25, (1.0 - 0.55) / 0.25, loc=0.55, scale=0.25)
     n_drop = int(np.ceil(N * 0.5))
-    gen = torch.Generator().manual_seed(cfg["seed"] + state["step"])
-    rng = np.random.default_rng(cfg["seed"] + state["step"])
-    t0, run = time.time(), 0.0
-    model.train()
-    while state["step"] < steps:
-        pick = torch.randint(0, len(tokens), (cfg["batch_size"],), generator=gen)
-        ids = tokens[pick]
-        lab = drop_labels(None if labels is None else labels[pick], cfg.get("p_uncond", 0.1), gen)
+
+    def batch_loss(step, gen, rng):
+        ids, lab = train_utils.token_batch(tokens, labels, cfg, gen)
         n_mask = int(np.ceil(N * ratio.rvs(random_state=rng)))
         rank = torch.rand(ids.shape, generator=gen).argsort(1).argsort(1)
         mask, drop = rank < n_mask, rank < n_drop
-        sched(state["step"])
         logits = model(ids, mask, drop, labels=lab)[:, 1:]
-        loss = (smoothed_ce(logits, ids) * mask).sum() / mask.sum()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 3.0)
-        opt.step()
-        state["step"] += 1
-        run = 0.98 * run + 0.02 * loss.item() if state["step"] > 1 else loss.item()
-        if state["step"] % cfg["log_every"] == 0 or state["step"] == steps:
-            log(f"mage step {state['step']}/{steps} loss {run:.3f} {time.time() - t0:.0f}s")
-        if state["step"] % cfg["save_every"] == 0:
-            train_utils.save(out_path, model, opt, state, cfg["model"])
-    train_utils.save(out_path, model, opt, state, cfg["model"], final=True)
-    return model.eval()
+        return (smoothed_ce(logits, ids) * mask).sum() / mask.sum()
+
+    opt = torch.optim.AdamW(train_utils.adamw_groups(model, 0.05), lr=cfg["lr"], betas=(0.9, 0.95))
+    return train_utils.train_steps("mage", model, opt, cfg, out_path, log, batch_loss, clip=3.0)
 
 
 @torch.no_grad()

@@ -1,7 +1,10 @@
-"""Small training helpers: lr schedule, AdamW groups, resumable checkpoints, timing."""
+"""Training helpers shared by every model: lr schedule, AdamW groups, resumable checkpoints, the
+fixed-step training loop, classifier-free label dropping. Wall-time stages: addp/wall_stage.py."""
 import math
 import os
+import time
 
+import numpy as np
 import torch
 
 
@@ -39,7 +42,8 @@ def adamw_groups(model, weight_decay, layer_of=None, layer_decay=1.0, n_layers=0
 
 
 def save(path, model, opt, state, config, final=False, extra=None):
-    """Stage checkpoints: `<path>.partial` while training (resumable), `<path>` when done."""
+    """Stage checkpoints: `<path>.partial` with the optimiser while training (resumable), `<path>`
+    without it when done (the partial one is then removed). Written atomically."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     ckpt = {"model": model.state_dict(), "config": config, "state": dict(state)}
     if extra:
@@ -64,87 +68,53 @@ def resume(path, model, opt):
     return {"step": 0}
 
 
-# ------------------------------------------------- wall-time stages (train_dense.py, train_crops.py)
-
-def wall_lr(frac, cfg):
-    """lr at an elapsed fraction of a wall-time budget: linear warm-up over cfg["warmup"], then
-    cosine to cfg["min_lr_frac"] of the peak cfg["lr"]; so a run ends exactly at its budget."""
-    if frac < cfg["warmup"]:
-        return cfg["lr"] * max(frac, 1e-3) / cfg["warmup"]
-    p = min(1.0, (frac - cfg["warmup"]) / (1 - cfg["warmup"]))
-    lo = cfg["lr"] * cfg["min_lr_frac"]
-    return lo + (cfg["lr"] - lo) * 0.5 * (1 + math.cos(math.pi * p))
-
-
-def stage_log(out_dir, name):
-    """A progress logger for one model of a stage: stdout and <out_dir>/<name>.log, time-stamped."""
-    import time
-    logf = open(os.path.join(out_dir, f"{name}.log"), "a")
-
-    def log(msg):
-        line = f"{time.strftime('%H:%M:%S')} {name} {msg}"
-        print(line, flush=True)
-        logf.write(line + "\n")
-        logf.flush()
-    return log
-
-
-def stage_saver(path, model, opt, state, cfg, name):
-    """save(final=False): <path>.partial with the optimizer (resumable), or <path> when done."""
-    def save(final=False):
-        ck = {"model": model.state_dict(), "config": model.config, "state": dict(state),
-              "train_config": cfg, "init": name}
-        if not final:
-            ck["opt"] = opt.state_dict()
-        target = path if final else path + ".partial"
-        torch.save(ck, target + ".tmp")
-        os.replace(target + ".tmp", target)
-        if final and os.path.exists(path + ".partial"):
-            os.remove(path + ".partial")
-    return save
+def train_steps(name, model, opt, cfg, out_path, log, batch_loss, clip=None, after_step=None):
+    """The training loop of every model trained for a number of optimiser steps, cfg["steps"]:
+    per-step warm-up + cosine lr (cfg lr, warmup, min_lr), resumable from `<out_path>.partial`, a
+    checkpoint every cfg["save_every"] steps, `<out_path>` when done, progress every cfg["log_every"].
+    batch_loss(step, gen, rng) -> the loss of one batch; gen (torch) and rng (numpy) are seeded with
+    cfg["seed"] + the step the run starts at, so a resumed run draws new batches.
+    clip: max gradient norm (None = no clipping); after_step(state): called after each update with
+    the loop state (step, and what the caller keeps in it; it is saved with every checkpoint)."""
+    steps = cfg["steps"]
+    sched = cosine_lr(opt, cfg["lr"], steps, warmup=cfg["warmup"], min_lr=cfg.get("min_lr", 0.0))
+    state = resume(out_path, model, opt)
+    gen = torch.Generator().manual_seed(cfg["seed"] + state["step"])
+    rng = np.random.default_rng(cfg["seed"] + state["step"])
+    params = [p for p in model.parameters() if p.requires_grad]
+    t0, run = time.time(), 0.0
+    model.train()
+    while state["step"] < steps:
+        sched(state["step"])
+        loss = batch_loss(state["step"], gen, rng)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if clip is not None:
+            torch.nn.utils.clip_grad_norm_(params, clip)
+        opt.step()
+        state["step"] += 1
+        if after_step is not None:
+            after_step(state)
+        run = 0.98 * run + 0.02 * loss.item() if state["step"] > 1 else loss.item()
+        if state["step"] % cfg["log_every"] == 0 or state["step"] == steps:
+            log(f"{name} step {state['step']}/{steps} loss {run:.4f} {time.time() - t0:.0f}s")
+        if state["step"] % cfg["save_every"] == 0:
+            save(out_path, model, opt, state, model.config)
+    save(out_path, model, opt, state, model.config, final=True)
+    return model.eval()
 
 
-def stage_main(script, doc, full, quick, models, work_name, train_one, extra_args=(), after=None):
-    """The command line of a side-by-side stage: parse, then either train one model in this process
-    (--one, internal) or start one single-thread process per model and wait for all of them;
-    `after(args, out)` runs when they all succeeded."""
-    import argparse
-    import json
-    import subprocess
-    import sys
-    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--budget-min", type=float, help="wall-time budget per model (minutes)")
-    ap.add_argument("--models", default=",".join(models))
-    ap.add_argument("--one", help=argparse.SUPPRESS)
-    ap.add_argument("--out", help=f"work folder (default work/{work_name} or work/{work_name}-quick)")
-    for flag, kw in extra_args:
-        ap.add_argument(flag, **kw)
-    args = ap.parse_args()
-    cfg = dict(quick if args.quick else full)
-    if args.budget_min:
-        cfg["budget_min"] = args.budget_min
-    passed = []                          # the extra options given: into cfg, and on to each model's process
-    for flag, _ in extra_args:
-        value = getattr(args, flag.lstrip("-").replace("-", "_"))
-        if value not in (None, False):
-            cfg[flag.lstrip("-").replace("-", "_")] = value
-            passed += [flag] if value is True else [flag, str(value)]
-    here = os.path.dirname(os.path.abspath(script))
-    out = args.out or os.path.join(here, "work", f"{work_name}-quick" if args.quick else work_name)
-    os.makedirs(out, exist_ok=True)
-    if args.one:
-        train_one(args.one, cfg, out)
-        return
-    with open(os.path.join(out, "train_config.json"), "w") as f:
-        json.dump(cfg, f, indent=1)
-    names = args.models.split(",")
-    cmd = [sys.executable, os.path.abspath(script), "--out", out] + (["--quick"] if args.quick else [])
-    if args.budget_min:
-        cmd += ["--budget-min", str(args.budget_min)]
-    procs = [subprocess.Popen(cmd + passed + ["--one", n]) for n in names]
-    rcs = [p.wait() for p in procs]
-    if any(rcs):
-        sys.exit(f"training failed: exit codes {dict(zip(names, rcs))}")
-    if after:
-        after(args, out)
+def drop_labels(labels, p_uncond, generator):
+    """Classifier-free training: each label is replaced by 'no class' (-1) with probability p."""
+    if labels is None:
+        return None
+    keep = torch.rand(labels.shape, generator=generator) >= p_uncond
+    return torch.where(keep, labels, torch.full_like(labels, -1))
+
+
+def token_batch(tokens, labels, cfg, gen):
+    """A random batch of token grids [B,N] and their labels (None, or with 'no class' at rate
+    cfg["p_uncond"], default 0.1): the batches of the token models (MAGE, ADDP)."""
+    pick = torch.randint(0, len(tokens), (cfg["batch_size"],), generator=gen)
+    lab = drop_labels(None if labels is None else labels[pick], cfg.get("p_uncond", 0.1), gen)
+    return tokens[pick], lab

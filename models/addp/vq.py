@@ -4,7 +4,6 @@ Module and parameter names follow MAGE's converted MaskGIT VQGAN (`encoder.down.
 `decoder.up.{i}...`, `quantize.embedding.weight`) so the released layout loads into the same
 classes; `released_config()` gives the ImageNet 256x256 / 1024-entry config."""
 import math
-import time
 
 import torch
 import torch.nn as nn
@@ -202,36 +201,24 @@ def train(cfg, out_path, log):
     torch.manual_seed(cfg["seed"])
     xtr, _ = data.load_rgb("train", cfg.get("train_limit"))
     model = VQModel(cfg["model"])
-    opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"], betas=(0.5, 0.9))
-    steps = cfg["steps"]
-    sched = train_utils.cosine_lr(opt, cfg["lr"], steps, warmup=cfg.get("warmup", 100))
-    state = train_utils.resume(out_path, model, opt)
     usage = torch.zeros(cfg["model"]["n_embed"])
-    t0 = time.time()
-    gen = torch.Generator().manual_seed(cfg["seed"] + state["step"])
-    model.train()
-    while state["step"] < steps:
+    batch = {}
+
+    def batch_loss(step, gen, rng):
         idx = torch.randint(0, len(xtr), (cfg["batch_size"],), generator=gen)
-        x = data.augment(xtr[idx], pad=0) if cfg.get("flip", True) else xtr[idx]
-        sched(state["step"])
+        x = batch["x"] = data.augment(xtr[idx], pad=0) if cfg.get("flip", True) else xtr[idx]
         recon, vq_loss, ids = model(x)
-        rec = F.l1_loss(recon, x) + F.mse_loss(recon, x)
-        loss = rec + vq_loss
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        usage += torch.bincount(ids.flatten(), minlength=len(usage)).float()
-        state["step"] += 1
-        if state["step"] % cfg["restart_every"] == 0 and state["step"] < 0.8 * steps:
-            _restart_dead_codes(model, x, usage)
+        usage.add_(torch.bincount(ids.flatten(), minlength=len(usage)).float())
+        return F.l1_loss(recon, x) + F.mse_loss(recon, x) + vq_loss
+
+    def restart(state):
+        if state["step"] % cfg["restart_every"] == 0 and state["step"] < 0.8 * cfg["steps"]:
+            _restart_dead_codes(model, batch["x"], usage)
             usage.zero_()
-        if state["step"] % cfg["log_every"] == 0 or state["step"] == steps:
-            log(f"vq step {state['step']}/{steps} rec {rec.item():.4f} vq {vq_loss.item():.4f} "
-                f"psnr(train batch) {psnr(recon.detach(), x):.2f} {time.time() - t0:.0f}s")
-        if state["step"] % cfg["save_every"] == 0:
-            train_utils.save(out_path, model, opt, state, cfg["model"])
-    train_utils.save(out_path, model, opt, state, cfg["model"], final=True)
-    return model
+
+    opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"], betas=(0.5, 0.9))
+    return train_utils.train_steps("vq", model, opt, dict(cfg, warmup=cfg.get("warmup", 100)), out_path,
+                                   log, batch_loss, after_step=restart)
 
 
 @torch.no_grad()

@@ -1,11 +1,7 @@
 """Tiny random models shared by the tests (same classes as the real ones)."""
-import os
-import sys
-
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from addp import addp, classifier, mage, vq  # noqa: E402
+from addp import addp, classifier, mage, vq
 
 VQ_TINY = dict(vq.SMALL_CONFIG, ch=8, z_channels=16, n_embed=32, norm_groups=4)
 

@@ -7,7 +7,6 @@ import unittest
 import numpy as np
 import torch
 
-import helpers  # noqa: F401  (puts models/ on sys.path)
 from addp import crops, dense_eval
 
 ZOO = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "zoo", "addp-fmnist-dense")

@@ -5,7 +5,6 @@ import unittest
 import numpy as np
 import torch
 
-import helpers  # noqa: F401  (puts models/ on sys.path)
 from addp import data
 
 

@@ -8,9 +8,7 @@ import numpy as np
 import onnx
 import torch
 
-import helpers  # noqa: F401
-from addp import dense, scenes
-import dense_export
+from addp import dense, dense_export, scenes
 
 ZOO = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "zoo")
 TINY = dict(dense.default_config(), dim=32, depth=1, heads=2, neck_dim=8, stem_dim=8, head_dim=8)

@@ -8,7 +8,6 @@ import unittest
 
 import numpy as np
 
-import helpers  # noqa: F401  (puts models/ on sys.path)
 from addp import dense_eval as ev
 
 

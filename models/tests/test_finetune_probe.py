@@ -5,8 +5,7 @@ import unittest
 import torch
 
 from helpers import tiny_addp, tiny_classifier
-from addp import classifier, export
-import finetune_probe
+from addp import classifier, export, readback
 
 
 def distinct(model):
@@ -26,7 +25,7 @@ class EncoderFromGenStepTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             export.export_graphs(model, tiny_classifier(model), d)
             n = (model.config["img_size"] // model.config["patch"]) ** 2
-            got = finetune_probe.encoder_state_from_gen_step(os.path.join(d, "gen_step.onnx"), n)
+            got = readback.encoder_state_from_gen_step(os.path.join(d, "gen_step.onnx"), n)
         want = model.state_dict()
         keys = [k for k in want if k.startswith(classifier.ENCODER_KEYS) and k not in ("pos_embed", "cls_token")]
         self.assertTrue(any(k.endswith("attn.qkv.weight") for k in keys))
@@ -40,7 +39,7 @@ class EncoderFromGenStepTest(unittest.TestCase):
         distinct(model)
         with tempfile.TemporaryDirectory() as d:
             export.export_graphs(model, tiny_classifier(model), d)
-            got = finetune_probe.encoder_state_from_gen_step(os.path.join(d, "gen_step.onnx"), 64)
+            got = readback.encoder_state_from_gen_step(os.path.join(d, "gen_step.onnx"), 64)
         a, b = tiny_classifier(model), tiny_classifier(model)
         b.load_state_dict(a.state_dict())
         a.load_encoder(model.state_dict())

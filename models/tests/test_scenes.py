@@ -8,7 +8,6 @@ import unittest
 
 import numpy as np
 
-import helpers  # noqa: F401
 from addp import data, dense_eval, scenes
 
 ZOO = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "zoo", "scenes-test")

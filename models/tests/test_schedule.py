@@ -1,13 +1,10 @@
 import math
-import os
-import sys
 import unittest
 
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from addp import schedule  # noqa: E402
+from addp import schedule
 
 
 class RatioGridTest(unittest.TestCase):

@@ -1,8 +1,7 @@
-#!/usr/bin/python3
 """After train_dense.py: evaluate the dense models and write the model directory and test scenes.
 
-    cd models && /usr/bin/python3 dense_export.py            # full: work/dense -> zoo/addp-fmnist-dense, zoo/scenes-test
-    /usr/bin/python3 dense_export.py --quick                 # work/dense-quick -> work/dense-quick/{addp-fmnist-dense,scenes-test}
+    cd models && /usr/bin/python3 -m addp.dense_export            # full: work/dense -> zoo/addp-fmnist-dense, zoo/scenes-test
+    /usr/bin/python3 -m addp.dense_export --quick                 # work/dense-quick -> work/dense-quick/{addp-fmnist-dense,scenes-test}
 
 1. validation scenes (train items 55,000..59,999): both decodings (class_from heatmap /
    segmentation) for each model; each model keeps the one with the higher val AP50;
@@ -15,17 +14,12 @@ import json
 import os
 import sys
 import time
-import warnings
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-
-from addp import data, dense, dense_eval, export, scenes  # noqa: E402
-from addp.dense_eval import summary  # noqa: E402
+from . import data, dense, dense_eval, export, paths, scenes
+from .dense_eval import summary
 
 NAME, VERSION = "addp-fmnist-dense", "1.0.0"
 # candidate seg/heat-map fusions (dense.fuse_seg), chosen per model by val mIoU
@@ -79,56 +73,57 @@ def write_scenes(out_dir, scene_list):
 
 
 def export_onnx(model, out_dir, fusion=None):
-    graph = dense.DenseGraph(model, fusion).eval()
     S, K, g = model.config["img_size"], model.config["num_classes"], model.grid
     inputs = [("pixels", "float32", ["batch", 3, S, S])]
     outputs = [("presence", "float32", ["batch", K]), ("heatmap", "float32", ["batch", K, g, g]),
                ("size", "float32", ["batch", 2, g, g]), ("offset", "float32", ["batch", 2, g, g]),
                ("seg", "float32", ["batch", K + 1, S, S])]
-    path = os.path.join(out_dir, "dense.onnx")
-    dyn = {n: {0: "batch"} for n, _, _ in inputs + outputs}
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(graph, (torch.rand(2, 3, S, S),), path, opset_version=export.OPSET,
-                          do_constant_folding=True, input_names=["pixels"],
-                          output_names=[n for n, _, _ in outputs], dynamic_axes=dyn)
-    export._declare_shapes(path, inputs + outputs)
-    return {"dense": {"file": "dense.onnx", "sha256": export.sha256(path),
-                      "inputs": [dict(name=n, dtype=d, shape=s) for n, d, s in inputs],
-                      "outputs": [dict(name=n, dtype=d, shape=s) for n, d, s in outputs]}}
+    graph = dense.DenseGraph(model, fusion).eval()
+    return {"dense": export.export_graph(graph, (torch.rand(2, 3, S, S),), os.path.join(out_dir, "dense.onnx"),
+                                         inputs, outputs)}
 
 
 def write_golden(model, out_dir, images_u8, tolerance=1e-4, fusion=None):
-    d = os.path.join(out_dir, "golden", "dense")
-    os.makedirs(d, exist_ok=True)
     x = dense.pixels_of(images_u8)
     with torch.no_grad():
         y = dense.DenseGraph(model, fusion).eval()(x)
-    case = {"inputs": {"pixels": export.write_tensor(os.path.join(d, "pixels.in.bin"), x)},
-            "outputs": {n: export.write_tensor(os.path.join(d, f"{n}.out.bin"), t)
-                        for n, t in zip(dense.DenseGraph.OUTPUTS, y)},
-            "tolerance": tolerance,
-            "note": "inputs: the first test scenes (zoo/scenes-test images 1..3) / 255"}
-    with open(os.path.join(d, "case.json"), "w") as f:
-        json.dump(case, f, indent=1)
+    export.write_golden_case(out_dir, "dense", {"pixels": x}, dict(zip(dense.DenseGraph.OUTPUTS, y)), tolerance,
+                             note="inputs: the first test scenes (zoo/scenes-test images 1..3) / 255")
+
+
+def arguments(doc):
+    """The options both dense exporters (this one and addp.crops_export) take."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--work", help="the training run's folder")
+    ap.add_argument("--out", help="the model directory to write")
+    ap.add_argument("--val-count", type=int, help="validation scenes (default 500, quick 100)")
+    ap.add_argument("--eval-count", type=int, help="test scenes evaluated (default all, quick 200)")
+    return ap
+
+
+def trained_models(work, load, log):
+    """(name, model, checkpoint) of each model of the training run in `work` that finished: the
+    ADDP-initialised one, then the control; load(path) -> (model, checkpoint)."""
+    for name in ("addp", "scratch"):
+        path = os.path.join(work, f"{name}.pt")
+        if not os.path.exists(path):
+            log(f"{path} missing: skipped")
+            continue
+        yield (name, *load(path))
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--work")
-    ap.add_argument("--out")
+    ap = arguments(__doc__)
     ap.add_argument("--scenes-out")
     ap.add_argument("--test-count", type=int, default=scenes.TEST_COUNT)
-    ap.add_argument("--val-count", type=int, help="validation scenes (default 500, quick 100)")
-    ap.add_argument("--eval-count", type=int, help="test scenes evaluated (default all, quick 200)")
     ap.add_argument("--ort-check", action="store_true", help="run the golden files with ONNX Runtime Java")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
-    work = args.work or os.path.join(HERE, "work", "dense-quick" if args.quick else "dense")
-    out = args.out or (os.path.join(work, NAME) if args.quick else os.path.join(HERE, "zoo", NAME))
+    work = args.work or os.path.join(paths.WORK, "dense-quick" if args.quick else "dense")
+    out = args.out or (os.path.join(work, NAME) if args.quick else os.path.join(paths.ZOO, NAME))
     scenes_out = args.scenes_out or (os.path.join(work, "scenes-test") if args.quick
-                                     else os.path.join(HERE, "zoo", "scenes-test"))
+                                     else os.path.join(paths.ZOO, "scenes-test"))
     t0 = time.time()
 
     def log(msg):
@@ -139,12 +134,7 @@ def main(argv=None):
     all_test = scenes.make_scenes(scenes.Pool("test"), scenes.SEEDS["test"], 0, args.test_count)
     test = all_test[:args.eval_count or (200 if args.quick else len(all_test))]
     results, models, fusions = {}, {}, {}
-    for name in ("addp", "scratch"):
-        path = os.path.join(work, f"{name}.pt")
-        if not os.path.exists(path):
-            log(f"{path} missing: skipped")
-            continue
-        model, ck = dense.load_model(path)
+    for name, model, ck in trained_models(work, dense.load_model, log):
         models[name] = model
         fusions[name] = None
         stride = model.stride

@@ -1,9 +1,8 @@
-#!/usr/bin/python3
 """After train_crops.py: choose the second stage's decoding on the validation scenes, evaluate the
 test scenes, and add crops.onnx to the dense model directory.
 
-    cd models && /usr/bin/python3 crops_export.py            # work/crops -> zoo/addp-fmnist-dense, zoo/scenes-test/eval.json
-    /usr/bin/python3 crops_export.py --quick                 # work/crops-quick -> work/crops-quick/addp-fmnist-dense
+    cd models && /usr/bin/python3 -m addp.crops_export            # work/crops -> zoo/addp-fmnist-dense, zoo/scenes-test/eval.json
+    /usr/bin/python3 -m addp.crops_export --quick                 # work/crops-quick -> work/crops-quick/addp-fmnist-dense
 
 The first stage is the committed dense.onnx, read back into torch exactly (addp.readback; the
 golden outputs are checked before anything else). For each crop classifier (ADDP init, scratch
@@ -14,7 +13,6 @@ test scenes are evaluated with it. The second stage is switched on only if it be
 stage alone on val (AP50 + mIoU): then crops.onnx (ADDP init) gets golden I/O, the manifest its
 `crops` graph and the detection head its `refine` block (models/DENSE_CONTRACT.md, second stage);
 either way the measured figures go into the manifest and eval.json."""
-import argparse
 import copy
 import itertools
 import json
@@ -22,20 +20,15 @@ import os
 import shutil
 import sys
 import time
-import warnings
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+from . import crops, dense, dense_eval, dense_export, export, paths, readback, scenes
+from .dense_eval import summary
 
-from addp import crops, dense, dense_eval, export, readback, scenes  # noqa: E402
-from addp.dense_eval import summary  # noqa: E402
-
-ZOO_DENSE = os.path.join(HERE, "zoo", "addp-fmnist-dense")
-ZOO_SCENES = os.path.join(HERE, "zoo", "scenes-test")
+ZOO_DENSE = os.path.join(paths.ZOO, "addp-fmnist-dense")
+ZOO_SCENES = os.path.join(paths.ZOO, "scenes-test")
 SCORES = ("peak", "peak_times_prob", "peak_times_item", "sqrt_peak_times_prob")
 MIN_SCORES = (0.05, 0.1, 0.2)
 PAINT_MIN_SCORES = (0.1, 0.2, 0.3, 0.4, 0.5)
@@ -104,26 +97,15 @@ def evaluate(outputs, scene_list, det, probs):
 
 
 def export_crops(model, out_dir, size):
-    graph = crops.CropGraph(model).eval()
     inputs = [("crops", "float32", ["n", 3, size, size])]
     outputs = [("probs", "float32", ["n", crops.NUM_OUT])]
-    path = os.path.join(out_dir, "crops.onnx")
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(graph, (torch.rand(2, 3, size, size),), path, opset_version=export.OPSET,
-                          do_constant_folding=True, input_names=["crops"], output_names=["probs"],
-                          dynamic_axes={"crops": {0: "n"}, "probs": {0: "n"}})
-    export._declare_shapes(path, inputs + outputs)
-    return {"file": "crops.onnx", "sha256": export.sha256(path),
-            "inputs": [dict(name=n, dtype=d, shape=s) for n, d, s in inputs],
-            "outputs": [dict(name=n, dtype=d, shape=s) for n, d, s in outputs]}
+    return export.export_graph(crops.CropGraph(model).eval(), (torch.rand(2, 3, size, size),),
+                               os.path.join(out_dir, "crops.onnx"), inputs, outputs)
 
 
 def write_golden(model, out_dir, images_u8, boxes, size, scale, tolerance=1e-4):
     """golden/crops: the crops of a few boxes (the numpy reference sampler, so Java's sampler is
     checked too) and the graph's probabilities for them."""
-    d = os.path.join(out_dir, "golden", "crops")
-    os.makedirs(d, exist_ok=True)
     px = dense.pixels_of(images_u8).double().numpy()
     ref = np.stack([crops.crop_numpy(px[i], b, size, scale) for i, b in boxes]).astype(np.float32)
     torch_crops = crops.crop(dense.pixels_of(images_u8), np.array([i for i, _ in boxes]),
@@ -131,26 +113,17 @@ def write_golden(model, out_dir, images_u8, boxes, size, scale, tolerance=1e-4):
     assert np.abs(ref - torch_crops).max() < 1e-5, "grid_sample differs from the crop rule"
     with torch.no_grad():
         probs = crops.CropGraph(model).eval()(torch.from_numpy(ref))
-    case = {"inputs": {"crops": export.write_tensor(os.path.join(d, "crops.in.bin"), torch.from_numpy(ref))},
-            "outputs": {"probs": export.write_tensor(os.path.join(d, "probs.out.bin"), probs)},
-            "tolerance": tolerance,
-            "crop_of": [{"scene_index": int(i), "box_xywh": [float(v) for v in b]} for i, b in boxes],
-            "crop_size": size, "crop_scale": scale,
-            "note": "inputs: crops of zoo/scenes-test scenes (index 0-based) / 255 by the refine crop rule"}
-    with open(os.path.join(d, "case.json"), "w") as f:
-        json.dump(case, f, indent=1)
+    export.write_golden_case(
+        out_dir, "crops", {"crops": torch.from_numpy(ref)}, {"probs": probs}, tolerance,
+        crop_of=[{"scene_index": int(i), "box_xywh": [float(v) for v in b]} for i, b in boxes],
+        crop_size=size, crop_scale=scale,
+        note="inputs: crops of zoo/scenes-test scenes (index 0-based) / 255 by the refine crop rule")
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--work")
-    ap.add_argument("--out")
-    ap.add_argument("--val-count", type=int)
-    ap.add_argument("--eval-count", type=int)
-    args = ap.parse_args(argv)
+    args = dense_export.arguments(__doc__).parse_args(argv)
     torch.set_num_threads(2)
-    work = args.work or os.path.join(HERE, "work", "crops-quick" if args.quick else "crops")
+    work = args.work or os.path.join(paths.WORK, "crops-quick" if args.quick else "crops")
     out = args.out or (os.path.join(work, "addp-fmnist-dense") if args.quick else ZOO_DENSE)
     t0 = time.time()
 
@@ -168,12 +141,7 @@ def main(argv=None):
     first = {"val": summary(evaluate(v_out, val, det0, None)), "test": evaluate(t_out, test, det0, None)}
     log(f"first stage alone: val {first['val']}; test {summary(first['test'])}")
     results, models = {}, {}
-    for name in ("addp", "scratch"):
-        path = os.path.join(work, f"{name}.pt")
-        if not os.path.exists(path):
-            log(f"{path} missing: skipped")
-            continue
-        model, ck = crops.load_model(path)
+    for name, model, ck in dense_export.trained_models(work, crops.load_model, log):
         models[name] = (model, ck)
         cfg = ck["train_config"]
         cgraph = crops.CropGraph(model).eval()

@@ -1,8 +1,7 @@
-#!/usr/bin/python3
 """Retrain the whole Fashion-MNIST ADDP model zoo from scratch, evaluate it and export it.
 
-    cd models && /usr/bin/python3 train_all.py            # full run (<= 3 h on 2 CPU cores)
-    cd models && /usr/bin/python3 train_all.py --quick    # smoke run (< 3 min), separate dirs
+    cd models && /usr/bin/python3 -m addp.train_all            # full run (<= 3 h on 2 CPU cores)
+    cd models && /usr/bin/python3 -m addp.train_all --quick    # smoke run (< 3 min), separate dirs
 
 Stages (each resumable: a finished stage is skipped, an interrupted one resumes from its last
 checkpoint): vq -> tokens -> mage -> addp -> finetune -> scratch -> evaluate -> export.
@@ -16,15 +15,10 @@ import subprocess
 import sys
 import time
 
-# idle OpenMP/OpenBLAS threads must sleep, not spin: the 2 cores are shared with other builds
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-import torch  # noqa: E402
+import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-
-from addp import addp as addp_mod  # noqa: E402
-from addp import classifier, data, evaluate, export, mage, vq  # noqa: E402
+from . import addp as addp_mod
+from . import classifier, data, evaluate, export, mage, paths, vq
 
 STAGES = ["vq", "tokens", "mage", "addp", "finetune", "scratch", "evaluate", "export"]
 # independent stages run as two single-core child processes: that uses the 2 cores better
@@ -253,9 +247,9 @@ def run_parallel(run, stages):
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     procs = {}
     for stage in stages:
-        cmd = [sys.executable, os.path.abspath(__file__), "--child", stage, "--work", run.work,
+        cmd = [sys.executable, "-m", "addp.train_all", "--child", stage, "--work", run.work,
                "--zoo", run.zoo] + (["--quick"] if run.quick else [])
-        procs[stage] = subprocess.Popen(cmd, env=env)
+        procs[stage] = subprocess.Popen(cmd, env=env, cwd=paths.MODELS)
     failed = [stage for stage, p in procs.items() if p.wait() != 0]
     if failed:
         raise RuntimeError(f"stage(s) {failed} failed")
@@ -278,8 +272,8 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(1)   # OpenBLAS uses both cores for the matmuls; see README
     mode = "quick" if args.quick else "full"
-    work = args.work or os.path.join(HERE, "work", mode)
-    zoo = args.zoo or (os.path.join(HERE, "work", "quick", "zoo") if args.quick else os.path.join(HERE, "zoo"))
+    work = args.work or os.path.join(paths.WORK, mode)
+    zoo = args.zoo or (os.path.join(paths.WORK, "quick", "zoo") if args.quick else paths.ZOO)
     run = Run(args.quick, work, zoo)
     if args.child:   # one of the parallel stages; the parent records its result
         t0 = time.time()

@@ -1,11 +1,10 @@
-#!/usr/bin/python3
 """Second dense stage: the crop classifier (addp/crops.py), fine-tuned on crops of the
 generated training scenes from the ADDP Fashion-MNIST classifier (read back from the committed
 zoo/addp-fmnist/classifier.onnx), beside the same ViT from random init (the control), on the same
 WALL-TIME budget, as two single-thread processes side by side.
 
-    cd models && mkdir -p work/crops && nohup /usr/bin/python3 train_crops.py > work/crops/train.log 2>&1 &
-    /usr/bin/python3 train_crops.py --quick          # smoke run (< 2 min)
+    cd models && mkdir -p work/crops && nohup /usr/bin/python3 -m addp.train_crops > work/crops/train.log 2>&1 &
+    /usr/bin/python3 -m addp.train_crops --quick          # smoke run (< 2 min)
 
 Crops: every item's tight box of a fresh training scene (train items 0..54,999, seed [11, index]),
 jittered (centre +-10% of the longer side, each side x exp(U(-0.2, 0.2))) so that it looks like a
@@ -19,21 +18,15 @@ zoo/addp-fmnist-dense."""
 import json
 import math
 import os
-import sys
-import time
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
+import numpy as np
+import torch
+import torch.nn.functional as F
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+from . import crops, dense, dense_eval, paths, readback, scenes, train_utils, wall_stage
 
-from addp import crops, dense, dense_eval, readback, scenes, train_utils  # noqa: E402
-
-CLASSIFIER = os.path.join(HERE, "zoo", "addp-fmnist", "classifier.onnx")
-CLASSIFIER_MANIFEST = os.path.join(HERE, "zoo", "addp-fmnist", "manifest.json")
+CLASSIFIER = os.path.join(paths.ZOO, "addp-fmnist", "classifier.onnx")
+CLASSIFIER_MANIFEST = os.path.join(paths.ZOO, "addp-fmnist", "manifest.json")
 MODELS = ("addp", "scratch")
 CROP_SEED = 11
 FULL = dict(budget_min=20.0, scenes_per_step=12, lr=5e-4, warmup=0.03, min_lr_frac=0.01,
@@ -52,11 +45,18 @@ def build(name, seed, init_from=None):
     finished model of an earlier run of this stage (a second budget with a new schedule)."""
     torch.manual_seed(seed)            # same head initialisation for both models
     if init_from:
-        model, ck = crops.load_model(os.path.join(init_from, f"{name}.pt"))
-        return model, {"from": init_from, "steps": ck["state"]["step"], "crops": ck["state"]["crops"],
-                       "wall_s": round(ck["state"]["elapsed"]), "val": ck["state"]["val"]}
+        return crops.load_model(os.path.join(init_from, f"{name}.pt"))[0]
     state = readback.state_from_onnx(CLASSIFIER, 64) if name == "addp" else None
-    return crops.crop_model(classifier_config(), state), None
+    return crops.crop_model(classifier_config(), state)
+
+
+def earlier_run(name, init_from):
+    """What the run a model continues from (--init-from) did, or None."""
+    if not init_from:
+        return None
+    st = torch.load(os.path.join(init_from, f"{name}.pt"), map_location="cpu")["state"]
+    return {"from": init_from, "steps": st["step"], "crops": st["crops"], "wall_s": round(st["elapsed"]),
+            "val": st["val"]}
 
 
 def training_crops(batch, rng, cfg):
@@ -94,80 +94,51 @@ def val_accuracy(model, val_pixels, val_idx, val_boxes, val_labels, cfg):
 
 
 def train_one(name, cfg, out_dir):
-    torch.set_num_threads(1)
-    path = os.path.join(out_dir, f"{name}.pt")
-    log = train_utils.stage_log(out_dir, name)
-
-    if os.path.exists(path):
-        log("finished already: skipped")
+    run = wall_stage.Model.start(
+        name, cfg, out_dir, lambda: build(name, cfg["seed"], cfg.get("init_from")),
+        lambda model: torch.optim.AdamW(train_utils.adamw_groups(model, cfg["weight_decay"]), lr=cfg["lr"],
+                                        betas=(0.9, 0.999)),
+        {"step": 0, "elapsed": 0.0, "crops": 0, "val": [], "earlier_run": earlier_run(name, cfg.get("init_from"))})
+    if run is None:
         return
-    model, earlier = build(name, cfg["seed"], cfg.get("init_from"))
-    opt = torch.optim.AdamW(train_utils.adamw_groups(model, cfg["weight_decay"]), lr=cfg["lr"], betas=(0.9, 0.999))
-    state = {"step": 0, "elapsed": 0.0, "crops": 0, "val": [], "earlier_run": earlier}
-    if os.path.exists(path + ".partial"):
-        ck = torch.load(path + ".partial", map_location="cpu")
-        model.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["opt"])
-        state = ck["state"]
-        log(f"resumed at step {state['step']}, elapsed {state['elapsed']:.0f}s")
-
-    save = train_utils.stage_saver(path, model, opt, state, cfg, name)
-
+    earlier = run.state["earlier_run"]
     val = scenes.make_scenes(scenes.Pool("val"), scenes.SEEDS["val"], 0, cfg["val_count"])
     v_idx = np.concatenate([[i] * len(s["labels"]) for i, s in enumerate(val)]).astype(np.int64)
     v_boxes = np.concatenate([s["boxes"] for s in val])
     v_labels = torch.from_numpy(np.concatenate([s["labels"] for s in val]))
     v_pixels = dense.pixels_of(np.stack([s["image"] for s in val]))
-    if state["step"] == 0:
-        acc0 = val_accuracy(model, v_pixels, v_idx, v_boxes, v_labels, cfg)
-        state["val"].append({"step": 0, "elapsed": 0, "item_accuracy": round(acc0, 4)})
-        log(f"val before training: item accuracy {acc0:.4f}")
-    budget = cfg["budget_min"] * 60.0
+
+    def validate():
+        acc = val_accuracy(run.model, v_pixels, v_idx, v_boxes, v_labels, cfg)
+        run.state["val"].append({"step": run.state["step"], "elapsed": round(run.state["elapsed"]),
+                                 "item_accuracy": round(acc, 4)})
+        return acc
+
+    if run.state["step"] == 0:
+        run.log(f"val before training: item accuracy {validate():.4f}")
     pool = scenes.Pool("train")
     S = cfg["scenes_per_step"]
-    t0, base = time.time(), state["elapsed"]
-    last_save = last_log = base
-    ema, crops_at_log, t_at_log = None, state["crops"], base
-    model.train()
-    while True:
-        state["elapsed"] = base + time.time() - t0
-        if state["elapsed"] >= budget:
-            break
-        lr = train_utils.wall_lr(state["elapsed"] / budget, cfg)
-        for g in opt.param_groups:
-            g["lr"] = lr
-        step = state["step"] + (earlier["steps"] if earlier else 0)    # a second run sees new scenes
+
+    def batch_loss(step):
+        step += earlier["steps"] if earlier else 0                 # a second run sees new scenes
         rng = np.random.default_rng([CROP_SEED, 1_000_000 + step])
-        batch = scenes.make_scenes(pool, CROP_SEED, step * S, S)
-        px, idx, boxes, labels = training_crops(batch, rng, cfg)
+        px, idx, boxes, labels = training_crops(scenes.make_scenes(pool, CROP_SEED, step * S, S), rng, cfg)
         x = crops.crop(px, idx, boxes, cfg["crop_size"], cfg["crop_scale"])
         flip = torch.from_numpy(rng.random(len(x)) < 0.5)
         x = torch.where(flip[:, None, None, None], x.flip(3), x)
-        loss = F.cross_entropy(model(x)[0], labels, label_smoothing=0.1)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg["clip"])
-        opt.step()
-        state["step"] += 1
-        state["crops"] += len(x)
-        ema = loss.item() if ema is None else 0.95 * ema + 0.05 * loss.item()
-        now = base + time.time() - t0
-        if now - last_log >= cfg["log_every_s"]:
-            cps = (state["crops"] - crops_at_log) / max(1e-9, now - t_at_log)
-            log(f"step {state['step']} elapsed {now:.0f}s/{budget:.0f}s lr {lr:.2e} loss {ema:.4f} crops/s {cps:.1f}")
-            last_log, crops_at_log, t_at_log = now, state["crops"], now
-        if now - last_save >= cfg["save_every_s"]:
-            save()
-            last_save = now
-    acc = val_accuracy(model, v_pixels, v_idx, v_boxes, v_labels, cfg)
-    state["val"].append({"step": state["step"], "elapsed": round(state["elapsed"]), "item_accuracy": round(acc, 4)})
-    log(f"done: {state['step']} steps, {state['crops']} crops, {state['elapsed']:.0f}s; val item accuracy {acc:.4f}")
-    save(final=True)
+        return F.cross_entropy(run.model(x)[0], labels, label_smoothing=0.1), {}, len(x)
+
+    run.train(batch_loss, "crops")
+    acc = validate()
+    st = run.state
+    run.log(f"done: {st['step']} steps, {st['crops']} crops, {st['elapsed']:.0f}s; val item accuracy {acc:.4f}")
+    run.save(final=True)
 
 
 def main():
-    train_utils.stage_main(__file__, __doc__, FULL, QUICK, MODELS, "crops", train_one, extra_args=[
-        ("--init-from", {"help": "a finished run's folder: continue its models with a new budget and schedule"})])
+    wall_stage.main("addp.train_crops", __doc__, FULL, QUICK, MODELS, "crops", train_one, extra_args=[
+        ("--init-from", {"type": os.path.abspath,
+                          "help": "a finished run's folder: continue its models with a new budget and schedule"})])
 
 
 if __name__ == "__main__":

@@ -1,25 +1,20 @@
-#!/usr/bin/python3
 """Time one ADDP training step (batch 128) by part, and the variants of the step that might pay.
 
-    cd models && /usr/bin/python3 profile_gen_step.py [--work work/gen] [--steps 4]
+    cd models && /usr/bin/python3 -m addp.profile_gen_step [--work work/gen] [--steps 4]
 
 Needs a work dir of train_gen.py (tokens.pt, vq.pt, mage.pt, addp.pt). Prints seconds per part
 (teacher forwards, VQ decode, encoder, token decoder, backward + AdamW) and steps per minute for
 each variant, measured one after another in this run."""
 import argparse
 import os
-import sys
 import time
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from addp import addp as addp_mod  # noqa: E402
-from addp import mage, schedule, train_utils, vq  # noqa: E402
-from addp.mage import drop_labels  # noqa: E402
+from . import addp as addp_mod
+from . import mage, paths, schedule, train_utils, vq
+from .train_utils import drop_labels
 
 
 def timed_step(model, teacher, opt, ids, labels, rng, gen, variant, parts):
@@ -96,7 +91,7 @@ VARIANTS = {
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--work", default=os.path.join(HERE, "work", "gen"))
+    ap.add_argument("--work", default=os.path.join(paths.WORK, "gen"))
     ap.add_argument("--steps", type=int, default=4)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--only", nargs="*", help="variant names to run (default: all)")
