@@ -109,6 +109,15 @@ class GenerationJobsIT {
     long slack = 1 + (250 + stepMs - 1) / Math.max(1, stepMs); // the step in flight + the control topic's delivery latency
     assertThat(o.last().getStep() - stepAtCancel).as("steps after the cancel (step ≈ " + stepMs + " ms)").isLessThanOrEqualTo((int) slack);
     assertThat(o.last().getStep()).isLessThan(400);
+    // the job has ended: the status application tombstones its cancel in the compacted control topic
+    try (dev.addp.systemtest.support.TopicReader control =
+             new dev.addp.systemtest.support.TopicReader(config, dev.addp.platform.kafka.Topics.from(config).generationControl())) {
+      List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> records = control.readUntil(rs -> rs.stream()
+          .anyMatch(r -> r.value() == null && id.equals(new String(r.key(), java.nio.charset.StandardCharsets.UTF_8))),
+          Duration.ofSeconds(60));
+      assertThat(records).filteredOn(r -> id.equals(new String(r.key(), java.nio.charset.StandardCharsets.UTF_8)))
+          .extracting(r -> r.value() == null ? "tombstone" : "cancel").containsSubsequence("cancel", "tombstone");
+    }
   }
 
   @Test

@@ -8,6 +8,7 @@ import dev.addp.app.roles.ProcessRole;
 import dev.addp.app.roles.RoleRunner;
 import dev.addp.app.run.ContactSheet;
 import dev.addp.app.run.DenseDemo;
+import dev.addp.app.embedded.BrokerLog;
 import dev.addp.app.embedded.BundledRegistry;
 import dev.addp.embedded.EmbeddedStack;
 import dev.addp.platform.kafka.Topics;
@@ -81,6 +82,8 @@ final class DemoCommand implements Callable<Integer> {
     FashionMnistSample data = FashionMnistSample.read(sample);
     int n = Math.min(images, data.count());
     Files.createDirectories(out);
+    Path brokerLog = out.resolve("broker.log");
+    if (BrokerLog.writeTo(brokerLog)) System.err.println("the embedded broker logs its warnings and errors to " + brokerLog);
     List<byte[]> pngs = new ArrayList<>(n);
     for (int i = 0; i < n; i++) pngs.add(data.png(i));
     AddpConfig base = AddpConfig.of(Map.of("model.dir", model.toString(), "recognition.batch.size", String.valueOf(batchSize),

@@ -2,6 +2,7 @@ package dev.addp.app.roles;
 
 import dev.addp.platform.config.Settings;
 import dev.addp.connectors.coco.CocoSinkConnector;
+import dev.addp.connectors.files.RefusedRecords;
 import dev.addp.connectors.imagefolder.ImageFolderSourceConnector;
 import dev.addp.connectors.images.GeneratedImageSinkConnector;
 import dev.addp.platform.config.AddpConfig;
@@ -104,6 +105,7 @@ public final class InProcessConnect implements AutoCloseable {
           "consumer.override.group.id", sinkGroup(name),
           "datasets", config.get(Settings.CONNECT_COCO_DATASETS),
           "file.template", config.get(Settings.CONNECT_COCO_FILE_TEMPLATE)));
+      c.putAll(refusedToDeadLetters(topics));
       Path manifest = Path.of(config.get(Settings.MODEL_DIR), "manifest.json");
       c.put("labels.manifest", config.get(Settings.CONNECT_COCO_LABELS_MANIFEST, Files.exists(manifest) ? manifest.toString() : ""));
       out.put(name, c);
@@ -111,11 +113,22 @@ public final class InProcessConnect implements AutoCloseable {
     String images = config.get(Settings.CONNECT_IMAGES_DIR);
     if (!images.isBlank()) {
       String name = imagesSinkName(topics);
-      out.put(name, Map.of("name", name, "connector.class", GeneratedImageSinkConnector.class.getName(), "tasks.max", "1",
-          "topics", topics.generationResults(), "output.dir", images, "registry.url", registry,
+      Map<String, String> c = new LinkedHashMap<>(Map.of("name", name, "connector.class", GeneratedImageSinkConnector.class.getName(),
+          "tasks.max", "1", "topics", topics.generationResults(), "output.dir", images, "registry.url", registry,
           "consumer.override.group.id", sinkGroup(name)));
+      c.putAll(refusedToDeadLetters(topics));
+      out.put(name, c);
     }
     return out;
+  }
+
+  /**
+   * A sink's refused records (RefusedRecords) go to the service's dead-letter topic: it is the
+   * connector's dead-letter queue, which takes the dead letters the sink reports as they are.
+   */
+  static Map<String, String> refusedToDeadLetters(Topics topics) {
+    return Map.of("errors.tolerance", "all", RefusedRecords.DEAD_LETTER_TOPIC, topics.deadLetters(),
+        "errors.deadletterqueue.context.headers.enable", "false");
   }
 
   private static String defaultOffsetsFile() {

@@ -131,7 +131,7 @@ public final class AccessPlan {
     read.forEach(topic -> g.add(Grant.topic(topic, READ)));
     g.add(Grant.topic(t.datasetProgress(), WRITE));
     g.add(Grant.topic(t.datasetCompletions(), WRITE));
-    g.add(Grant.topic(t.generationControl(), WRITE)); // the console's cancel button
+    g.add(Grant.topic(t.generationControl(), WRITE)); // the console's cancel button; tombstones of ended jobs
     List<Grant> all = streamsApp(app, true, g);
     for (String group : ServiceGroups.all(config)) {
       if (!group.equals(app)) all.add(new Grant(ResourceType.GROUP, PatternType.LITERAL, group, List.of(DESCRIBE)));
@@ -144,7 +144,7 @@ public final class AccessPlan {
    * source writes raw images; the image folder always, since `addp serve` may be given one later. The
    * sinks the configuration names read their topics as their own groups ({@link InProcessConnect#sinkGroup}); the
    * COCO sink's group is granted by prefix because `addp annotate` names one sink per dataset
-   * ({@code <prefix>coco-<dataset>}).
+   * ({@code <prefix>coco-<dataset>}). The sinks write the records they refuse to the dead-letter topic.
    */
   private static List<Grant> connect(AddpConfig config, Topics t) {
     List<Grant> g = new ArrayList<>(List.of(Grant.topic(t.imagesRaw(), WRITE)));
@@ -159,6 +159,7 @@ public final class AccessPlan {
       g.add(Grant.topic(t.generationResults(), READ));
       g.add(Grant.group(InProcessConnect.sinkGroup(InProcessConnect.imagesSinkName(t))));
     }
+    if (coco || !config.get(Settings.CONNECT_IMAGES_DIR).isBlank()) g.add(Grant.topic(t.deadLetters(), WRITE)); // refused records
     return g;
   }
 

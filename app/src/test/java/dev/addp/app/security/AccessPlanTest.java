@@ -57,7 +57,8 @@ class AccessPlanTest {
         Grant.topic("prod.recognition.results", AclOperation.READ),
         Grant.groupsStartingWith("prod.coco-"),              // coco-export and annotate's coco-<dataset>
         Grant.topic("prod.generation.results", AclOperation.READ),
-        Grant.group("prod.generated-images-sink"));
+        Grant.group("prod.generated-images-sink"),
+        Grant.topic("prod.deadletter", AclOperation.WRITE));   // the records the sinks refuse
   }
 
   @Test

@@ -6,7 +6,9 @@ import dev.addp.avro.RecognitionResult;
 import dev.addp.connectors.files.AtomicFiles;
 import dev.addp.connectors.files.NamedPaths;
 import dev.addp.connectors.files.RefusedRecords;
+import dev.addp.avro.ErrorType;
 import dev.addp.schemas.registry.RegistryUnavailableException;
+import dev.addp.schemas.registry.SchemaRegistryClient;
 import dev.addp.schemas.wire.AvroWireSerde;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -43,6 +45,7 @@ public final class CocoSinkTask extends SinkTask {
   private Set<String> only;
   private List<String> labels;
   private AvroWireSerde<RecognitionResult> serde;
+  private RefusedRecords refused;
   private final Map<String, CocoDataset> datasets = new HashMap<>();
   private final Set<String> dirty = new LinkedHashSet<>();
 
@@ -53,7 +56,9 @@ public final class CocoSinkTask extends SinkTask {
     template = c.getString(CocoSinkConfig.FILE_TEMPLATE);
     only = new LinkedHashSet<>(c.getList(CocoSinkConfig.DATASETS));
     labels = readLabels(c.getString(CocoSinkConfig.LABELS_MANIFEST));
-    serde = AvroWireSerde.of(dev.addp.connectors.registry.RegistrySettings.client(c), RecognitionResult.class);
+    SchemaRegistryClient registry = dev.addp.connectors.registry.RegistrySettings.client(c);
+    serde = AvroWireSerde.of(registry, RecognitionResult.class);
+    refused = new RefusedRecords(props, props.getOrDefault("name", "coco-sink"), registry, log);
     log.info("COCO export task started: {} into {}", only.isEmpty() ? "every dataset" : only, outputDir);
   }
 
@@ -89,7 +94,7 @@ public final class CocoSinkTask extends SinkTask {
         // says nothing about the record: Connect delivers the batch again (results already added are recognised by id)
         throw new RetriableException("schema registry unreachable, the results will be delivered again: " + e.getMessage(), e);
       } catch (RuntimeException e) {
-        RefusedRecords.refuse(context, log, record, e);
+        refuse(record, RefusedRecords.unreadable(e), e);
         continue;
       }
       String name = r.getDataset();
@@ -97,10 +102,18 @@ public final class CocoSinkTask extends SinkTask {
       try {
         instancesFile(outputDir, template, name);
       } catch (IllegalArgumentException invalid) {
-        RefusedRecords.refuse(context, log, record, invalid);
+        refuse(record, ErrorType.INVALID_REQUEST, invalid);
         continue;
       }
       if (dataset(name).add(r)) dirty.add(name);
+    }
+  }
+
+  private void refuse(SinkRecord record, ErrorType type, RuntimeException why) {
+    try {
+      refused.refuse(context, record, type, why);
+    } catch (RegistryUnavailableException e) {
+      throw new RetriableException("schema registry unreachable, the results will be delivered again: " + e.getMessage(), e);
     }
   }
 

@@ -7,7 +7,9 @@ import dev.addp.avro.GenerationResult;
 import dev.addp.connectors.files.AtomicFiles;
 import dev.addp.connectors.files.NamedPaths;
 import dev.addp.connectors.files.RefusedRecords;
+import dev.addp.avro.ErrorType;
 import dev.addp.schemas.registry.RegistryUnavailableException;
+import dev.addp.schemas.registry.SchemaRegistryClient;
 import dev.addp.schemas.wire.AvroWireSerde;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -29,12 +31,15 @@ public final class GeneratedImageSinkTask extends SinkTask {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private Path outputDir;
   private AvroWireSerde<GenerationResult> serde;
+  private RefusedRecords refused;
 
   @Override
   public void start(Map<String, String> props) {
     AbstractConfig c = new AbstractConfig(GeneratedImageSinkConnector.DEF, props);
     outputDir = Path.of(c.getString(GeneratedImageSinkConnector.OUTPUT_DIR));
-    serde = AvroWireSerde.of(dev.addp.connectors.registry.RegistrySettings.client(c), GenerationResult.class);
+    SchemaRegistryClient registry = dev.addp.connectors.registry.RegistrySettings.client(c);
+    serde = AvroWireSerde.of(registry, GenerationResult.class);
+    refused = new RefusedRecords(props, props.getOrDefault("name", "generated-image-sink"), registry, log);
   }
 
   @Override
@@ -45,11 +50,16 @@ public final class GeneratedImageSinkTask extends SinkTask {
       Path dir;
       try {
         r = serde.deserialize(record.topic(), (byte[]) record.value());
-        dir = NamedPaths.inside(outputDir, "job_id", r.getJobId(), "{job_id}");
       } catch (RegistryUnavailableException e) {
-        throw new RetriableException("schema registry unreachable, the images will be delivered again: " + e.getMessage(), e);
+        throw unreachable(e);
       } catch (RuntimeException e) {
-        RefusedRecords.refuse(context, log, record, e);
+        refuse(record, RefusedRecords.unreadable(e), e);
+        continue;
+      }
+      try {
+        dir = NamedPaths.inside(outputDir, "job_id", r.getJobId(), "{job_id}");
+      } catch (IllegalArgumentException invalid) {
+        refuse(record, ErrorType.INVALID_REQUEST, invalid);
         continue;
       }
       try {
@@ -59,6 +69,18 @@ public final class GeneratedImageSinkTask extends SinkTask {
         throw new RetriableException("cannot write image " + r.getIndex() + " of job " + r.getJobId() + ": " + e.getMessage(), e);
       }
     }
+  }
+
+  private void refuse(SinkRecord record, ErrorType type, RuntimeException why) {
+    try {
+      refused.refuse(context, record, type, why);
+    } catch (RegistryUnavailableException e) {
+      throw unreachable(e);
+    }
+  }
+
+  private static RetriableException unreachable(RegistryUnavailableException e) {
+    return new RetriableException("schema registry unreachable, the images will be delivered again: " + e.getMessage(), e);
   }
 
   /** What makes the image reproducible and traceable: job, index, seed, steps, model lineage. */

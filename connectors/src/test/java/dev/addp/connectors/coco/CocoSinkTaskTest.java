@@ -6,7 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import dev.addp.avro.DeadLetter;
+import dev.addp.avro.ErrorType;
 import dev.addp.avro.RecognitionResult;
+import dev.addp.connectors.files.RefusedRecords;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.kafka.common.metrics.PluginMetrics;
+import org.apache.kafka.connect.sink.ErrantRecordReporter;
+import org.apache.kafka.connect.sink.SinkTaskContext;
 import dev.addp.schemas.registry.SchemaRegistryClient;
 import dev.addp.schemas.wire.AvroWireSerde;
 import java.io.IOException;
@@ -30,7 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The COCO sink against a registry that goes away: a batch it cannot read for the outage is
  * retried (RetriableException, Connect delivers it again), never skipped with its offset committed;
  * once the registry answers every result lands once. Records that can never be written (junk bytes,
- * a dataset name with a NUL, 300 characters or a '..') are refused while the rest of the batch lands.
+ * a dataset name with a NUL, 300 characters or a '..') are dead-lettered with their typed reason
+ * while the rest of the batch lands.
  */
 class CocoSinkTaskTest {
   private static final String TOPIC = "t.recognition.results";
@@ -97,7 +108,11 @@ class CocoSinkTaskTest {
 
   @Test
   void recordsThatCanNeverBeWrittenAreRefusedAndTheRestLands() throws IOException {
-    CocoSinkTask task = task();
+    CocoSinkTask task = new CocoSinkTask();
+    ReportingContext context = new ReportingContext();
+    task.initialize(context);
+    task.start(Map.of(CocoSinkConfig.OUTPUT_DIR, out.toString(), "registry.url", url(), "name", "t.coco-export",
+        RefusedRecords.DEAD_LETTER_TOPIC, "t.deadletter"));
     task.put(List.of(result(0, "pets", "a"), record(1, "junk".getBytes(StandardCharsets.UTF_8)), result(2, "bad\0name", "b"),
         result(3, "d".repeat(300), "c"), result(4, "..", "d"), result(5, "pets", "e")));
     task.preCommit(Map.of(new TopicPartition(TOPIC, 0), new OffsetAndMetadata(6)));
@@ -105,7 +120,47 @@ class CocoSinkTaskTest {
       assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("pets.coco.json", "pets.coco.jsonl");
     }
     assertThat(imageIds(out.resolve("pets.coco.json"))).containsExactlyInAnyOrder("a", "e");
+    // each refused record is reported as a typed dead letter, on its own topic and partition (Connect waits for those before committing)
+    assertThat(context.reported).extracting(SinkRecord::kafkaOffset).containsExactly(1L, 2L, 3L, 4L);
+    assertThat(context.reported).allSatisfy(r -> assertThat(r.topic() + "-" + r.kafkaPartition()).isEqualTo(TOPIC + "-0"));
+    List<DeadLetter> letters = context.reported.stream().map(r -> deadLetter((byte[]) r.value())).toList();
+    assertThat(letters).extracting(DeadLetter::getErrorType)
+        .containsExactly(ErrorType.NOT_WIRE_FORMAT, ErrorType.INVALID_REQUEST, ErrorType.INVALID_REQUEST, ErrorType.INVALID_REQUEST);
+    assertThat(letters).allSatisfy(d -> assertThat(d.getStage()).isEqualTo("t.coco-export"));
+    assertThat(letters.get(1).getMessage()).contains("dataset");
+    assertThat(letters.get(2).getSource().getOffset()).isEqualTo(3L);
+    assertThat(letters.get(3).getOriginalValue()).isNotNull();
     task.stop();
+  }
+
+  /** A dead letter as the sink wrote it: the wire header, then the record in DeadLetter's own schema. */
+  private static DeadLetter deadLetter(byte[] wire) {
+    try {
+      return new SpecificDatumReader<>(DeadLetter.class).read(null, DecoderFactory.get().binaryDecoder(wire, 5, wire.length - 5, null));
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** What Connect gives a task, keeping what the task reports as errant. */
+  static final class ReportingContext implements SinkTaskContext {
+    final List<SinkRecord> reported = new ArrayList<>();
+
+    @Override public ErrantRecordReporter errantRecordReporter() {
+      return (record, error) -> {
+        reported.add(record);
+        return CompletableFuture.completedFuture(null);
+      };
+    }
+    @Override public Map<String, String> configs() { return Map.of(); }
+    @Override public void offset(Map<TopicPartition, Long> offsets) { }
+    @Override public void offset(TopicPartition tp, long offset) { }
+    @Override public void timeout(long timeoutMs) { }
+    @Override public Set<TopicPartition> assignment() { return Set.of(new TopicPartition(TOPIC, 0)); }
+    @Override public void pause(TopicPartition... partitions) { }
+    @Override public void resume(TopicPartition... partitions) { }
+    @Override public void requestCommit() { }
+    @Override public PluginMetrics pluginMetrics() { return null; }
   }
 
   private static List<String> imageIds(Path coco) throws IOException {

@@ -2,7 +2,7 @@ package dev.addp.workers.lifecycle;
 
 import dev.addp.platform.config.Settings;
 import dev.addp.platform.config.AddpConfig;
-import dev.addp.platform.kafka.DeadLetters;
+import dev.addp.schemas.DeadLetters;
 import java.time.Duration;
 
 /**

@@ -6,7 +6,7 @@ import dev.addp.avro.ImageRequest;
 import dev.addp.avro.RecognitionResult;
 import dev.addp.avro.RecognitionTimings;
 import dev.addp.platform.kafka.AvroSerdes;
-import dev.addp.platform.kafka.DeadLetters;
+import dev.addp.schemas.DeadLetters;
 import dev.addp.platform.kafka.Topics;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,10 +91,10 @@ final class BatchInference implements InferenceStage {
         }
       }
       byte[] value = result == null ? null : serdes.recognitionResult().serialize(topics.recognitionResults(), result);
-      if (value != null && !Topics.fitsInRecord(in.key(), value)) {
+      if (value != null && !topics.fits(in.key(), value)) {
         // a result no broker would take would fail the transaction on every retry: it becomes this record's answer instead
         prepared.set(i, new Prepared.Rejected(ErrorType.RESULT_TOO_LARGE, new IllegalStateException("the result is " + value.length
-            + " bytes, over the record limit of " + Topics.MAX_MESSAGE_BYTES + " (ask for fewer tasks or boxes)"), result.getRequestId()));
+            + " bytes, over the record limit of " + topics.maxRecordBytes() + " (ask for fewer tasks or boxes)"), result.getRequestId()));
         value = null;
       }
       if (value != null) {

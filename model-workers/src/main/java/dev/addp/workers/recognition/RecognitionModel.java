@@ -43,6 +43,9 @@ public final class RecognitionModel implements AutoCloseable {
   private final AtomicLong imagesRun = new AtomicLong();
   private final AtomicLong cropRuns = new AtomicLong();
   private final AtomicLong cropsRun = new AtomicLong();
+  /** Runs share it, close takes it alone. */
+  private final java.util.concurrent.locks.ReentrantReadWriteLock sessions = new java.util.concurrent.locks.ReentrantReadWriteLock();
+  private boolean closed; // written under the write lock, read under the read lock
 
   public RecognitionModel(Path modelDir, Device device, int intraOpThreads) throws OrtException {
     this.manifest = ModelManifest.read(modelDir);
@@ -139,6 +142,16 @@ public final class RecognitionModel implements AutoCloseable {
 
   /** Runs {@code n} images whose inputs lie back to back in {@code input}, fetching what {@code wanted} needs. */
   public Outputs run(float[] input, int n, Set<Task> wanted) throws OrtException {
+    sessions.readLock().lock();
+    try {
+      ensureOpen();
+      return runOpen(input, n, wanted);
+    } finally {
+      sessions.readLock().unlock();
+    }
+  }
+
+  private Outputs runOpen(float[] input, int n, Set<Task> wanted) throws OrtException {
     Set<String> names = outputsFor(wanted);
     int s = preprocessor.inputSize();
     OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -164,6 +177,16 @@ public final class RecognitionModel implements AutoCloseable {
    */
   public float[] runCrops(float[] input, int n) throws OrtException {
     if (crops == null) throw new IllegalStateException("model " + manifest.name() + " has no refine stage");
+    sessions.readLock().lock();
+    try {
+      ensureOpen();
+      return runCropsOpen(input, n);
+    } finally {
+      sessions.readLock().unlock();
+    }
+  }
+
+  private float[] runCropsOpen(float[] input, int n) throws OrtException {
     RecognitionSpec.Refine r = refine();
     int s = r.cropSize();
     try (OnnxTensor x = OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), FloatBuffer.wrap(input, 0, n * 3 * s * s),
@@ -178,12 +201,24 @@ public final class RecognitionModel implements AutoCloseable {
     }
   }
 
+  private void ensureOpen() {
+    if (closed) throw new IllegalStateException("model " + manifest.name() + " is closed");
+  }
+
+  /** Closes the sessions once the runs in progress have ended: a session closed under a run crashes the JVM. */
   @Override
   public void close() throws OrtException {
+    sessions.writeLock().lock();
     try {
-      if (crops != null) crops.close();
+      if (closed) return;
+      closed = true;
+      try {
+        if (crops != null) crops.close();
+      } finally {
+        session.close();
+      }
     } finally {
-      session.close();
+      sessions.writeLock().unlock();
     }
   }
 }

@@ -62,6 +62,38 @@ class RecognitionModelContractTest {
     }
   }
 
+  /** Closing under runs in progress waits for them (a session closed under a run crashes the JVM); later runs are refused. */
+  @Test
+  void closeWaitsForTheRunsInProgressAndLaterRunsAreRefused() throws Exception {
+    RecognitionModel model = new RecognitionModel(ZooFixtures.modelDir(), Device.CPU, 1);
+    float[] input = new float[8 * model.preprocessor().inputLength()];
+    java.util.concurrent.ExecutorService runners = java.util.concurrent.Executors.newFixedThreadPool(4);
+    java.util.List<java.util.concurrent.Future<String>> runs = new java.util.ArrayList<>();
+    java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(4);
+    for (int i = 0; i < 4; i++) {
+      runs.add(runners.submit(() -> {
+        started.countDown();
+        String outcome = "none";
+        for (int k = 0; k < 20; k++) {
+          try {
+            model.run(input, 8, Set.of(Task.CLASSIFY));
+            outcome = "ran";
+          } catch (IllegalStateException refused) {
+            return outcome + ", then refused: " + refused.getMessage();
+          }
+        }
+        return outcome;
+      }));
+    }
+    started.await();
+    model.close();
+    for (java.util.concurrent.Future<String> run : runs) assertThat(run.get()).matches("(ran|none)(, then refused: .* is closed)?");
+    runners.shutdown();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> model.run(input, 8, Set.of(Task.CLASSIFY)))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("is closed");
+    model.close(); // twice is harmless
+  }
+
   @Test
   void theExplicitClassifierBlockServesClassify() throws Exception {
     try (RecognitionModel model = new RecognitionModel(edited(recognition(EXPLICIT)), Device.CPU, 1)) {

@@ -79,6 +79,10 @@ public final class Settings {
       "longest wait between retries").atLeast(0).minor());
   public static final Setting WORKER_REGISTRY_BACKOFF_MS = declare(Setting.of("worker.registry.backoff.ms", LONG, "1000",
       "wait before a worker asks an unavailable schema registry again").atLeast(0).minor());
+  public static final Setting RECORD_MAX_BYTES = declare(Setting.of("record.max.bytes", INT, "16777216",
+      "largest record the service writes (key, value and batch framing; the producers' max.request.size): a result over it is "
+          + "a RESULT_TOO_LARGE dead letter, or ends its generation job FAILED; at most the topics' 16 MiB").between(8192, 16777216)
+      .minor());
   public static final Setting DEADLETTER_MAX_ORIGINAL_BYTES = declare(Setting.of("deadletter.max.original.bytes", INT, "1048576",
       "bytes of the original record a dead letter keeps").atLeast(0).minor());
   public static final Setting RECOGNITION_BATCH_SIZE = declare(Setting.of("recognition.batch.size", INT, "32",

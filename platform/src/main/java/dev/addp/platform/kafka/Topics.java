@@ -17,29 +17,37 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * workers. The ingest stage sends a request naming one of them to that model's requests topic;
  * every other request goes to the shared one, whose workers serve the default model.
  */
-public record Topics(String prefix, List<String> routedModels) {
+public record Topics(String prefix, List<String> routedModels, int maxRecordBytes) {
   /** Records larger than this are refused by the topics (and clients are configured to match). */
   public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
   /** Room a record batch needs beside one record's key and value (headers, batch and record framing). */
   static final int RECORD_OVERHEAD_BYTES = 4096;
 
-  /** Whether a record with this key and value fits the topics' (and producers') record limit. */
-  public static boolean fitsInRecord(byte[] key, byte[] value) {
+  /** Whether a record with this key and value fits the topics' record limit. */
+  public static boolean fitsInRecord(byte[] key, byte[] value) { return fits(key, value, MAX_MESSAGE_BYTES); }
+
+  /** Whether a record with this key and value fits the service's record limit ({@code record.max.bytes}, the producers'). */
+  public boolean fits(byte[] key, byte[] value) { return fits(key, value, maxRecordBytes); }
+
+  private static boolean fits(byte[] key, byte[] value, int limit) {
     long size = (long) (key == null ? 0 : key.length) + (value == null ? 0 : value.length) + RECORD_OVERHEAD_BYTES;
-    return size <= MAX_MESSAGE_BYTES;
+    return size <= limit;
   }
   public static final String ROUTED_MODELS = Settings.RECOGNITION_ROUTED_MODELS.key();
 
   public Topics(String prefix) { this(prefix, List.of()); }
 
+  public Topics(String prefix, List<String> routedModels) { this(prefix, routedModels, MAX_MESSAGE_BYTES); }
+
   public Topics {
     routedModels = List.copyOf(routedModels);
+    if (maxRecordBytes > MAX_MESSAGE_BYTES) throw new IllegalArgumentException("records are at most " + MAX_MESSAGE_BYTES + " bytes");
   }
 
   public static Topics from(AddpConfig config) {
     List<String> routed = java.util.Arrays.stream(config.get(Settings.RECOGNITION_ROUTED_MODELS).split(","))
         .map(String::trim).filter(s -> !s.isEmpty()).toList();
-    return new Topics(config.get(Settings.TOPIC_PREFIX), routed);
+    return new Topics(config.get(Settings.TOPIC_PREFIX), routed, config.getInt(Settings.RECORD_MAX_BYTES));
   }
 
   /** Where requests for {@code model} (null = the default model) go: its own topic if routed, else the shared one. */

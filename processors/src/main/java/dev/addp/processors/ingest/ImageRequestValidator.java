@@ -6,7 +6,7 @@ import dev.addp.avro.ImageRequest;
 import dev.addp.platform.image.ImageProbe;
 import dev.addp.platform.image.ImageRejectedException;
 import dev.addp.platform.image.ImageSource;
-import dev.addp.platform.kafka.DeadLetters;
+import dev.addp.schemas.DeadLetters;
 import dev.addp.schemas.Identifiers;
 import dev.addp.schemas.registry.RegistryUnavailableException;
 import dev.addp.schemas.wire.AvroWireSerde;

@@ -8,7 +8,7 @@ import dev.addp.platform.image.ImageLimits;
 import dev.addp.platform.image.ImageProbe;
 import dev.addp.platform.image.ImageSource;
 import dev.addp.platform.kafka.AvroSerdes;
-import dev.addp.platform.kafka.DeadLetters;
+import dev.addp.schemas.DeadLetters;
 import dev.addp.platform.kafka.Topics;
 import dev.addp.processors.metrics.IngestMetrics;
 import org.apache.kafka.common.serialization.Serdes;

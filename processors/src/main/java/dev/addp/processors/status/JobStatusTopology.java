@@ -11,10 +11,13 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Produced;
 
 /**
  * generation events → the job-status table: per job id, its latest event. A terminal state stays
  * unless a later attempt of the same job follows it, so a late progress event cannot revive a job.
+ * A job's terminal event also tombstones its key in the compacted control topic: a cancel outlives
+ * its job neither there nor in the generation workers' memory.
  * The same application also keeps the per-dataset progress table ({@code DatasetProgressTopology}).
  */
 public final class JobStatusTopology {
@@ -28,11 +31,16 @@ public final class JobStatusTopology {
 
   public static Topology build(AddpConfig config, AvroSerdes serdes) {
     StreamsBuilder builder = new StreamsBuilder();
-    builder.stream(Topics.from(config).generationEvents(), Consumed.with(Serdes.String(), serdes.generationEvent()))
-        .groupByKey()
+    Topics topics = Topics.from(config);
+    org.apache.kafka.streams.kstream.KStream<String, GenerationEvent> events =
+        builder.stream(topics.generationEvents(), Consumed.with(Serdes.String(), serdes.generationEvent()));
+    // an ended job's cancel has nothing left to stop: its tombstone lets compaction drop it and the workers forget it
+    events.filter((job, e) -> e != null && JobStates.isTerminal(e.getState())).mapValues(e -> (byte[]) null)
+        .to(topics.generationControl(), Produced.with(Serdes.String(), Serdes.ByteArray()));
+    events.groupByKey()
         .reduce(JobStatusTopology::latest, Materialized.<String, GenerationEvent, org.apache.kafka.streams.state.KeyValueStore<
             org.apache.kafka.common.utils.Bytes, byte[]>>as(STORE).withKeySerde(Serdes.String()).withValueSerde(serdes.generationEvent()));
-    dev.addp.processors.datasets.DatasetProgressTopology.addTo(builder, Topics.from(config), dev.addp.processors.datasets.DatasetSerdes.from(serdes));
+    dev.addp.processors.datasets.DatasetProgressTopology.addTo(builder, topics, dev.addp.processors.datasets.DatasetSerdes.from(serdes));
     return builder.build();
   }
 

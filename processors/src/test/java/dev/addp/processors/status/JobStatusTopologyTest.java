@@ -69,6 +69,27 @@ class JobStatusTopologyTest {
     }
   }
 
+  @Test
+  void aJobsEndTombstonesItsCancel() {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "status-test-tombstones");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    TopologyTestDriver d = new TopologyTestDriver(JobStatusTopology.build(config, serdes), props);
+    drivers.add(d);
+    Topics topics = Topics.from(config);
+    TestInputTopic<String, GenerationEvent> events =
+        d.createInputTopic(topics.generationEvents(), Serdes.String().serializer(), serdes.generationEvent());
+    org.apache.kafka.streams.TestOutputTopic<String, byte[]> control =
+        d.createOutputTopic(topics.generationControl(), Serdes.String().deserializer(), Serdes.ByteArray().deserializer());
+    for (JobState s : List.of(JobState.QUEUED, JobState.RUNNING, JobState.CANCELLED)) events.pipeInput("cancelled-job", event("cancelled-job", s, 0, 1));
+    events.pipeInput("done-job", event("done-job", JobState.RUNNING, 1, 1));
+    events.pipeInput("done-job", event("done-job", JobState.SUCCEEDED, 2, 1));
+    events.pipeInput("running-job", event("running-job", JobState.RUNNING, 1, 1));
+    List<org.apache.kafka.streams.test.TestRecord<String, byte[]>> written = control.readRecordsToList();
+    assertThat(written).extracting(org.apache.kafka.streams.test.TestRecord::key).containsExactly("cancelled-job", "done-job");
+    assertThat(written).allSatisfy(r -> assertThat(r.value()).isNull());
+  }
+
   private Table table() {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "status-test-" + drivers.size());

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * {@code generation.cancels.max} are kept (the oldest go first), and a cancel counts for
  * {@code generation.cancels.ttl.ms} after it was written. A job is cancelled while it is queued or
  * running, so a cancel only has to outlive the time a request waits; an id cancelled long ago, or
- * one of a flood of random ids, does not stop a job submitted later.
+ * one of a flood of random ids, does not stop a job submitted later. A tombstone (written when the
+ * job ends) drops the job's cancel at once.
  */
 public final class CancelWatcher implements Cancels, Runnable, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CancelWatcher.class);
@@ -112,11 +113,20 @@ public final class CancelWatcher implements Cancels, Runnable, AutoCloseable {
     return isNew;
   }
 
+  /** A tombstone (the job has ended): its cancel is dropped. */
+  synchronized void forget(byte[] key) {
+    if (key != null) cancelled.remove(new String(key, java.nio.charset.StandardCharsets.UTF_8));
+  }
+
   @Override
   public void run() {
     try {
       while (running) {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+          if (r.value() == null) {
+            forget(r.key());
+            continue;
+          }
           try {
             CancelCommand c = serdes.cancelCommand().deserialize(r.topic(), r.value());
             if (keep(c, r.timestamp())) onCancel.accept(c.getJobId());

@@ -5,7 +5,7 @@ import dev.addp.avro.GenerationEvent;
 import dev.addp.avro.GenerationRequest;
 import dev.addp.avro.JobState;
 import dev.addp.platform.kafka.AvroSerdes;
-import dev.addp.platform.kafka.DeadLetters;
+import dev.addp.schemas.DeadLetters;
 import dev.addp.platform.kafka.Topics;
 import dev.addp.schemas.registry.RegistryUnavailableException;
 import dev.addp.schemas.wire.WireFormatException;

@@ -22,6 +22,8 @@ final class JobRecords {
   private final int[] imageShape;
   private final String workerId;
 
+  Topics topics() { return topics; }
+
   JobRecords(Topics topics, AvroSerdes serdes, ModelRef model, int[] imageShape, String workerId) {
     this.topics = topics;
     this.serdes = serdes;

@@ -5,7 +5,6 @@ import ai.onnxruntime.OrtSession;
 import dev.addp.avro.ErrorType;
 import dev.addp.avro.GenerationEvent;
 import dev.addp.avro.JobState;
-import dev.addp.platform.kafka.Topics;
 import dev.addp.workers.generation.GenerationLoop;
 import dev.addp.workers.generation.ImageTrack;
 import dev.addp.workers.metrics.GenerationMetrics;
@@ -152,7 +151,7 @@ final class StepRunner {
     for (Job job : stepping) {
       if (job.finished()) {
         List<ProducerRecord<byte[], byte[]>> results = records.results(job);
-        ProducerRecord<byte[], byte[]> tooLarge = results.stream().filter(r -> !Topics.fitsInRecord(r.key(), r.value())).findFirst()
+        ProducerRecord<byte[], byte[]> tooLarge = results.stream().filter(r -> !records.topics().fits(r.key(), r.value())).findFirst()
             .orElse(null);
         if (tooLarge == null) {
           outbox.addAll(results);
@@ -160,7 +159,7 @@ final class StepRunner {
         } else {
           // no broker would take it: the transaction would fail on every retry, so the job ends with the reason instead
           intake.end(job, records.event(job, JobState.FAILED).setErrorType(ErrorType.RESULT_TOO_LARGE).setReason("a result is "
-              + tooLarge.value().length + " bytes, over the record limit of " + Topics.MAX_MESSAGE_BYTES).build());
+              + tooLarge.value().length + " bytes, over the record limit of " + records.topics().maxRecordBytes()).build());
         }
       } else {
         GenerationEvent.Builder progress = records.event(job, JobState.RUNNING);

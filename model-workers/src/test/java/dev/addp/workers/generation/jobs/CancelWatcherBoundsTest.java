@@ -46,6 +46,17 @@ class CancelWatcherBoundsTest {
   }
 
   @Test
+  void aTombstoneWrittenAtTheJobsEndDropsItsCancel() {
+    watcher.keep(cancel("ended-job"), now.get());
+    watcher.keep(cancel("other-job"), now.get());
+    watcher.forget("ended-job".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    watcher.forget(null);
+    assertThat(watcher.isCancelled("ended-job")).isFalse();
+    assertThat(watcher.isCancelled("other-job")).isTrue();
+    assertThat(watcher.size()).isOne();
+  }
+
+  @Test
   void invalidJobIdsAreNotKept() {
     assertThat(watcher.keep(cancel(".."), now.get())).isFalse();
     assertThat(watcher.keep(cancel("a/b"), now.get())).isFalse();

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.addp.avro.ErrorType;
 import dev.addp.avro.GenerationEvent;
 import dev.addp.avro.JobState;
-import dev.addp.platform.kafka.DeadLetters;
+import dev.addp.schemas.DeadLetters;
 import dev.addp.workers.lifecycle.FaultCounts;
 import dev.addp.workers.model.ModelManifest;
 import dev.addp.workers.model.ZooFixtures;

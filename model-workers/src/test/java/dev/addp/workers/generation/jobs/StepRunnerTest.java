@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.addp.avro.ErrorType;
 import dev.addp.avro.GenerationEvent;
 import dev.addp.avro.JobState;
-import dev.addp.platform.kafka.DeadLetters;
+import dev.addp.schemas.DeadLetters;
 import dev.addp.workers.generation.GenerationLoop;
 import dev.addp.workers.generation.GenerationModel;
 import dev.addp.workers.lifecycle.FaultCounts;

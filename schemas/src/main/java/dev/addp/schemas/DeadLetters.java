@@ -1,4 +1,4 @@
-package dev.addp.platform.kafka;
+package dev.addp.schemas;
 
 import dev.addp.avro.DeadLetter;
 import dev.addp.avro.ErrorType;

@@ -1,4 +1,4 @@
-package dev.addp.platform.kafka;
+package dev.addp.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,11 +26,5 @@ class DeadLettersTest {
     assertThat(letters.of(ErrorType.NOT_WIRE_FORMAT, "rule", "m", "raw", 0, 5, 1L, new byte[] {0, 0, 0, 1}, null, null)
         .getRequestId()).isNull();
     assertThat(letters.of(ErrorType.NOT_WIRE_FORMAT, "rule", "m", "raw", 0, 5, 1L, null, null, null).getRequestId()).isNull();
-  }
-
-  @Test
-  void everyTopicOfTheServiceHasItsSubject() {
-    Topics topics = new Topics("x.");
-    assertThat(ServiceSubjects.of(topics).keySet()).containsExactlyElementsOf(topics.all().stream().map(t -> t + "-value").toList());
   }
 }
