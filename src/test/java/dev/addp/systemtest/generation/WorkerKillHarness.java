@@ -59,8 +59,8 @@ final class WorkerKillHarness {
       // Both workers own a partition before the job arrives, so only the kill moves it. A worker logs
       // an assignment only when it is not empty, and with cooperative rebalancing the second worker
       // gets its partition only after the first has given it up: two such lines = one partition each.
-      a.awaitLog("generation worker " + name + "-a assigned [", Duration.ofSeconds(60));
-      b.awaitLog("generation worker " + name + "-b assigned [", Duration.ofSeconds(60));
+      a.awaitLog("generation worker " + name + "-a assigned [", Duration.ofSeconds(180));
+      b.awaitLog("generation worker " + name + "-b assigned [", Duration.ofSeconds(180));
       client.submit(request);
       JobOutcome o = client.await(List.of(job), Map.of(job, request.getCount()), Duration.ofSeconds(300), e -> {
         if (killed.get() == null && e.getState() == JobState.RUNNING && e.getStep() >= 10) {
