@@ -1,6 +1,8 @@
 package dev.addp.app.bench;
 
-import dev.addp.app.data.FashionMnistSample;
+import static dev.addp.app.bench.BenchReport.mb;
+import static dev.addp.app.bench.BenchReport.round;
+
 import dev.addp.avro.ImageRequest;
 import dev.addp.app.embedded.BundledRegistry;
 import dev.addp.embedded.EmbeddedStack;
@@ -20,6 +22,7 @@ import java.util.concurrent.Callable;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -36,23 +39,19 @@ public final class OverloadBench implements Callable<Integer> {
   @Option(names = "--partitions", defaultValue = "4") int partitions;
   @Option(names = "--batch-size", defaultValue = "32") int batchSize;
   @Option(names = "--max-in-flight", defaultValue = "256") int maxInFlight;
-  @Option(names = "--threads", defaultValue = "1", description = "the worker's ONNX Runtime intra-op threads") int threads;
   @Option(names = "--heap", defaultValue = "512m", description = "the worker JVM's -Xmx") String heap;
   @Option(names = "--timeout-minutes", defaultValue = "40") int timeoutMinutes;
   @Option(names = "--out", defaultValue = "out/bench-overload") Path out;
-  @Option(names = "--sample", description = "folder with the gzipped IDX sample") Path sample = FashionMnistSample.DEFAULT_DIR;
+  @Mixin WorkerLoadOptions load;
 
   @Override
   public Integer call() throws Exception {
-    String loadBefore = Files.readString(Path.of("/proc/loadavg")).trim();
-    FashionMnistSample data = FashionMnistSample.read(sample);
-    int distinctImages = Math.min(data.count(), 1000);
-    byte[][] pngs = new byte[distinctImages][];
-    for (int i = 0; i < distinctImages; i++) pngs[i] = data.png(i);
+    String loadBefore = BenchReport.loadavg();
+    byte[][] pngs = load.pngs(1000);
     try (EmbeddedStack stack = EmbeddedStack.start(AddpConfig.of(Map.of()), partitions, BundledRegistry.location())) {
       AddpConfig config = stack.config().with(AddpConfig.WORKER_ID, "overload-worker")
           .with("recognition.batch.size", Integer.toString(batchSize)).with("recognition.max.in.flight", Integer.toString(maxInFlight))
-          .with("model.intra.op.threads", Integer.toString(threads)).with("model.device", "cpu");
+          .with("model.intra.op.threads", Integer.toString(load.threads)).with("model.device", "cpu");
       Topics topics = Topics.from(config);
       AvroWireSerde<ImageRequest> serde = AvroSerdes.from(config).imageRequest();
 
@@ -60,7 +59,7 @@ public final class OverloadBench implements Callable<Integer> {
       try (KafkaProducer<byte[], byte[]> producer = new KafkaClients(config).producer()) {
         for (int i = 0; i < requests; i++) {
           String id = "burst-" + i;
-          ImageRequest r = ImageRequest.newBuilder().setRequestId(id).setImageBytes(ByteBuffer.wrap(pngs[i % distinctImages]))
+          ImageRequest r = ImageRequest.newBuilder().setRequestId(id).setImageBytes(ByteBuffer.wrap(pngs[i % pngs.length]))
               .setSubmittedAtMs(System.currentTimeMillis()).build();
           producer.send(new ProducerRecord<>(topics.recognitionRequests(), id.getBytes(StandardCharsets.UTF_8),
               serde.serialize(topics.recognitionRequests(), r)));
@@ -99,27 +98,20 @@ public final class OverloadBench implements Callable<Integer> {
         figures.put("worker_heap_limit", heap);
         figures.put("max_in_flight", maxInFlight);
         figures.put("batch_size", batchSize);
-        figures.put("worker_threads", threads);
+        figures.put("worker_threads", load.threads);
         figures.put("partitions", partitions);
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("reading paused (\\d+) times, at most (\\d+) records held").matcher(log);
         figures.put("worker_reading_paused_times", m.find() ? Long.parseLong(m.group(1)) : -1);
         figures.put("worker_most_records_held", m.find(0) ? Long.parseLong(m.group(2)) : -1);
         figures.put("loadavg_before", loadBefore);
-        figures.put("loadavg_after", Files.readString(Path.of("/proc/loadavg")).trim());
+        figures.put("loadavg_after", BenchReport.loadavg());
         Files.createDirectories(out);
         Files.copy(worker.logFile(), out.resolve("worker.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       }
-      String json = new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(figures);
-      Files.writeString(out.resolve("overload.json"), json);
-      System.out.println(json);
+      BenchReport.write(out, "overload.json", figures);
       boolean exact = ((Number) figures.get("lost")).longValue() == 0 && ((Number) figures.get("duplicated")).longValue() == 0;
       System.out.println(exact ? "every request answered exactly once" : "LOST OR DUPLICATED RESULTS: see " + out.resolve("overload.json"));
       return exact ? 0 : 1;
     }
   }
-
-  static double round(double v) { return Math.round(v * 10) / 10.0; }
-
-  static double mb(long bytes) { return round(bytes / 1024.0 / 1024.0); }
-
 }

@@ -1,6 +1,5 @@
 package dev.addp.app.bench;
 
-import dev.addp.app.data.FashionMnistSample;
 import dev.addp.avro.GenerationEvent;
 import dev.addp.avro.GenerationRequest;
 import dev.addp.avro.GenerationResult;
@@ -26,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -44,19 +44,16 @@ public final class SoakBench implements Callable<Integer> {
   @Option(names = "--job-images", defaultValue = "4") int jobImages;
   @Option(names = "--job-steps", defaultValue = "16") int jobSteps;
   @Option(names = "--partitions", defaultValue = "2") int partitions;
-  @Option(names = "--threads", defaultValue = "1", description = "the worker's ONNX Runtime intra-op threads") int threads;
   @Option(names = "--heap", defaultValue = "768m", description = "the worker JVM's -Xmx") String heap;
   @Option(names = "--out", defaultValue = "out/bench-soak") Path out;
-  @Option(names = "--sample", description = "folder with the gzipped IDX sample") Path sample = FashionMnistSample.DEFAULT_DIR;
+  @Mixin WorkerLoadOptions load;
 
   @Override
   public Integer call() throws Exception {
-    String loadBefore = Files.readString(Path.of("/proc/loadavg")).trim();
-    FashionMnistSample data = FashionMnistSample.read(sample);
-    byte[][] pngs = new byte[Math.min(500, data.count())][];
-    for (int i = 0; i < pngs.length; i++) pngs[i] = data.png(i);
+    String loadBefore = BenchReport.loadavg();
+    byte[][] pngs = load.pngs(500);
     try (EmbeddedStack stack = EmbeddedStack.start(AddpConfig.of(Map.of()), partitions, BundledRegistry.location())) {
-      AddpConfig config = stack.config().with(AddpConfig.WORKER_ID, "soak-worker").with("model.intra.op.threads", Integer.toString(threads))
+      AddpConfig config = stack.config().with(AddpConfig.WORKER_ID, "soak-worker").with("model.intra.op.threads", Integer.toString(load.threads))
           .with("model.device", "cpu").with("generation.batch.size", "16");
       Topics topics = Topics.from(config);
       AvroSerdes serdes = AvroSerdes.from(config);
@@ -95,7 +92,7 @@ public final class SoakBench implements Callable<Integer> {
             first.kill();
             System.out.printf("worker killed (SIGKILL) after %.0f s, %d requests and %d jobs sent; starting a new one%n",
                 (System.nanoTime() - start) / 1e9, sent, jobs);
-            figures.put("killed_after_seconds", OverloadBench.round((System.nanoTime() - start) / 1e9));
+            figures.put("killed_after_seconds", BenchReport.round((System.nanoTime() - start) / 1e9));
             second = WorkerJvm.start("recognition,generation", config, heap);
           }
           TimeUnit.MILLISECONDS.sleep(20); // the pace of the load itself
@@ -134,14 +131,14 @@ public final class SoakBench implements Callable<Integer> {
         figures.put("all_answered", allRecognised && allImages);
         if (second != null) {
           second.stop();
-          figures.put("restarted_worker_peak_heap_used_sampled_mb", OverloadBench.mb(second.maxHeapUsed()));
-          figures.put("restarted_worker_vm_hwm_mb", OverloadBench.round(second.hwmKb() / 1024.0));
+          figures.put("restarted_worker_peak_heap_used_sampled_mb", BenchReport.mb(second.maxHeapUsed()));
+          figures.put("restarted_worker_vm_hwm_mb", BenchReport.round(second.hwmKb() / 1024.0));
         }
-        figures.put("first_worker_peak_heap_used_sampled_mb", OverloadBench.mb(first.maxHeapUsed()));
-        figures.put("first_worker_vm_hwm_mb", OverloadBench.round(first.hwmKb() / 1024.0));
+        figures.put("first_worker_peak_heap_used_sampled_mb", BenchReport.mb(first.maxHeapUsed()));
+        figures.put("first_worker_vm_hwm_mb", BenchReport.round(first.hwmKb() / 1024.0));
         figures.put("worker_heap_limit", heap);
         figures.put("loadavg_before", loadBefore);
-        figures.put("loadavg_after", Files.readString(Path.of("/proc/loadavg")).trim());
+        figures.put("loadavg_after", BenchReport.loadavg());
         Files.createDirectories(out);
         Files.copy(first.logFile(), out.resolve("worker-killed.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         if (second != null) Files.copy(second.logFile(), out.resolve("worker-restarted.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -149,9 +146,7 @@ public final class SoakBench implements Callable<Integer> {
         first.close();
         if (second != null) second.close();
       }
-      String json = new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(figures);
-      Files.writeString(out.resolve("soak.json"), json);
-      System.out.println(json);
+      BenchReport.write(out, "soak.json", figures);
       boolean exact = zero(figures, "recognition_lost") && zero(figures, "recognition_duplicated")
           && zero(figures, "generation_images_lost") && zero(figures, "generation_images_duplicated") && succeededAll(figures, jobs);
       System.out.println(exact ? "every request and every image exactly once, every job succeeded once" : "LOST OR DUPLICATED: see " + out.resolve("soak.json"));

@@ -1,19 +1,14 @@
 package dev.addp.app.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.addp.app.embedded.BundledRegistry;
 import dev.addp.app.folder.CliException;
 import dev.addp.app.roles.ProcessRole;
-import dev.addp.app.roles.RoleRunner;
 import dev.addp.app.run.EditSheet;
 import dev.addp.app.run.GenerationClient;
 import dev.addp.avro.EditSource;
-import dev.addp.avro.GenerationEvent;
 import dev.addp.avro.GenerationRequest;
 import dev.addp.avro.GenerationResult;
-import dev.addp.avro.JobState;
 import dev.addp.avro.RegionMask;
-import dev.addp.embedded.EmbeddedStack;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.schemas.coco.CocoRle;
 import dev.addp.workers.recognition.RecognitionService;
@@ -21,15 +16,11 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -58,15 +49,8 @@ final class EditCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     EditSource source = source(); // before anything starts: a bad argument is answered at once
-    AddpConfig config = connection.load();
-    if (!config.get(AddpConfig.BOOTSTRAP_SERVERS, "").isBlank()) return run(config, source);
-    System.err.println("no cluster configured: starting the embedded stack ...");
-    AddpConfig base = config.with("model.dir", model.toString()).with("status.http.port", "0").with(AddpConfig.WORKER_ID, "edit-worker");
-    try (EmbeddedStack stack = EmbeddedStack.start(base, 4, BundledRegistry.location());
-         RoleRunner roles = RoleRunner.start(List.of(ProcessRole.GENERATION), stack.config())) {
-      roles.awaitReady(Duration.ofSeconds(60));
-      return run(stack.config(), source);
-    }
+    return SingleJob.onClusterOrEmbedded(connection.load(), model, "edit-worker", List.of(ProcessRole.GENERATION),
+        config -> run(config, source));
   }
 
   private EditSource source() throws IOException {
@@ -119,22 +103,10 @@ final class EditCommand implements Callable<Integer> {
     String id = jobId != null ? jobId : "edit-" + UUID.randomUUID().toString().substring(0, 8);
     GenerationRequest request = GenerationRequest.newBuilder().setJobId(id).setCount(count).setSteps(steps).setSeed(seed)
         .setLabel(label).setEdit(source).setSubmittedAtMs(System.currentTimeMillis()).build();
-    GenerationClient.JobOutcome o;
     long t0 = System.nanoTime();
-    try (GenerationClient client = new GenerationClient(config);
-         ProgressBar bar = new ProgressBarBuilder().setTaskName(id).setInitialMax(steps == null ? 1 : steps).build()) {
-      client.submit(request);
-      o = client.await(List.of(id), Map.of(id, count), Duration.ofHours(1), e -> GenerateCommand.progress(bar, e)).get(id);
-    }
-    if (o.events().isEmpty()) {
-      System.err.println("job " + id + ": no answer within the timeout");
-      return 2;
-    }
-    GenerationEvent last = o.last();
-    if (last.getState() != JobState.SUCCEEDED) {
-      System.err.printf("job %s ended %s: %s %s%n", id, last.getState(), last.getErrorType(), last.getReason());
-      return 1;
-    }
+    SingleJob.Ended ended = SingleJob.run(config, request, steps);
+    if (ended.exitCode() != 0) return ended.exitCode();
+    GenerationClient.JobOutcome o = ended.outcome();
     write(o.results(), id);
     System.err.printf("job %s: %d edited images in %.1f s, %d tokens regenerated each, written to %s (before_after.png: source with the region "
         + "outlined, then the results)%n", id, o.results().size(), (System.nanoTime() - t0) / 1e9, o.results().get(0).getRegionPositions().size(), out);

@@ -1,17 +1,11 @@
 package dev.addp.app.cli;
 
-import dev.addp.platform.config.Settings;
 import dev.addp.app.roles.ProcessRole;
-import dev.addp.app.roles.RoleRunner;
 import dev.addp.app.run.ContactSheet;
 import dev.addp.app.run.GenerationClient;
-import dev.addp.avro.GenerationEvent;
 import dev.addp.avro.GenerationRequest;
 import dev.addp.avro.GenerationResult;
-import dev.addp.avro.JobState;
 import dev.addp.avro.Schedule;
-import dev.addp.app.embedded.BundledRegistry;
-import dev.addp.embedded.EmbeddedStack;
 import dev.addp.platform.config.AddpConfig;
 import dev.addp.workers.recognition.RecognitionService;
 import java.nio.file.Files;
@@ -24,8 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -54,16 +46,8 @@ final class GenerateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     String badId = jobId == null ? null : dev.addp.schemas.Identifiers.nameProblem("job_id", jobId);
     if (badId != null) throw new dev.addp.app.folder.CliException("--job-id: " + badId);
-    AddpConfig config = connection.load();
-    boolean embedded = config.get(Settings.BOOTSTRAP_SERVERS, "").isBlank();
-    if (!embedded) return run(config);
-    System.err.println("no cluster configured: starting the embedded stack ...");
-    AddpConfig base = config.with("model.dir", model.toString()).with("status.http.port", "0").with(AddpConfig.WORKER_ID, "generate-worker");
-    try (EmbeddedStack stack = EmbeddedStack.start(base, 4, BundledRegistry.location());
-         RoleRunner roles = RoleRunner.start(List.of(ProcessRole.GENERATION, ProcessRole.STATUS), stack.config())) {
-      roles.awaitReady(Duration.ofSeconds(60));
-      return run(stack.config());
-    }
+    return SingleJob.onClusterOrEmbedded(connection.load(), model, "generate-worker", List.of(ProcessRole.GENERATION, ProcessRole.STATUS),
+        this::run);
   }
 
   private int run(AddpConfig config) throws Exception {
@@ -72,34 +56,14 @@ final class GenerateCommand implements Callable<Integer> {
         .setTemperature(temperature).setChoiceTemperature(choiceTemperature).setSeed(seed).setPriority(priority).setLabel(label)
         .setDeadlineMs(deadline == null ? null : System.currentTimeMillis() + deadline.toMillis())
         .setSubmittedAtMs(System.currentTimeMillis()).build();
-    GenerationClient.JobOutcome o;
-    long t0 = System.nanoTime();
-    try (GenerationClient client = new GenerationClient(config);
-         ProgressBar bar = new ProgressBarBuilder().setTaskName(id).setInitialMax(steps == null ? 1 : steps).build()) {
-      client.submit(request);
-      o = client.await(List.of(id), Map.of(id, count), Duration.ofHours(1), e -> progress(bar, e)).get(id);
-    }
-    double seconds = (System.nanoTime() - t0) / 1e9;
-    if (o.events().isEmpty()) {
-      System.err.println("job " + id + ": no answer within the timeout");
-      return 2;
-    }
-    GenerationEvent last = o.last();
-    if (last.getState() != JobState.SUCCEEDED) {
-      System.err.printf("job %s ended %s: %s %s%n", id, last.getState(), last.getErrorType(), last.getReason());
-      return 1;
-    }
+    SingleJob.Ended ended = SingleJob.run(config, request, steps);
+    if (ended.exitCode() != 0) return ended.exitCode();
+    GenerationClient.JobOutcome o = ended.outcome();
+    double seconds = ended.seconds();
     write(o.results(), id);
     System.err.printf("job %s: %d images in %.1f s (%.1f images/s), written to %s%n", id, o.results().size(), seconds,
         o.results().size() / seconds, out);
     return 0;
-  }
-
-  /** A job's progress event on its bar (also used by the edit command). */
-  static void progress(ProgressBar bar, GenerationEvent e) {
-    if (e.getTotalSteps() > 0) bar.maxHint(e.getTotalSteps());
-    bar.stepTo(e.getStep());
-    bar.setExtraMessage(e.getState().toString());
   }
 
   private void write(List<GenerationResult> results, String id) throws Exception {

@@ -47,6 +47,13 @@ public record FashionMnistSample(int count, int rows, int cols, byte[] pixels, b
     return img;
   }
 
+  /** The first {@code max} images (fewer in a smaller sample) encoded as PNG. */
+  public byte[][] pngs(int max) {
+    byte[][] pngs = new byte[Math.min(max, count)][];
+    for (int i = 0; i < pngs.length; i++) pngs[i] = png(i);
+    return pngs;
+  }
+
   /** Image i encoded as PNG, as a client would send it. */
   public byte[] png(int i) {
     try (var out = new java.io.ByteArrayOutputStream()) {

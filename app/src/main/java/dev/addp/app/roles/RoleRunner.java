@@ -19,6 +19,7 @@ import dev.addp.processors.status.JobStatusTopology;
 import dev.addp.processors.streams.DeadLetterOnUnreadable;
 import dev.addp.processors.streams.StreamsRunner;
 import dev.addp.workers.generation.jobs.GenerationService;
+import dev.addp.workers.lifecycle.WorkerService;
 import dev.addp.workers.recognition.RecognitionService;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -86,22 +87,8 @@ public final class RoleRunner implements AutoCloseable {
         lag.watch(IngestTopology.applicationId(config));
         health.put(role, ingest::isLive);
       }
-      case RECOGNITION -> {
-        recognition = RecognitionService.start(config, metrics);
-        running.add(recognition);
-        health.put(role, recognition::isAlive);
-        checks.ready(name + " partitions assigned, model loaded", recognition::isReady);
-        lag.watch(ServiceGroups.recognition(topics));
-        reasons.put(role, recognition::failure);
-      }
-      case GENERATION -> {
-        generation = GenerationService.start(config, metrics);
-        running.add(generation);
-        health.put(role, generation::isAlive);
-        checks.ready(name + " partitions assigned, model loaded", generation::isReady);
-        lag.watch(ServiceGroups.generation(topics));
-        reasons.put(role, generation::failure);
-      }
+      case RECOGNITION -> watch(role, recognition = RecognitionService.start(config, metrics), ServiceGroups.recognition(topics));
+      case GENERATION -> watch(role, generation = GenerationService.start(config, metrics), ServiceGroups.generation(topics));
       case CONNECT -> running.add(InProcessConnect.start(config));
       case STATUS -> {
         status = new JobStatusServer(config.get(Settings.STATUS_HTTP_HOST), config.getInt(Settings.STATUS_HTTP_PORT));
@@ -122,6 +109,15 @@ public final class RoleRunner implements AutoCloseable {
     }
     BooleanSupplier alive = health.get(role);
     if (alive != null) checks.live(name, alive);
+  }
+
+  /** A started worker: closed with the runner, its liveness, readiness, failure and its group's lag watched. */
+  private void watch(ProcessRole role, WorkerService worker, String group) {
+    running.add(worker);
+    health.put(role, worker::isAlive);
+    checks.ready(role.name().toLowerCase(java.util.Locale.ROOT) + " partitions assigned, model loaded", worker::isReady);
+    lag.watch(group);
+    reasons.put(role, worker::failure);
   }
 
   private StreamsRunner streams(org.apache.kafka.streams.Topology topology, KafkaClients clients, String applicationId, String name) {

@@ -12,6 +12,9 @@ import java.util.Locale;
 public final class ManifestKinds {
   private ManifestKinds() { }
 
+  /** How an image becomes the model input: letterboxed (pad), or resized and centre-cropped. */
+  public enum PreprocessMode { PAD, RESIZE_CENTER_CROP }
+
   /** Softmax: one label per image (top-k); multilabel: independent sigmoid presence scores. */
   public enum ClassificationKind { SOFTMAX, MULTILABEL }
 

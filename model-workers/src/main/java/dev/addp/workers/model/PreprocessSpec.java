@@ -14,6 +14,9 @@ public record PreprocessSpec(String mode, Integer contentSize, int size, Double 
     this(mode, contentSize, size, fill, interpolation, channels, List.of(0.0, 1.0));
   }
 
+  /** The mode as its kind (validated at start-up by {@link RecognitionContract}). */
+  public ManifestKinds.PreprocessMode modeKind() { return ManifestKinds.of(ManifestKinds.PreprocessMode.class, mode); }
+
   public int contentSizeOr(int fallback) { return contentSize == null ? fallback : contentSize; }
 
   public float fillValue() { return fill == null ? 0f : fill.floatValue(); }

@@ -59,7 +59,7 @@ public final class RecognitionContract {
     oneOf("preprocess.channels", p.channels(), Preprocessor.CHANNELS);
     if (p.range() != null && !p.range().equals(List.of(0.0, 1.0))) fail("preprocess.range", "is " + p.range(), "[0, 1]");
     if (p.size() < 1) fail("preprocess.size", "is " + p.size(), "a positive number of pixels");
-    if (Preprocessor.PAD.equals(p.mode()) && (p.contentSizeOr(p.size()) < 1 || p.contentSizeOr(p.size()) > p.size())) {
+    if (p.modeKind() == ManifestKinds.PreprocessMode.PAD && (p.contentSizeOr(p.size()) < 1 || p.contentSizeOr(p.size()) > p.size())) {
       fail("preprocess.content_size", "is " + p.contentSize(), "1.." + p.size());
     }
     if (manifest.labels() == null || manifest.labels().isEmpty()) fail("labels", "is empty", "one name per class");

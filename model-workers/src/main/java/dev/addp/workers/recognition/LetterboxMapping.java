@@ -1,5 +1,6 @@
 package dev.addp.workers.recognition;
 
+import dev.addp.workers.model.ManifestKinds;
 import dev.addp.workers.model.PreprocessSpec;
 
 /**
@@ -16,7 +17,7 @@ public record LetterboxMapping(int width, int height, int canvas, int resizedWid
     int size = spec.size();
     int rw;
     int rh;
-    if (Preprocessor.RESIZE_CENTER_CROP.equals(spec.mode())) {
+    if (spec.modeKind() == ManifestKinds.PreprocessMode.RESIZE_CENTER_CROP) {
       double scale = (double) size / Math.min(width, height);
       rw = Math.max(size, (int) Math.round(width * scale));
       rh = Math.max(size, (int) Math.round(height * scale));

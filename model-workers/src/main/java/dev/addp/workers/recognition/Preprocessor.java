@@ -1,5 +1,6 @@
 package dev.addp.workers.recognition;
 
+import dev.addp.workers.model.ManifestKinds;
 import dev.addp.workers.model.PreprocessSpec;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
@@ -13,21 +14,23 @@ import java.awt.image.Raster;
  * pass over float planes written here, because Java2D resamplers work on colour-managed images.
  */
 public final class Preprocessor {
-  /** Letterbox: the longer side to content_size, centred on a size × size canvas of fill. */
-  public static final String PAD = "pad";
-  /** The shorter side to size, then the centre size × size. */
-  public static final String RESIZE_CENTER_CROP = "resize_center_crop";
-  /** The modes, interpolations and channel orders this class implements; a manifest asking for others is refused. */
-  public static final java.util.List<String> MODES = java.util.List.of(PAD, RESIZE_CENTER_CROP);
+  /**
+   * The modes ({@link ManifestKinds.PreprocessMode}: pad, the longer side to content_size centred on a
+   * size × size canvas of fill; resize_center_crop, the shorter side to size, then the centre size × size),
+   * interpolations and channel orders this class implements; a manifest asking for others is refused.
+   */
+  public static final java.util.List<String> MODES = ManifestKinds.spellings(ManifestKinds.PreprocessMode.class);
   public static final java.util.List<String> INTERPOLATIONS = java.util.List.of("bilinear");
   public static final java.util.List<String> CHANNELS = java.util.List.of("rgb");
 
   private final PreprocessSpec spec;
   private final int size;
+  private final boolean crops;
 
   public Preprocessor(PreprocessSpec spec) {
     this.spec = spec;
     this.size = spec.size();
+    this.crops = spec.modeKind() == ManifestKinds.PreprocessMode.RESIZE_CENTER_CROP;
   }
 
   public int inputSize() { return size; }
@@ -43,7 +46,7 @@ public final class Preprocessor {
     // one placement for the pixels and for mapping boxes and masks back (LetterboxMapping)
     LetterboxMapping m = LetterboxMapping.of(spec, w, h);
     if (m.resizedWidth() != w || m.resizedHeight() != h) rgb = resize(rgb, w, h, m.resizedWidth(), m.resizedHeight());
-    if (!RESIZE_CENTER_CROP.equals(spec.mode())) java.util.Arrays.fill(out, offset, offset + inputLength(), spec.fillValue());
+    if (!crops) java.util.Arrays.fill(out, offset, offset + inputLength(), spec.fillValue());
     place(rgb, m.resizedWidth(), m.resizedHeight(), m.dx(), m.dy(), out, offset);
   }
 

@@ -86,6 +86,23 @@ class WorkerTest {
     }
   }
 
+  /** Runs the worker on a thread of its own until it stops by itself. */
+  private static void runUntilItStops(Worker worker) throws InterruptedException {
+    Thread t = new Thread(worker);
+    t.start();
+    t.join(10_000);
+    assertThat(t.isAlive()).as("the worker stopped by itself").isFalse();
+  }
+
+  /** Runs the worker on a thread of its own until it has answered {@code n} records, then closes it. */
+  private void runUntilOutputs(Worker worker, int n) throws Exception {
+    Thread t = new Thread(worker);
+    t.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> outputs().size() >= n);
+    worker.close();
+    t.join(10_000);
+  }
+
   private List<Byte> outputs() { return producer.history().stream().map(r -> r.value()[0]).toList(); }
 
   @Test
@@ -93,10 +110,7 @@ class WorkerTest {
     EchoHandler handler = new EchoHandler();
     handler.failures.add(new TopicAuthorizationException("Not authorized to access topics: [p.recognition.results]"));
     Worker worker = worker(handler, 1);
-    Thread t = new Thread(worker);
-    t.start();
-    t.join(10_000);
-    assertThat(t.isAlive()).isFalse();
+    runUntilItStops(worker);
     assertThat(worker.failure()).contains("TopicAuthorizationException").contains("p.recognition.results");
     assertThat(handler.rewinds).hasValue(0);
     assertThat(handler.drains).as("a stopped worker commits nothing more").hasValue(0);
@@ -111,11 +125,7 @@ class WorkerTest {
     handler.failures.add(null);
     handler.failures.add(new TimeoutException("commit timed out"));
     Worker worker = worker(handler, 3);
-    Thread t = new Thread(worker);
-    t.start();
-    await().atMost(Duration.ofSeconds(10)).until(() -> outputs().size() >= 3);
-    worker.close();
-    t.join(10_000);
+    runUntilOutputs(worker, 3);
     assertThat(worker.failure()).isNull();
     assertThat(handler.rewinds).hasValue(1);
     assertThat(outputs()).containsExactly((byte) 0, (byte) 1, (byte) 2);
@@ -127,10 +137,7 @@ class WorkerTest {
     EchoHandler handler = new EchoHandler();
     for (int i = 0; i < 10; i++) handler.failures.add(new TimeoutException("broker unreachable"));
     Worker worker = worker(handler, 1);
-    Thread t = new Thread(worker);
-    t.start();
-    t.join(10_000);
-    assertThat(t.isAlive()).isFalse();
+    runUntilItStops(worker);
     assertThat(worker.failure()).contains("gave up after 3 retries").contains("broker unreachable");
     assertThat(handler.rewinds).hasValue(3);
     assertThat(outputs()).isEmpty();
@@ -142,11 +149,7 @@ class WorkerTest {
     handler.failures.add(null);
     for (int i = 0; i < 8; i++) handler.failures.add(new RegistryUnavailableException("registry down", null));
     Worker worker = worker(handler, 3);
-    Thread t = new Thread(worker);
-    t.start();
-    await().atMost(Duration.ofSeconds(10)).until(() -> outputs().size() >= 3);
-    worker.close();
-    t.join(10_000);
+    runUntilOutputs(worker, 3);
     assertThat(worker.failure()).as("more outages than the Kafka retry budget, and still running").isNull();
     assertThat(handler.rewinds).hasValue(8);
     assertThat(outputs()).containsExactly((byte) 0, (byte) 1, (byte) 2);

@@ -38,8 +38,7 @@ public final class ImageSource {
 
   /** The allowed roots of setting {@code image.uri.roots} (comma-separated; none = no URI is read). */
   public static ImageSource from(dev.addp.platform.config.AddpConfig config) {
-    List<Path> roots = java.util.Arrays.stream(config.get("image.uri.roots", "").split(",")).map(String::trim).filter(r -> !r.isEmpty())
-        .map(Path::of).toList();
+    List<Path> roots = config.getList(dev.addp.platform.config.Settings.IMAGE_URI_ROOTS).stream().map(Path::of).toList();
     return new ImageSource(roots, ImageLimits.from(config).maxBytes());
   }
 

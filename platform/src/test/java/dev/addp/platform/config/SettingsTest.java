@@ -4,17 +4,32 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 class SettingsTest {
+  private static final Path ROOT = Path.of("..");
   private static final Path EXAMPLE = Path.of(System.getProperty("addp.config.example", "../config/cluster.properties.example"));
+  private static final Path REFERENCE = ROOT.resolve("docs/settings.md");
+  private static final Path README = ROOT.resolve("README.md");
+  private static final String ESSENTIALS_BEGIN = "<!-- settings of high importance, written from Settings (SettingsTest) -->\n";
+  private static final String ESSENTIALS_END = "<!-- end of the settings table -->\n";
+  private static final String REGENERATE = "mvn -B -q -pl platform test -Dtest=SettingsTest -Dsettings.write=true";
+  /** A key named in a call on a configuration: config.get("a.b", ...), .getInt("a.b", ...), .with("a.b", ...). */
+  private static final Pattern KEY_IN_CODE = Pattern.compile(
+      "(?<!Long|Integer|Boolean|System)\\.(get|getInt|getLong|getBoolean|getList|require|with)\\(\\s*\"([a-z][a-z0-9]*(?:\\.[a-z0-9]+)+)\"");
+  /** A read that names its key as a string rather than through its declaration. */
+  private static final Pattern READ_BY_STRING = Pattern.compile(
+      "(?<!Long|Integer|Boolean|System)\\.(get|getInt|getLong|getBoolean|getList|require)\\(\\s*\"[a-z][a-z0-9]*(?:\\.[a-z0-9]+)+\"");
   /** A key, set or commented out, at the start of a line: "key=" or "#key=". */
   private static final Pattern KEY_LINE = Pattern.compile("^#?([a-z][a-z0-9]*(?:\\.[a-z0-9<>]+)+)=", Pattern.MULTILINE);
 
@@ -41,6 +56,67 @@ class SettingsTest {
     Set<String> undeclared = new TreeSet<>();
     for (String k : exampleKeys()) if (Settings.find(k).isEmpty()) undeclared.add(k);
     assertThat(undeclared).as("in " + EXAMPLE + " but declared nowhere in Settings").isEmpty();
+  }
+
+  @Test
+  void everyValueOfTheExampleConfigurationKeepsItsRule() throws IOException {
+    Matcher m = Pattern.compile("^#?([a-z][a-z0-9]*(?:\\.[a-z0-9]+)+)=(\\S*)", Pattern.MULTILINE).matcher(Files.readString(EXAMPLE));
+    while (m.find()) {
+      Setting s = Settings.find(m.group(1)).orElseThrow();
+      if (!s.prefix()) assertThat(s.problem(m.group(2))).as(m.group(0) + " in " + EXAMPLE).isNull();
+    }
+  }
+
+  /**
+   * docs/settings.md and the README's settings table are what {@link SettingsTable} writes from the
+   * declarations; with {@code -Dsettings.write=true} this test writes them instead of comparing.
+   */
+  @Test
+  void theSettingsTablesAreWrittenFromTheDeclarations() throws IOException {
+    String reference = SettingsTable.markdown();
+    String readme = Files.readString(README);
+    int begin = readme.indexOf(ESSENTIALS_BEGIN);
+    int end = readme.indexOf(ESSENTIALS_END);
+    assertThat(begin).as(README + " marks its settings table with " + ESSENTIALS_BEGIN.trim()).isNotNegative();
+    assertThat(end).as(README + " ends its settings table with " + ESSENTIALS_END.trim()).isGreaterThan(begin);
+    String essentials = readme.substring(begin + ESSENTIALS_BEGIN.length(), end);
+    if (Boolean.getBoolean("settings.write")) {
+      Files.writeString(REFERENCE, reference);
+      Files.writeString(README, readme.substring(0, begin + ESSENTIALS_BEGIN.length()) + SettingsTable.essentials() + readme.substring(end));
+      essentials = SettingsTable.essentials();
+    }
+    assertThat(Files.exists(REFERENCE) ? Files.readString(REFERENCE) : "").as(REFERENCE + " is out of date with Settings: " + REGENERATE)
+        .isEqualTo(reference);
+    assertThat(essentials).as("the settings table in " + README + " is out of date with Settings: " + REGENERATE)
+        .isEqualTo(SettingsTable.essentials());
+  }
+
+  @Test
+  void everyKeyTheCodeNamesIsDeclaredAndReadThroughItsDeclaration() throws IOException {
+    Set<String> undeclared = new TreeSet<>();
+    Set<String> readByString = new TreeSet<>();
+    List<Path> sources;
+    try (Stream<Path> modules = Files.list(ROOT)) {
+      sources = modules.map(m -> m.resolve("src/main/java")).filter(Files::isDirectory).flatMap(SettingsTest::javaFiles).toList();
+    }
+    assertThat(sources).as("main sources under " + ROOT.toAbsolutePath()).hasSizeGreaterThan(100);
+    for (Path f : sources) {
+      String code = Files.readString(f);
+      Matcher m = KEY_IN_CODE.matcher(code);
+      while (m.find()) if (Settings.find(m.group(2)).isEmpty()) undeclared.add(m.group(2) + " in " + ROOT.relativize(f));
+      Matcher r = READ_BY_STRING.matcher(code);
+      while (r.find()) readByString.add(r.group() + " in " + ROOT.relativize(f));
+    }
+    assertThat(undeclared).as("keys the code names but Settings does not declare").isEmpty();
+    assertThat(readByString).as("reads naming a key as a string: read it through its Settings constant").isEmpty();
+  }
+
+  private static Stream<Path> javaFiles(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(p -> p.toString().endsWith(".java")).toList().stream();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.addp.workers.generation.jobs;
 
+import dev.addp.platform.config.Settings;
 import dev.addp.avro.CancelCommand;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.KafkaClients;
@@ -50,8 +51,8 @@ public final class CancelWatcher implements Cancels, Runnable, AutoCloseable {
   private volatile boolean running = true;
 
   public CancelWatcher(KafkaClients clients, AvroSerdes serdes, Consumer<String> onCancel) {
-    this(clients, serdes, onCancel, clients.config().getInt("generation.cancels.max", DEFAULT_MAX_CANCELS),
-        clients.config().getLong("generation.cancels.ttl.ms", DEFAULT_TTL_MS), System::currentTimeMillis);
+    this(clients, serdes, onCancel, clients.config().getInt(Settings.GENERATION_CANCELS_MAX, DEFAULT_MAX_CANCELS),
+        clients.config().getLong(Settings.GENERATION_CANCELS_TTL_MS, DEFAULT_TTL_MS), System::currentTimeMillis);
   }
 
   CancelWatcher(KafkaClients clients, AvroSerdes serdes, Consumer<String> onCancel, int maxCancels, long ttlMs,

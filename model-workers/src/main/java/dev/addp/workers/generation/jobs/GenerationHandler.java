@@ -1,5 +1,6 @@
 package dev.addp.workers.generation.jobs;
 
+import dev.addp.platform.config.Settings;
 import ai.onnxruntime.OrtException;
 import dev.addp.platform.kafka.AvroSerdes;
 import dev.addp.platform.kafka.KafkaClients;
@@ -87,7 +88,7 @@ final class GenerationHandler implements RecordHandler {
     Outbox outbox = new Outbox(records, commitIntervalMs);
     JobIntake intake = new JobIntake(serdes, topics, faults.deadLetters("generation", workerId), model.manifest(), edits, faults.registryBackoff(),
         faultCounts, new JobIntake.Parts(scheduler, new JobHistory(clients, serdes), ledger, outbox, records, metrics),
-        clients.config().getInt("generation.max.jobs", JobIntake.DEFAULT_MAX_JOBS));
+        clients.config().getInt(Settings.GENERATION_MAX_JOBS, JobIntake.DEFAULT_MAX_JOBS));
     StepRunner runner = new StepRunner(loop, scheduler, intake, outbox, records, metrics);
     String running = model.lineage().getName() + " " + model.lineage().getVersion() + " on " + model.provider() + ", batch " + loop.maxBatch();
     return new GenerationHandler(clients, serdes, workerId, running, scheduler, intake, runner, ledger, outbox, metrics);

@@ -20,7 +20,6 @@ import dev.addp.workers.lifecycle.WorkerClients;
 import dev.addp.workers.lifecycle.WorkerService;
 import dev.addp.workers.onnx.Device;
 import dev.addp.workers.recognition.ImageDecoder;
-import dev.addp.workers.recognition.RecognitionService;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.UUID;
@@ -46,9 +45,9 @@ public final class GenerationService extends WorkerService {
 
   /** As {@link #start(AddpConfig)}, reporting to {@code metrics} (its Kafka clients' own metrics too) when given. */
   public static GenerationService start(AddpConfig config, dev.addp.platform.metrics.Metrics metrics) throws Exception {
-    Path modelDir = Path.of(config.get("model.dir", RecognitionService.DEFAULT_MODEL_DIR));
-    Device device = Device.valueOf(config.get("model.device", "auto").toUpperCase(Locale.ROOT));
-    int threads = config.getInt("model.intra.op.threads", Runtime.getRuntime().availableProcessors());
+    Path modelDir = Path.of(config.get(Settings.MODEL_DIR));
+    Device device = Device.valueOf(config.get(Settings.MODEL_DEVICE).toUpperCase(Locale.ROOT));
+    int threads = config.getInt(Settings.MODEL_INTRA_OP_THREADS, Runtime.getRuntime().availableProcessors());
     GenerationModel model = new GenerationModel(modelDir, device, threads);
     ImageTokenizer tokenizer = null;
     JobSpec.EditResolver edits = JobSpec.EditResolver.unsupported("model " + model.manifest().name() + " declares no tokenizer graph");
@@ -62,14 +61,14 @@ public final class GenerationService extends WorkerService {
       model.close();
       throw e;
     }
-    GenerationLoop loop = new GenerationLoop(model, config.getInt("generation.batch.size", 64));
+    GenerationLoop loop = new GenerationLoop(model, config.getInt(Settings.GENERATION_BATCH_SIZE));
     String workerId = config.get(AddpConfig.WORKER_ID, "worker-" + UUID.randomUUID().toString().substring(0, 8));
     KafkaClients clients = new KafkaClients(config, metrics);
     Topics topics = Topics.from(config);
     FaultSettings faults = FaultSettings.from(config);
     FaultCounts faultCounts = new FaultCounts();
     GenerationHandler handler = GenerationHandler.create(clients, AvroSerdes.from(config), loop, edits, workerId,
-        config.getLong("generation.aging.ms", 10_000), config.getLong("generation.commit.interval.ms", 1000), faults, faultCounts);
+        config.getLong(Settings.GENERATION_AGING_MS), config.getLong(Settings.GENERATION_COMMIT_INTERVAL_MS), faults, faultCounts);
     Worker worker = new Worker("generation", workerId, WorkerClients.of(clients), topics.prefix(), topics.generationRequests(),
         MAX_POLL_RECORDS, faults, faultCounts, handler);
     GenerationService service = new GenerationService(model, tokenizer, worker);
