@@ -10,8 +10,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -20,40 +21,38 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 public final class PacedRequests implements AutoCloseable {
   private final Set<String> acked = ConcurrentHashMap.newKeySet();
   private final AtomicInteger failed = new AtomicInteger();
-  private final AtomicBoolean running = new AtomicBoolean(true);
-  private final Thread thread;
+  private final AtomicInteger sent = new AtomicInteger();
+  private final ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "paced-requests"));
+  private final KafkaProducer<byte[], byte[]> producer;
 
   public PacedRequests(AddpConfig config, FashionMnistSample sample, int perSecond) {
     Topics topics = Topics.from(config);
     AvroSerdes serdes = AvroSerdes.from(config);
-    KafkaProducer<byte[], byte[]> producer = new KafkaClients(config).producer();
-    thread = new Thread(() -> {
-      try (producer) {
-        long start = System.nanoTime();
-        for (int i = 0; running.get(); i++) {
-          String id = "r-" + i;
-          ImageRequest req = ImageRequest.newBuilder().setRequestId(id).setImageBytes(ByteBuffer.wrap(sample.png(i % sample.count())))
-              .setSubmittedAtMs(System.currentTimeMillis()).build();
-          producer.send(new ProducerRecord<>(topics.imagesRaw(), id.getBytes(StandardCharsets.UTF_8),
-              serdes.imageRequest().serialize(topics.imagesRaw(), req)), (md, e) -> {
-                if (e == null) acked.add(id);
-                else failed.incrementAndGet();
-              });
-          long wait = start + (i + 1) * 1_000_000_000L / perSecond - System.nanoTime();
-          if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000)); // pacing the load, not waiting on a condition
-        }
-        producer.flush();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+    producer = new KafkaClients(config).producer();
+    pacer.scheduleAtFixedRate(() -> {
+      int i = sent.getAndIncrement();
+      String id = "r-" + i;
+      ImageRequest req = ImageRequest.newBuilder().setRequestId(id).setImageBytes(ByteBuffer.wrap(sample.png(i % sample.count())))
+          .setSubmittedAtMs(System.currentTimeMillis()).build();
+      try {
+        producer.send(new ProducerRecord<>(topics.imagesRaw(), id.getBytes(StandardCharsets.UTF_8),
+            serdes.imageRequest().serialize(topics.imagesRaw(), req)), (md, e) -> {
+              if (e == null) acked.add(id);
+              else failed.incrementAndGet();
+            });
+      } catch (RuntimeException e) {
+        failed.incrementAndGet();   // a send refused at once (e.g. metadata timeout while a broker is down); keep pacing
       }
-    }, "paced-requests");
-    thread.start();
+    }, 0, 1_000_000_000L / perSecond, TimeUnit.NANOSECONDS);
   }
 
   /** Stops sending and waits until every sent request is acknowledged or failed. */
   public void stop() throws InterruptedException {
-    running.set(false);
-    thread.join(TimeUnit.MINUTES.toMillis(3));
+    if (pacer.isShutdown()) return;
+    pacer.shutdown();
+    pacer.awaitTermination(1, TimeUnit.MINUTES);
+    producer.flush();
+    producer.close();
   }
 
   public Set<String> acked() { return Set.copyOf(acked); }
