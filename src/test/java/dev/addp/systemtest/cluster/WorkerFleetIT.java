@@ -62,8 +62,9 @@ class WorkerFleetIT {
   /**
    * Progress events commit at most every {@code generation.commit.interval.ms} (1 s), so the first
    * one a client sees, the kill's cue, comes up to that late. A step of 4 images takes about 22 ms
-   * on an idle core, so even then the kill lands about a quarter into the job, and earlier under
-   * load (the printed "SIGKILLed at step s of n" and the rerun's steps/s show where it landed).
+   * on an idle core (benchmarks.md), so even then the kill lands at most about a quarter into the
+   * job, and earlier under load (the printed "SIGKILLed at step s of n" and the rerun's steps/s
+   * show where it landed).
    */
   private static final int JOB_STEPS = 200;
 
