@@ -86,6 +86,10 @@ class BrokerFailoverIT {
           List<String> ids = List.of("job-through-leader-halt", "job-through-controller-halt");
           Map<String, GenerationClient.JobOutcome> outcomes = jobs.await(ids, Map.of(ids.get(0), 2, ids.get(1), 2), Duration.ofMinutes(5), e -> { });
           assertThat(jobs.readToEnd(outcomes, Duration.ofSeconds(60))).as("job events read to the committed end").isTrue();
+          for (GenerationClient.JobOutcome o : outcomes.values()) {
+            assertThat(o.events()).as("events of " + o.jobId() + " within 5 minutes (results: " + o.results().size()
+                + "; roles stopped: " + roles.failed().stream().map(r -> r + " " + roles.reason(r)).toList() + ")").isNotEmpty();
+          }
 
           System.out.printf("BrokerFailoverIT: %d requests acknowledged (%d sends failed), %d answered, %d lost, %d duplicated; "
               + "halted node %d (%s): longest gap between results %.1f s (%.1f s before the halt); "
@@ -93,6 +97,7 @@ class BrokerFailoverIT {
               acked.size(), load.failed(), perId.size(), lost, duplicated, first.node(), first.what(), first.pauseS(), first.baselineS(),
               second.node(), second.what(), second.pauseS(),
               outcomes.values().stream().map(o -> o.jobId() + " " + o.last().getState()).toList());
+          assertThat(roles.failed()).as("roles that stopped on their own").isEmpty();
           assertThat(lost).as("acknowledged requests without a result").isZero();
           assertThat(duplicated).as("requests with more than one result").isZero();
           assertThat(outcomes.get(ids.get(0)).last().getTimestampMs()).as("the first job ran through its halt").isGreaterThan(first.haltedAtMs());

@@ -139,7 +139,8 @@ class ConsoleBrowserIT {
 
     // 2. a wrong token does not log in; the right one does
     logIn("not-the-token");
-    assertThat(browser.getPageSource()).contains("wrong operator token");
+    // the click only starts the form's navigation: wait for the answer page
+    await().atMost(Duration.ofSeconds(30)).until(() -> browser.getPageSource().contains("wrong operator token"));
     logIn(TOKEN);
     await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> browser.findElement(By.id("session")).getText().contains("operator"));
     String session = browser.manage().getCookieNamed("addp_console_session").getValue();

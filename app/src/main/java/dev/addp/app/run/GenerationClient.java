@@ -18,11 +18,15 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 
 /** Submits generation jobs and follows them to their end, as a client of the topics. */
 public final class GenerationClient implements AutoCloseable {
@@ -51,13 +55,29 @@ public final class GenerationClient implements AutoCloseable {
 
   public void submit(GenerationRequest request) { submitAll(List.of(request)); }
 
-  /** Sends the requests together (one flush), as a client with many jobs at once would. */
+  /**
+   * Sends the requests together (one flush), as a client with many jobs at once would, and returns
+   * once the broker acknowledged every one.
+   *
+   * @throws KafkaException naming the first job the broker did not take (never a silent loss)
+   */
   public void submitAll(List<GenerationRequest> requests) {
+    List<Future<RecordMetadata>> sent = new ArrayList<>();
     for (GenerationRequest request : requests) {
-      producer.send(new ProducerRecord<>(topics.generationRequests(), key(request.getJobId()),
-          serdes.generationRequest().serialize(topics.generationRequests(), request)));
+      sent.add(producer.send(new ProducerRecord<>(topics.generationRequests(), key(request.getJobId()),
+          serdes.generationRequest().serialize(topics.generationRequests(), request))));
     }
     producer.flush();
+    for (int i = 0; i < sent.size(); i++) {
+      try {
+        sent.get(i).get(); // done after flush: reports the send's outcome, never waits
+      } catch (ExecutionException e) {
+        throw new KafkaException("job " + requests.get(i).getJobId() + " was not submitted: " + e.getCause().getMessage(), e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new KafkaException("interrupted while submitting job " + requests.get(i).getJobId(), e);
+      }
+    }
   }
 
   public void cancel(String jobId, String reason) {

@@ -6,7 +6,6 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
-import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
@@ -17,7 +16,11 @@ import org.apache.kafka.common.errors.UnsupportedVersionException;
  * are cured by aborting the transaction and reading again from the last commit.
  */
 public enum Fault {
-  /** Authorization, authentication, unsupported version, fencing, out-of-order sequence, serialization: stop the role. */
+  /**
+   * Authorization, authentication, unsupported version, fencing, serialization: stop the role. An
+   * out-of-order sequence is not among them: it ends only the producer, which the worker's
+   * {@link dev.addp.platform.kafka.TransactionalOutput} replaces before the input is read again.
+   */
   FATAL,
   /**
    * Any other Kafka error: abort, rewind to the last commit, retry a bounded number of times. An old
@@ -44,7 +47,6 @@ public enum Fault {
   private static boolean isFatal(Throwable t) {
     return t instanceof AuthorizationException || t instanceof AuthenticationException
         || t instanceof UnsupportedVersionException || t instanceof ProducerFencedException
-        || t instanceof FencedInstanceIdException
-        || t instanceof OutOfOrderSequenceException || t instanceof SerializationException;
+        || t instanceof FencedInstanceIdException || t instanceof SerializationException;
   }
 }

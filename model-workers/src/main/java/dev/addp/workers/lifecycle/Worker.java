@@ -81,7 +81,7 @@ public final class Worker implements Runnable, AutoCloseable {
     TransactionalOutput output = null;
     try {
       consumer = clients.consumer(groupId, workerId, maxPollRecords);
-      output = new TransactionalOutput(clients.transactionalProducer(transactionalId));
+      output = new TransactionalOutput(() -> clients.transactionalProducer(transactionalId));
       handler.open(consumer, output);
       consumer.subscribe(List.of(topic), new AssignmentSignal());
       while (running) {

@@ -147,8 +147,10 @@ public final class RecognitionDecoder {
       }
       for (int i = 0; i < boxes.size(); i++) {
         Box b = boxes.get(i);
-        boolean[] inst = SemanticMasks.instanceMask(pixels, width, height, b.getLabelId() + 1, b.getX(), b.getY(), b.getWidth(), b.getHeight());
-        masks.add(mask(inst, b.getLabelId(), b.getScore(), width, height, i));
+        SemanticMasks.BoxMask inst = SemanticMasks.instanceMask(pixels, width, height, b.getLabelId() + 1, b.getX(), b.getY(),
+            b.getWidth(), b.getHeight());
+        masks.add(mask(CocoRle.counts(inst.bits(), inst.left(), inst.top(), inst.width(), inst.height(), height, width),
+            b.getLabelId(), b.getScore(), width, height, i));
       }
     }
     return new Decoded(labelsOut, boxes, masks);
@@ -174,7 +176,10 @@ public final class RecognitionDecoder {
   }
 
   private Mask mask(boolean[] pixels, int classId, float score, int width, int height, int boxIndex) {
-    long[] counts = CocoRle.counts(pixels, height, width);
+    return mask(CocoRle.counts(pixels, height, width), classId, score, width, height, boxIndex);
+  }
+
+  private Mask mask(long[] counts, int classId, float score, int width, int height, int boxIndex) {
     return Mask.newBuilder().setLabelId(classId).setLabel(labels.get(classId)).setScore(score)
         .setHeight(height).setWidth(width).setCounts(CocoRle.toString(counts))
         .setArea(CocoRle.area(counts)).setBoxIndex(boxIndex).build();

@@ -30,7 +30,6 @@ class FaultTest {
     assertThat(Fault.of(new UnsupportedVersionException("old broker"))).isEqualTo(Fault.FATAL);
     assertThat(Fault.of(new ProducerFencedException("newer instance"))).isEqualTo(Fault.FATAL);
     assertThat(Fault.of(new FencedInstanceIdException("instance"))).isEqualTo(Fault.FATAL);
-    assertThat(Fault.of(new OutOfOrderSequenceException("sequence"))).isEqualTo(Fault.FATAL);
     assertThat(Fault.of(new SerializationException("cannot serialize"))).isEqualTo(Fault.FATAL);
   }
 
@@ -47,6 +46,7 @@ class FaultTest {
     assertThat(Fault.of(new CommitFailedException("group rebalanced"))).isEqualTo(Fault.RETRIABLE);
     assertThat(Fault.of(new RebalanceInProgressException("rebalancing"))).isEqualTo(Fault.RETRIABLE);
     assertThat(Fault.of(new InvalidProducerEpochException("coordinator moved"))).isEqualTo(Fault.RETRIABLE);
+    assertThat(Fault.of(new OutOfOrderSequenceException("sequence"))).isEqualTo(Fault.RETRIABLE); // the output replaced its producer
     assertThat(Fault.of(new KafkaException("broker went away"))).isEqualTo(Fault.RETRIABLE);
   }
 

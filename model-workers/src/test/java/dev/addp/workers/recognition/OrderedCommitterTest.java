@@ -47,7 +47,7 @@ class OrderedCommitterTest {
   @BeforeEach
   void open() {
     committer = new OrderedCommitter(OrderedCommitterTest::deadLetters, stats);
-    output = new TransactionalOutput(producer);
+    output = new TransactionalOutput(() -> producer);
     consumer.assign(List.of(P0, P1));
   }
 

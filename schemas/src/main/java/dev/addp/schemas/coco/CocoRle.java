@@ -22,23 +22,60 @@ public final class CocoRle {
   /** Column-major run lengths of a row-major {@code height × width} mask (true or non-zero = set). */
   public static long[] counts(boolean[] mask, int height, int width) {
     check(mask.length, height, width);
-    long[] runs = new long[height * width + 1];
-    int n = 0;
-    boolean previous = false;
-    long run = 0;
-    for (int x = 0; x < width; x++) {
-      for (int y = 0; y < height; y++) {
-        boolean v = mask[y * width + x];
-        if (v != previous) {
-          runs[n++] = run;
-          run = 0;
-          previous = v;
-        }
-        run++;
-      }
+    return counts(mask, 0, 0, width, height, height, width);
+  }
+
+  /**
+   * Column-major run lengths of a {@code height × width} mask whose set pixels all lie in a region:
+   * {@code region} is row-major, {@code regionWidth × regionHeight}, its top-left pixel at
+   * ({@code left}, {@code top}); every pixel outside it is unset. The same counts as the full mask's,
+   * with memory in proportion to the region (an instance mask needs only its box).
+   */
+  public static long[] counts(boolean[] region, int left, int top, int regionWidth, int regionHeight, int height, int width) {
+    check(region.length, regionHeight, regionWidth);
+    if (left < 0 || top < 0 || (long) left + regionWidth > width || (long) top + regionHeight > height) {
+      throw new IllegalArgumentException("region " + regionWidth + "×" + regionHeight + " at (" + left + ", " + top
+          + ") is not inside " + width + "×" + height);
     }
-    runs[n++] = run;
-    return Arrays.copyOf(runs, n);
+    Runs runs = new Runs();
+    for (int x = 0; x < width; x++) {
+      if (x < left || x >= left + regionWidth) {
+        runs.add(false, height);
+        continue;
+      }
+      runs.add(false, top);
+      for (int y = 0; y < regionHeight; y++) runs.add(region[y * regionWidth + x - left], 1);
+      runs.add(false, height - top - regionHeight);
+    }
+    return runs.toArray();
+  }
+
+  /** Alternating runs, starting with a 0-run; grows with the runs, not with the pixels. */
+  private static final class Runs {
+    private long[] runs = new long[16];
+    private int n;
+    private boolean value;
+    private long run;
+
+    void add(boolean v, long length) {
+      if (length == 0) return;
+      if (v != value) {
+        push(run);
+        run = 0;
+        value = v;
+      }
+      run += length;
+    }
+
+    private void push(long r) {
+      if (n == runs.length) runs = Arrays.copyOf(runs, 2 * n);
+      runs[n++] = r;
+    }
+
+    long[] toArray() {
+      push(run);
+      return Arrays.copyOf(runs, n);
+    }
   }
 
   /** The compressed string form of the mask, as pycocotools' {@code rleToString}. */

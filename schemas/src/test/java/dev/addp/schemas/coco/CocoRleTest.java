@@ -101,4 +101,29 @@ class CocoRleTest {
     assertThatThrownBy(() -> CocoRle.fromString("T")).hasMessageContaining("ends inside");
     assertThatThrownBy(() -> CocoRle.counts(new boolean[5], 2, 3)).hasMessageContaining("not 2×3");
   }
+
+  /** A mask given by its region only has exactly the counts of the whole mask, wherever the region lies. */
+  @Test
+  void aRegionsCountsEqualTheWholeMasks() {
+    java.util.Random random = new java.util.Random(17);
+    for (int trial = 0; trial < 2000; trial++) {
+      int h = 1 + random.nextInt(12);
+      int w = 1 + random.nextInt(12);
+      int top = random.nextInt(h + 1);
+      int left = random.nextInt(w + 1);
+      int rh = random.nextInt(h - top + 1);
+      int rw = random.nextInt(w - left + 1);
+      boolean[] region = new boolean[rw * rh];
+      boolean[] whole = new boolean[w * h];
+      for (int y = 0; y < rh; y++) {
+        for (int x = 0; x < rw; x++) {
+          boolean v = random.nextInt(3) == 0;
+          region[y * rw + x] = v;
+          whole[(top + y) * w + left + x] = v;
+        }
+      }
+      assertThat(CocoRle.counts(region, left, top, rw, rh, h, w)).as("trial " + trial).containsExactly(CocoRle.counts(whole, h, w));
+    }
+    assertThatThrownBy(() -> CocoRle.counts(new boolean[4], 2, 0, 2, 2, 3, 3)).hasMessageContaining("not inside 3×3");
+  }
 }

@@ -100,22 +100,32 @@ public final class SemanticMasks {
 
   /**
    * Pixels labelled {@code channel} whose centre lies inside the original-pixel box
-   * [x, x + w) × [y, y + h): the instance mask of a detected box.
+   * [x, x + w) × [y, y + h): the instance mask of a detected box, held at the box's extent
+   * ({@link BoxMask}), not the image's.
    */
-  public static boolean[] instanceMask(int[] labels, int width, int height, int channel, double x, double y, double w, double h) {
-    boolean[] mask = new boolean[labels.length];
+  public static BoxMask instanceMask(int[] labels, int width, int height, int channel, double x, double y, double w, double h) {
     int ys = Math.max(0, (int) Math.floor(y - 0.5));
-    int ye = Math.min(height, (int) Math.ceil(y + h));
+    int ye = Math.max(ys, Math.min(height, (int) Math.ceil(y + h)));
     int xs = Math.max(0, (int) Math.floor(x - 0.5));
-    int xe = Math.min(width, (int) Math.ceil(x + w));
+    int xe = Math.max(xs, Math.min(width, (int) Math.ceil(x + w)));
+    int bw = xe - xs;
+    boolean[] bits = new boolean[bw * (ye - ys)];
     for (int py = ys; py < ye; py++) {
       double cy = py + 0.5;
       if (cy < y || cy >= y + h) continue;
       for (int px = xs; px < xe; px++) {
         double cx = px + 0.5;
-        if (cx >= x && cx < x + w && labels[py * width + px] == channel) mask[py * width + px] = true;
+        if (cx >= x && cx < x + w && labels[py * width + px] == channel) bits[(py - ys) * bw + px - xs] = true;
       }
     }
-    return mask;
+    return new BoxMask(xs, ys, bw, ye - ys, bits);
+  }
+
+  /** A mask's set pixels, all inside the region of {@code width × height} at ({@code left}, {@code top}); row-major. */
+  public record BoxMask(int left, int top, int width, int height, boolean[] bits) {
+    /** Whether the image pixel (x, y) is set. */
+    public boolean get(int x, int y) {
+      return x >= left && x < left + width && y >= top && y < top + height && bits[(y - top) * width + x - left];
+    }
   }
 }

@@ -24,7 +24,7 @@ class OutboxTest {
   private final AtomicLong now = new AtomicLong();
   private final Outbox outbox = new Outbox(records, 1000, now::get);
   private final MockProducer<byte[], byte[]> producer = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
-  private final TransactionalOutput output = new TransactionalOutput(producer);
+  private final TransactionalOutput output = new TransactionalOutput(() -> producer);
   private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
 
   OutboxTest() throws Exception { }

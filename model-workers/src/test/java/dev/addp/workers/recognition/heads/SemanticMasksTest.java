@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.addp.workers.model.PreprocessSpec;
 import dev.addp.workers.recognition.LetterboxMapping;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SemanticMasksTest {
@@ -45,11 +46,14 @@ class SemanticMasksTest {
     for (boolean b : class0) if (b) n++;
     assertThat(n).isEqualTo(8);
     // the instance of class channel 2 inside the box x ∈ [4.6, 8), y ∈ [0, 2): pixel 4 is out (centre 4.5)
-    boolean[] inst = SemanticMasks.instanceMask(labels, 8, 4, 2, 4.6, 0, 3.4, 2);
-    assertThat(inst[5]).isTrue();
-    assertThat(inst[4]).isFalse();
-    assertThat(inst[8 + 5]).isTrue();
-    assertThat(inst[2 * 8 + 5]).isFalse();
+    SemanticMasks.BoxMask inst = SemanticMasks.instanceMask(labels, 8, 4, 2, 4.6, 0, 3.4, 2);
+    assertThat(inst.get(5, 0)).isTrue();
+    assertThat(inst.get(4, 0)).isFalse();
+    assertThat(inst.get(5, 1)).isTrue();
+    assertThat(inst.get(5, 2)).isFalse();
+    // held at the box's extent (columns 4..7, rows 0..1), not the image's 8 × 4
+    assertThat(inst.bits()).hasSize(4 * 2);
+    assertThat(List.of(inst.left(), inst.top(), inst.width(), inst.height())).containsExactly(4, 0, 4, 2);
   }
 
   @Test
