@@ -91,6 +91,8 @@ class SecureClusterIT {
   private final Map<ProcessRole, RoleRunner> roles = new LinkedHashMap<>();
   private UriEscapes uris;
   private Path dropFolder;
+  private Path cocoDir;
+  private Path imagesDir;
   private FashionMnistSample sample;
 
   @BeforeAll
@@ -105,15 +107,22 @@ class SecureClusterIT {
     }
     registryPasswords.put("admin", UUID.randomUUID().toString().replace("-", ""));
     registry = BasicAuthProxy.start(stack.registry().ccompatUrl(), registryPasswords);
+    cocoDir = Files.createDirectories(tmp.resolve("coco"));
+    imagesDir = Files.createDirectories(tmp.resolve("generated"));
+    // the connect role's sinks, as in docker-compose.secure.yml: their grants come from the same configuration
     base = stack.config().with(AddpConfig.REGISTRY_URL, registry.url())
+        .with("connect.coco.dir", cocoDir.toString()).with("connect.images.dir", imagesDir.toString())
         .with("model.dir", TestModels.modelDir().toAbsolutePath().toString())
         .with("model.intra.op.threads", "1").with("recognition.batch.size", "8").with("generation.batch.size", "16");
     AddpConfig admin = base.with(AddpConfig.REGISTRY_BASIC_AUTH, "admin:" + registryPasswords.get("admin"));
 
     try (Admin a = new KafkaClients(admin).admin()) {
-      for (String u : users) BrokerSecurity.createUser(a, kafkaUser(u), kafkaPasswords.get(u));
-      // the ACLs, made by the CLI from the same configuration, logged in as the admin
-      Path adminFile = write(tmp.resolve("admin.properties"), admin);
+      // the users and their ACLs, made by the CLI from the same configuration, logged in as the admin
+      AddpConfig withPasswords = admin;
+      for (String client : AccessPlan.CLIENTS) withPasswords = withPasswords.with("users.password." + client, kafkaPasswords.get(client));
+      Path adminFile = write(tmp.resolve("admin.properties"), withPasswords);
+      assertThat(new CommandLine(new AddpCli()).execute("users", "--apply", "-c", adminFile.toString())).isZero();
+      BrokerSecurity.createUser(a, kafkaUser(NO_ACLS), kafkaPasswords.get(NO_ACLS));
       assertThat(new CommandLine(new AddpCli()).execute("acls", "--apply", "-c", adminFile.toString())).isZero();
       long expected = AccessPlan.of(admin).stream().mapToLong(c -> c.bindings().size()).sum();
       await("ACLs served by the broker").atMost(Duration.ofSeconds(30))
@@ -158,9 +167,12 @@ class SecureClusterIT {
       assertThat(r.getWorkerId()).isEqualTo("secure-rec");
     });
 
-    // connect: a file dropped in the folder comes back as a result
+    // connect: a file dropped in the folder comes back as a result; the COCO sink exports the results
     Files.write(dropFolder.resolve("dropped.png"), sample.png(1));
     assertThat(readResults(as(RecognitionRoundTrip.CLIENT), List.of("dropped/dropped.png"))).containsKey("dropped/dropped.png");
+    Path coco = cocoDir.resolve("secure.coco.json");
+    await("COCO export of the secure dataset").atMost(Duration.ofSeconds(120)).until(() -> Files.exists(coco)
+        && o.results().keySet().stream().allMatch(id -> readString(coco).contains(id)));
 
     // generate → generation → events and results; status serves the job; cancel stops another job
     try (GenerationClient client = new GenerationClient(as(GenerationClient.CLIENT))) {
@@ -169,6 +181,8 @@ class SecureClusterIT {
       JobOutcome ok = client.await(List.of(done), Map.of(done, 2), Duration.ofSeconds(180), e -> { }).get(done);
       assertThat(ok.last().getState()).isEqualTo(JobState.SUCCEEDED);
       assertThat(ok.results()).hasSize(2);
+      await("generated images written by the sink").atMost(Duration.ofSeconds(120))
+          .until(() -> Files.exists(imagesDir.resolve(done).resolve("0.png")) && Files.exists(imagesDir.resolve(done).resolve("1.png")));
 
       int port = roles.get(ProcessRole.STATUS).status().port();
       HttpClient http = HttpClient.newHttpClient();
@@ -342,11 +356,19 @@ class SecureClusterIT {
     return found;
   }
 
+  private static String readString(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      return ""; // being replaced by the sink: read again
+    }
+  }
+
   private static Path write(Path file, AddpConfig config) throws IOException {
     Properties p = new Properties();
     p.putAll(config.asMap());
     try (Writer w = Files.newBufferedWriter(file)) {
-      p.store(w, "admin login for addp acls --apply");
+      p.store(w, "admin login for addp users and addp acls --apply");
     }
     return file;
   }

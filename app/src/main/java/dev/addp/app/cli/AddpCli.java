@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "addp", mixinStandardHelpOptions = true, version = "addp-stream 0.1.0",
     description = "Kafka-native serving of ADDP: image recognition and generation over Kafka topics.",
     subcommands = {DemoCommand.class, ServeCommand.class, AnnotateCommand.class, SubmitCommand.class, DatasetsCommand.class,
-        GenerateCommand.class, EditCommand.class, JobsCommand.class, CancelJobCommand.class, BenchCommand.class, AclsCommand.class})
+        GenerateCommand.class, EditCommand.class, JobsCommand.class, CancelJobCommand.class, BenchCommand.class, AclsCommand.class,
+        UsersCommand.class})
 public final class AddpCli {
   /**
    * A failed command says why in one line (ADDP_DEBUG=1 adds the stack trace): the cause chain's

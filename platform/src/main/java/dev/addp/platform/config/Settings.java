@@ -44,6 +44,8 @@ public final class Settings {
       "handed without the prefix to every Kafka client, Kafka Streams and the Connect worker (security.protocol, sasl.*, ssl.* ...)"));
   public static final Setting ACL_PRINCIPAL = declare(Setting.family("acls.principal.",
       "the principal `addp acls` grants to a client (acls.principal.recognition=User:...); default User:addp-<client>"));
+  public static final Setting USER_PASSWORD = declare(Setting.family("users.password.",
+      "the SCRAM-SHA-512 password `addp users --apply` gives a client's principal (users.password.ingest=...); a secret"));
   public static final Setting STREAMS_STATE_DIR = declare(Setting.of("streams.state.dir", STRING, null,
       "Kafka Streams local state (ingest, status)").computed("<tmp>/addp-streams/<cluster id>").minor());
   public static final Setting CLIENT_CONNECT_TIMEOUT_MS = declare(Setting.of("client.connect.timeout.ms", LONG, "10000",
