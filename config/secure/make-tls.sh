@@ -5,10 +5,13 @@
 # Passwords come from the environment (keytool's :env), never from the command line.
 #   /etc/kafka/secrets (brokers only): kafka.p12, ca.pem, admin.properties (the health check's login)
 #   /etc/addp/tls (every client):      ca.pem
+# (TLS_SECRETS_DIR, TLS_PUBLIC_DIR and TLS_FILES_OWNER move them and name their owner elsewhere, as
+# ComposeSecureSettingsIT does.)
 set -eu
 : "${TLS_STORE_PASSWORD:?}" "${ADMIN_PASSWORD:?}"
-secrets=/etc/kafka/secrets
-public=/etc/addp/tls
+secrets=${TLS_SECRETS_DIR:-/etc/kafka/secrets}
+public=${TLS_PUBLIC_DIR:-/etc/addp/tls}
+owner=${TLS_FILES_OWNER:-appuser}
 if [ -s "$secrets/kafka.p12" ] && [ -s "$public/ca.pem" ]; then
   echo "TLS material already made"
   exit 0
@@ -30,7 +33,7 @@ ssl.truststore.location=$secrets/ca.pem
 PROPERTIES
 chmod 644 "$secrets/ca.pem"
 # the brokers run as the image's appuser; this job runs as root to write the clients' volume
-chown appuser "$secrets/kafka.p12" "$secrets/ca.pem" "$secrets/admin.properties"
+chown "$owner" "$secrets/kafka.p12" "$secrets/ca.pem" "$secrets/admin.properties"
 cp "$secrets/ca.pem" "$public/ca.pem.new"
 chmod 644 "$public/ca.pem.new"
 mv "$public/ca.pem.new" "$public/ca.pem"
