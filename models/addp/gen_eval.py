@@ -239,7 +239,7 @@ class Eval:
         export.write_edit_traces(self.addp, self.vq, out, best)
         manifest = json.load(open(os.path.join(out, "manifest.json")))
         manifest["graphs"] = dict(graphs, classifier=manifest["graphs"]["classifier"])
-        manifest["version"] = "2.1.0"
+        manifest["version"] = "2.2.0"
         manifest["description"] = (
             "Small ADDP (arXiv 2306.05423) on Fashion-MNIST 32x32: MaskGIT-style VQ tokenizer (8x8 tokens), "
             "ViT pixel encoder (patch 4, dim 128, depth 4), token decoder (depth 2), class-conditional "
