@@ -20,7 +20,7 @@ import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
  * @param withoutPassword the clients given no password, whose users are left as they are
  */
 public record ScramUsers(Map<String, String> users, List<String> withoutPassword) {
-  /** As SecureClusterIT's users; the broker's minimum for SHA-512 is 4096. */
+  /** Twice the broker's minimum for SHA-512 (4096). */
   public static final int ITERATIONS = 8192;
   private static final String USER = "User:";
 
