@@ -44,12 +44,20 @@ class Render(nn.Module):
 
 class GenStep(Render):
     """One generation step: render, then encoder + static-shape token decoder on (ids, mask).
-    A class-conditional model takes one more input, `label` int64 [B]: the class index
-    (0..C-1, manifest `labels`), or C for no class."""
+    A class-conditional model takes two more inputs: `label` int64 [B], the class index (0..C-1,
+    manifest `labels`) or C for no class, and `guidance` float32 [B], the classifier-free guidance
+    strength w: logits = l_c + w * (l_c - l_none), where l_c and l_none are the token decoder's
+    logits for the label and for no class on the same encoder features (w = 0, or no class, gives
+    l_c exactly). The encoder runs once; the small decoder runs twice."""
 
-    def forward(self, ids, mask, probs, label=None):
+    def forward(self, ids, mask, probs, label=None, guidance=None):
         pixels = super().forward(ids, mask, probs)
-        logits = self.addp.decode(self.addp.encode(pixels), ids, mask > 0.5, static=True, labels=label)
+        h = self.addp.encode(pixels)
+        logits = self.addp.decode(h, ids, mask > 0.5, static=True, labels=label)
+        if guidance is not None:
+            none = torch.full_like(label, self.addp.config["n_classes"])
+            plain = self.addp.decode(h, ids, mask > 0.5, static=True, labels=none)
+            logits = logits + guidance[:, None, None] * (logits - plain)
         return pixels, logits
 
 
@@ -84,7 +92,8 @@ def io_spec(addp, classifier, tokenizer=None):
     S = addp.config["img_size"]
     gen_in = [("ids", "int64", ["batch", N]), ("mask", "float32", ["batch", N]),
               ("probs", "float32", ["batch", N, K])]
-    step_in = gen_in + ([("label", "int64", ["batch"])] if conditional(addp) else [])
+    step_in = gen_in + ([("label", "int64", ["batch"]), ("guidance", "float32", ["batch"])]
+                        if conditional(addp) else [])
     pix = ("pixels", "float32", ["batch", 3, S, S])
     spec = {"gen_step": (step_in, [pix, ("logits", "float32", ["batch", N, K])]),
             "render": (gen_in, [pix])}
@@ -118,6 +127,8 @@ def example_inputs(spec_inputs, batch, seed, label_count=10):
             out[name] = torch.softmax(3 * torch.randn(shape, generator=g), dim=-1)
         elif name == "label":   # every class index and "no class" (= the count of classes) in turn
             out[name] = torch.arange(shape[0]) % (label_count + 1)
+        elif name == "guidance":
+            out[name] = 3 * torch.rand(shape, generator=g)
         else:
             out[name] = torch.rand(shape, generator=g)
     return out
@@ -205,16 +216,17 @@ def write_golden(addp, classifier, out_dir, batch=3, tolerance=1e-4, tokenizer=N
         write_golden_case(out_dir, name, x, {n: t for (n, _, _), t in zip(outputs, y)}, tolerance)
 
 
-def allmask_logits(gen_step, labels=None):
+def allmask_logits(gen_step, labels=None, guidance=None):
     """The constant logits of an all-masked decoder input: gen_step with mask = 1 (eval mode).
-    A conditional model has one such constant per label: labels [B] -> [B,N,K]; else [N,K]."""
+    A conditional model has one such constant per (label, guidance): labels [B] -> [B,N,K]
+    (guidance: one strength for all, or one per image; default 0); else [N,K]."""
     N, K = gen_step.addp.n_tokens, gen_step.addp.config["codebook_size"]
     if labels is not None and conditional(gen_step.addp):
         lab = torch.as_tensor(np.asarray(labels), dtype=torch.long)
         B = len(lab)
         with torch.no_grad():
             _, lg = gen_step(torch.zeros(B, N, dtype=torch.long), torch.ones(B, N),
-                             torch.full((B, N, K), 1.0 / K), lab)
+                             torch.full((B, N, K), 1.0 / K), lab, guidance_tensor(guidance, B))
         return lg.numpy()
     with torch.no_grad():
         _, lg = gen_step(torch.zeros(1, N, dtype=torch.long), torch.ones(1, N),
@@ -222,10 +234,17 @@ def allmask_logits(gen_step, labels=None):
     return lg[0].numpy()
 
 
+def guidance_tensor(guidance, batch):
+    """gen_step's `guidance` input: float32 [batch] from None (0), one strength, or one per image."""
+    w = np.broadcast_to(np.asarray(0.0 if guidance is None else guidance, np.float32), (batch,))
+    return torch.from_numpy(np.array(w))
+
+
 def write_traces(addp, out_dir, gen, seeds=(0, 1, 2), batch=4, labelled_seeds=()):
     """Golden generation traces from the reference loop running the exported graphs' modules.
     labelled_seeds: conditional traces whose image b asks for class (seed + 3b) mod C (the trace's
-    `labels`); the others ask for no class (`labels` = C for every image of a conditional model)."""
+    `labels`); the others ask for no class (`labels` = C for every image of a conditional model).
+    A conditional model's traces run at the guidance strength gen["guidance"] (`guidance`, per image)."""
     step = GenStep(addp).eval()
     render = Render(addp).eval()
     d = os.path.join(out_dir, "golden", "traces")
@@ -235,8 +254,9 @@ def write_traces(addp, out_dir, gen, seeds=(0, 1, 2), batch=4, labelled_seeds=()
         labels = None
         if C:
             labels = ([(seed + 3 * b) % C for b in range(batch)] if seed in labelled_seeds else [C] * batch)
-        step_fn, render_fn = generate.torch_fns(step, render, labels)
-        const = allmask_logits(step, labels)
+        w = None if labels is None else [float(gen.get("guidance", 0.0))] * batch
+        step_fn, render_fn = generate.torch_fns(step, render, labels, w)
+        const = allmask_logits(step, labels, w)
         px, trace = generate.run_loop(step_fn, render_fn, const, batch, gen["steps"], seed=seed,
                                       temperature=gen["temperature"],
                                       choice_temperature=gen["choice_temperature"],
@@ -244,7 +264,7 @@ def write_traces(addp, out_dir, gen, seeds=(0, 1, 2), batch=4, labelled_seeds=()
         doc = {"seed": seed, "batch": batch, "steps": gen["steps"], "schedule": gen["schedule"],
                "temperature": gen["temperature"], "choice_temperature": gen["choice_temperature"],
                "tokens": addp.n_tokens, "codebook_size": addp.config["codebook_size"],
-               **({"labels": labels} if labels is not None else {}),
+               **({"labels": labels, "guidance": w} if labels is not None else {}),
                "steps_data": trace,
                "final_images": write_tensor(os.path.join(d, f"seed_{seed}_images.bin"),
                                             px.astype(np.float32))}
@@ -274,14 +294,15 @@ def write_edit_traces(addp, vq_model, out_dir, gen, seeds=(0, 1), batch=4):
     src, region, boxes = edit_sources(vq_model, batch)
     for seed in seeds:
         labels = None if not C else ([C] * batch if seed == 0 else [(3 * b) % C for b in range(batch)])
-        px, ids, trace = generate.run_edit_loop(*generate.torch_fns(step, render, labels), src, region,
+        w = None if labels is None else [float(gen.get("guidance", 0.0))] * batch
+        px, ids, trace = generate.run_edit_loop(*generate.torch_fns(step, render, labels, w), src, region,
                                                 gen["steps"], seed=seed, temperature=gen["temperature"],
                                                 choice_temperature=gen["choice_temperature"],
                                                 schedule_name=gen["schedule"], record=True)
         doc = {"seed": seed, "batch": batch, "steps": gen["steps"], "schedule": gen["schedule"],
                "temperature": gen["temperature"], "choice_temperature": gen["choice_temperature"],
                "tokens": addp.n_tokens, "codebook_size": addp.config["codebook_size"],
-               **({"labels": labels} if labels is not None else {}),
+               **({"labels": labels, "guidance": w} if labels is not None else {}),
                "source": "first test images, tokenized", "source_ids": src.tolist(),
                "boxes": [list(b) for b in boxes], "region": region.astype(int).tolist(),
                "first_step": "gen_step(source ids with 0 in the region, region mask, uniform probs 1/K)",

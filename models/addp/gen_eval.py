@@ -31,9 +31,11 @@ from . import data, evaluate, export, fid, generate, mage, paths, readback, vq
 ZOO = os.path.join(paths.ZOO, "addp-fmnist")
 BATCH = 250
 BASE = {"schedule": "cosine", "steps": 20, "temperature": 1.0, "choice_temperature": 6.0, "mask_ratio": 1.0}
-TAUS = (1.0, 2.0)
-TEMPERATURES = (0.9, 0.8)
+TAUS = (0.5, 1.0, 2.0, 4.0, 6.0)
+TEMPERATURES = (0.9,)
 STEP_SCHEDULES = ((12, "cosine"),)
+GUIDANCES = (0.0, 1.0, 2.0)      # classifier-free guidance strengths tried on conditional jobs
+GUIDANCE_MAX = 10.0              # the manifest's bound on a request's guidance
 CONFIDENT = 0.9
 STAGES = ("sweep", "test", "edit", "export")
 
@@ -59,6 +61,7 @@ class Eval:
         self.classifier.load_state_dict({k: state.get(k, own[k]) for k in own})
         self.classifier.eval()
         self.n_classes = self.addp.config["n_classes"]
+        self.class_names = cls_manifest["labels"]
         self.test_x, self.test_y = data.load_rgb("test", 2 * self.n_fid)
         val_x, _ = data.load_rgb("train", 57000)
         self.val_stats = fid.stats(fid.features(self.classifier, val_x[55000:55000 + self.n_fid]))
@@ -72,9 +75,9 @@ class Eval:
             json.dump(self.results, f, indent=2)
 
     # ---- generation --------------------------------------------------------------------------
-    def generate(self, which, n, seed, settings, labels=None):
+    def generate(self, which, n, seed, settings, labels=None, guidance=None):
         """n images from 'addp' or 'mage'; batch b uses seed [seed, b] (the zoo's protocol);
-        labels: class index per image, None = no class."""
+        labels: class index per image, None = no class; guidance: classifier-free guidance strength."""
         step, render = export.GenStep(self.addp).eval(), export.Render(self.addp).eval()
         kw = dict(temperature=settings["temperature"], choice_temperature=settings["choice_temperature"],
                   schedule_name=settings["schedule"])
@@ -83,9 +86,11 @@ class Eval:
             bs = min(BATCH, n - b * BATCH)
             lab = [self.n_classes] * bs if labels is None else list(labels[b * BATCH:b * BATCH + bs])
             if which == "addp":
-                fns, const = generate.torch_fns(step, render, lab), export.allmask_logits(step, lab)
+                fns = generate.torch_fns(step, render, lab, guidance)
+                const = export.allmask_logits(step, lab, guidance)
             else:
-                fns, const = generate.mage_fns(self.mage, render, lab), mage_allmask(self.mage, lab)
+                fns = generate.mage_fns(self.mage, render, lab, guidance)
+                const = mage_allmask(self.mage, lab, guidance)
             px, _ = generate.run_loop(*fns, const, bs, settings["steps"], seed=[seed, b], **kw)
             out.append(px)
         return np.concatenate(out)
@@ -103,15 +108,18 @@ class Eval:
     def sweep(self):
         best = {}
         table = self.results.setdefault("sweep", {})
+        trained = train_steps(self.work)
         for which in ("addp", "mage"):
-            rows = table.setdefault(which, [])
+            # a row is reused only for the same generator at the same optimiser step count
+            rows = table[which] = [r for r in table.get(which, []) if r.get("model_steps") == trained[which]]
 
             def score(settings):
                 key = settings_key(settings)
                 hit = next((r for r in rows if r["key"] == key), None)
                 if hit is None:
                     imgs = self.generate(which, self.n_small, 700, settings)
-                    hit = dict(key=key, settings=settings, fid_val=self.fid(imgs, self.val_stats))
+                    hit = dict(key=key, settings=settings, fid_val=self.fid(imgs, self.val_stats),
+                               model_steps=trained[which])
                     rows.append(hit)
                     self.save()
                     self.log(f"sweep {which} {key}: FID(val, {self.n_small}) {hit['fid_val']}")
@@ -122,10 +130,32 @@ class Eval:
             steps, sched = min(((20, "cosine"),) + STEP_SCHEDULES,
                                key=lambda ts: score(dict(cur, steps=ts[0], schedule=ts[1])))
             cur.update(steps=steps, schedule=sched)
-            best[which] = dict(settings=cur, fid_val=score(cur))
-            self.log(f"sweep {which}: best {settings_key(cur)} FID(val) {best[which]['fid_val']}")
+            best[which] = dict(settings=cur, fid_val=score(cur),
+                               guidance=self.sweep_guidance(which, cur, trained[which]))
+            self.log(f"sweep {which}: best {settings_key(cur)} FID(val) {best[which]['fid_val']}, "
+                     f"guidance {best[which]['guidance']}")
         self.results["best"] = best
         return {}
+
+    def sweep_guidance(self, which, settings, model_steps):
+        """The guidance strength of conditional jobs: 500 images (image i asks for class i mod 10, seed
+        [700, batch]) at the best sampling settings, scored by FID against the held-out set (whose
+        classes are balanced too); label agreement is recorded beside it."""
+        table = self.results["sweep"].setdefault(f"guidance_{which}", [])
+        table[:] = [r for r in table if r.get("model_steps") == model_steps
+                    and r["key"] == settings_key(settings)]
+        labels = np.arange(self.n_small) % self.n_classes
+        for w in GUIDANCES:
+            if any(r["guidance"] == w for r in table):
+                continue
+            imgs = self.generate(which, self.n_small, 700, settings, labels, w)
+            row = dict(key=settings_key(settings), guidance=w, model_steps=model_steps,
+                       fid_val=self.fid(imgs, self.val_stats),
+                       label_agreement=round(float((self.probs(imgs).argmax(1) == labels).mean()), 4))
+            table.append(row)
+            self.save()
+            self.log(f"sweep {which} guidance {w}: conditional FID(val) {row['fid_val']} agreement {row['label_agreement']}")
+        return min(table, key=lambda r: r["fid_val"])["guidance"]
 
     def test(self):
         best = self.results["best"]
@@ -156,9 +186,15 @@ class Eval:
         labels = np.arange(n_cond) % self.n_classes
         for which in ("addp", "mage"):
             imgs = self.generate(which, n_cond, 2, best[which]["settings"], labels)
+            m[f"label_agreement_{which}_unguided"] = round(float((self.probs(imgs).argmax(1) == labels).mean()), 4)
+            m[f"fid_{which}_conditional_unguided"] = self.fid(imgs, self.test_stats)
+            imgs = self.generate(which, n_cond, 2, best[which]["settings"], labels, best[which]["guidance"])
             samples[f"{which}_labels"] = imgs
             p = self.probs(imgs)
             m[f"label_agreement_{which}"] = round(float((p.argmax(1) == labels).mean()), 4)
+            m[f"label_agreement_per_class_{which}"] = {
+                self.class_names[c]: round(float((p.argmax(1)[labels == c] == c).mean()), 4)
+                for c in range(self.n_classes)}
             m[f"fid_{which}_conditional"] = self.fid(imgs, self.test_stats)
             self.log(f"test {which} conditional: agreement {m[f'label_agreement_{which}']} FID {m[f'fid_{which}_conditional']}")
         # 500-image sets over three seeds at the shipped defaults: the band of the Java FID check
@@ -231,12 +267,13 @@ class Eval:
                 shutil.copy(os.path.join(ZOO, f), out)
             shutil.copytree(os.path.join(ZOO, "golden", "classifier"), os.path.join(out, "golden", "classifier"))
         best = self.results["best"]["addp"]["settings"]
+        guidance = float(self.results["best"]["addp"].get("guidance", 0.0))
         for sub in ("gen_step", "render", "tokenize", "traces"):
             shutil.rmtree(os.path.join(out, "golden", sub), ignore_errors=True)
         graphs = export.export_graphs(self.addp, None, out, tokenizer=self.vq)
         export.write_golden(self.addp, None, out, tokenizer=self.vq)
-        export.write_traces(self.addp, out, best, labelled_seeds=(3,))
-        export.write_edit_traces(self.addp, self.vq, out, best)
+        export.write_traces(self.addp, out, dict(best, guidance=guidance), labelled_seeds=(3,))
+        export.write_edit_traces(self.addp, self.vq, out, dict(best, guidance=guidance))
         manifest = json.load(open(os.path.join(out, "manifest.json")))
         manifest["graphs"] = dict(graphs, classifier=manifest["graphs"]["classifier"])
         manifest["version"] = "2.2.0"
@@ -247,7 +284,13 @@ class Eval:
         manifest["generation"] = dict(best, conditioning={
             "input": "label", "classes": self.n_classes, "none": self.n_classes,
             "rule": "label = index into `labels`, or `none` for an unconditional image; the all-masked "
-                    "logits are one constant per label value"})
+                    "logits are one constant per label value",
+            "guidance": {
+                "input": "guidance", "default": guidance, "max": GUIDANCE_MAX,
+                "rule": "float32 strength w per image, in [0, max]: logits = l_label + w * (l_label - l_none) "
+                        "inside gen_step; the all-masked logits of (label, w) are c_label + w * (c_label - c_none) "
+                        "from the constants of guidance 0, in float32: d = c_label - c_none, s = w * d, c_label + s; "
+                        "w does nothing to an image without a label"}})
         manifest["tokens"]["tokenizer"] = {
             "graph": "tokenize", "input": "pixels", "output": "ids",
             "rule": "nearest codebook row (squared L2, lowest id on ties) of the VQ encoder output; the input "
@@ -269,6 +312,8 @@ class Eval:
             "confident_share_addp": t["confident_share_addp_best"],
             "confident_share_mage": t["confident_share_mage_best"],
             "label_agreement": t["label_agreement_addp"], "label_agreement_mage": t["label_agreement_mage"],
+            "label_agreement_per_class": t["label_agreement_per_class_addp"],
+            "label_agreement_per_class_mage": t["label_agreement_per_class_mage"],
             "fid_addp_conditional": t["fid_addp_conditional"], "fid_mage_conditional": t["fid_mage_conditional"],
             "best_settings": {k: v["settings"] for k, v in self.results["best"].items()},
             "sweep_fid_val_500": {w: {r["key"]: r["fid_val"] for r in rows} for w, rows in self.results["sweep"].items()},
@@ -329,12 +374,11 @@ def class_rows(images, labels, n_classes, per_class=8):
     return np.concatenate([images[labels == c][:per_class] for c in range(n_classes)])
 
 
-def mage_allmask(predictor, labels):
+def mage_allmask(predictor, labels, guidance=None):
     N = predictor.config["n_tokens"]
     B = len(labels)
-    with torch.no_grad():
-        return predictor.codebook_logits(torch.zeros(B, N, dtype=torch.long), torch.ones(B, N, dtype=torch.bool),
-                                         torch.as_tensor(labels)).numpy()
+    fn, _ = generate.mage_fns(predictor, None, labels, guidance)
+    return fn(np.zeros((B, N), np.int64), np.ones((B, N), bool), None)[1]
 
 
 def train_steps(work):

@@ -91,13 +91,16 @@ def run_loop(step_fn, render_fn, allmask_logits, batch, steps, seed=None, unifor
     return pixels, (trace if record else None)
 
 
-def torch_fns(gen_step, render, labels=None):
+def torch_fns(gen_step, render, labels=None, guidance=None):
     """Wrap the exported PyTorch modules (GenStep/Render in export.py) as loop callbacks.
-    labels: class indices [B] for a class-conditional gen_step (None: unconditional graph)."""
+    labels: class indices [B] for a class-conditional gen_step (None: unconditional graph);
+    guidance: its classifier-free guidance strength, one for all or one per image (None: 0)."""
     lab = None if labels is None else torch.as_tensor(np.asarray(labels), dtype=torch.long)
+    w = None if lab is None else torch.from_numpy(np.array(
+        np.broadcast_to(np.asarray(0.0 if guidance is None else guidance, np.float32), (len(lab),))))
 
     def step_fn(ids, mask, p):
-        extra = () if lab is None else (lab[:len(ids)],)
+        extra = () if lab is None else (lab[:len(ids)], w[:len(ids)])
         with torch.no_grad():
             px, lg = gen_step(torch.from_numpy(ids), torch.from_numpy(mask.astype(np.float32)),
                               torch.from_numpy(p), *extra)
@@ -112,14 +115,19 @@ def torch_fns(gen_step, render, labels=None):
     return step_fn, render_fn
 
 
-def mage_fns(predictor, render, labels=None):
+def mage_fns(predictor, render, labels=None, guidance=None):
     """The baseline: the same loop, but the next logits come from the MAGE predictor on
-    (ids, mask) alone; pixels are only rendered at the end."""
+    (ids, mask) alone; pixels are only rendered at the end. guidance: classifier-free guidance
+    strength w as in gen_step, l_c + w * (l_c - l_none) (None or 0: l_c)."""
     lab = None if labels is None else torch.as_tensor(np.asarray(labels), dtype=torch.long)
 
     def step_fn(ids, mask, p):
+        i, m = torch.from_numpy(ids), torch.from_numpy(mask)
         with torch.no_grad():
-            lg = predictor.codebook_logits(torch.from_numpy(ids), torch.from_numpy(mask), lab)
+            lg = predictor.codebook_logits(i, m, lab)
+            if guidance:
+                none = torch.full_like(lab, predictor.config["n_classes"])
+                lg = lg + float(guidance) * (lg - predictor.codebook_logits(i, m, none))
         return None, lg.numpy()
 
     _, render_fn = torch_fns(None, render)

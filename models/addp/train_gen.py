@@ -62,7 +62,7 @@ class Run:
         saved = self.results.get("more")     # an interrupted --more run resumes with the same sources
         if saved:
             self.more_from, self.prior = saved["from"], saved["prior"]
-            for k in ("mage", "addp"):
+            for k in saved.get("only", ["mage", "addp"]):
                 self.p[k] = dict(self.p[k], steps=saved["steps"])
 
     def log(self, msg):
@@ -146,11 +146,16 @@ class Run:
         src = self.more_from.get(name)
         return torch.load(src, map_location="cpu")["model"] if src else None
 
-    def prepare_more(self, steps):
-        """--more STEPS: both generators continue from their last finished weights (work/, else the
-        committed checkpoints) for STEPS more optimiser steps each, with new cosine schedules."""
+    def prepare_more(self, steps, only=("mage", "addp")):
+        """--more STEPS: the generators in `only` continue from their last finished weights (work/,
+        else the committed checkpoints) for STEPS more optimiser steps each, with new cosine
+        schedules; a generator left out keeps its last weights (work/, else committed)."""
         done = self.results.setdefault("done", [])
-        for name, stage in (("mage.pt", "mage"), ("addp.pt", "addp")):
+        self.more_from, self.prior = {}, {}
+        for name in ("mage.pt", "addp.pt"):
+            if name[:-3] not in only and not os.path.exists(self.path(name)) and self.committed(name):
+                shutil.copy(self.committed(name), self.path(name))
+        for name, stage in [(s + ".pt", s) for s in only]:
             src = self.path(name) if os.path.exists(self.path(name)) else self.committed(name)
             if src is None:
                 raise SystemExit(f"--more: no finished {name} in {self.work} or {self.checkpoints}")
@@ -158,8 +163,7 @@ class Run:
             shutil.copy(src, prev)
             self.more_from[name] = prev
             self.prior[name] = int(torch.load(prev, map_location="cpu").get("total_steps", 0))
-            for k in ("mage", "addp"):
-                self.p[k] = dict(self.p[k], steps=steps)
+            self.p[stage] = dict(self.p[stage], steps=steps)
             if stage in done:
                 done.remove(stage)
             if os.path.exists(self.path(name)):
@@ -229,6 +233,9 @@ def main():
     ap.add_argument("--more", type=int, metavar="STEPS",
                     help="add STEPS optimiser steps to both mage and addp (new cosine schedules); "
                          "works from the committed checkpoints alone (tokens are re-made)")
+    ap.add_argument("--only", choices=["mage", "addp"],
+                    help="with --more: continue this generator alone (the other keeps its weights; "
+                         "ADDP's optimiser steps stay >= the baseline's)")
     ap.add_argument("--threads", type=int, default=1,
                     help="torch threads for the training steps: 2 pays x1.24 on an idle 2-core machine "
                          "(addp.profile_gen_step); 1 leaves a core to work beside it")
@@ -238,8 +245,9 @@ def main():
     run = Run(args.quick, work)
     done = run.results.setdefault("done", [])
     if args.more:
-        run.prepare_more(args.more)
-        run.results["more"] = {"from": run.more_from, "prior": run.prior, "steps": args.more}
+        only = [args.only] if args.only else ["mage", "addp"]
+        run.prepare_more(args.more, only)
+        run.results["more"] = {"from": run.more_from, "prior": run.prior, "steps": args.more, "only": only}
         with open(run.results_path, "w") as f:
             json.dump(run.results, f, indent=2)
     run.log(f"work {work}; done: {done}")
