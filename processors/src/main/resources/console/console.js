@@ -97,7 +97,7 @@ async function refreshJobs() {
     const card = jobCard(job);
     if (box.children[i] !== card) box.insertBefore(card, box.children[i] || null);
     card.dataset.state = job.state;
-    $('.kind', card).textContent = [job.edit ? 'edit' : '', job.label ? 'label ' + job.label : ''].filter(Boolean).join(' · ');
+    $('.kind', card).textContent = [job.edit ? 'edit' : '', job.label ? 'label ' + job.label + (job.guidance != null ? ' (guidance ' + job.guidance + ')' : '') : ''].filter(Boolean).join(' · ');
     $('.state', card).textContent = job.state;
     $('.step', card).textContent = 'step ' + job.step + ' of ' + job.total_steps;
     $('progress', card).max = Math.max(1, job.total_steps);

@@ -41,6 +41,8 @@ final class EditCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "0") long seed;
   @Option(names = "--steps", description = "loop steps (default: the model's)") Integer steps;
   @Option(names = "--label", description = "class to steer the region towards (a label name or id; default: none)") String label;
+  @Option(names = "--guidance", paramLabel = "W", description = "classifier-free guidance strength for --label, in [0, the model's max]; "
+      + "0 = plain conditional sampling; default: the model's") Double guidance;
   @Option(names = "--job-id") String jobId;
   @Option(names = "--out", defaultValue = "out/edit") Path out;
   @Option(names = "--model", defaultValue = RecognitionService.DEFAULT_MODEL_DIR, description = "model directory (embedded mode)") Path model;
@@ -102,7 +104,7 @@ final class EditCommand implements Callable<Integer> {
   private int run(AddpConfig config, EditSource source) throws Exception {
     String id = jobId != null ? jobId : "edit-" + UUID.randomUUID().toString().substring(0, 8);
     GenerationRequest request = GenerationRequest.newBuilder().setJobId(id).setCount(count).setSteps(steps).setSeed(seed)
-        .setLabel(label).setEdit(source).setSubmittedAtMs(System.currentTimeMillis()).build();
+        .setLabel(label).setGuidance(guidance).setEdit(source).setSubmittedAtMs(System.currentTimeMillis()).build();
     long t0 = System.nanoTime();
     SingleJob.Ended ended = SingleJob.run(config, request, steps);
     if (ended.exitCode() != 0) return ended.exitCode();

@@ -32,6 +32,8 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "0") long seed;
   @Option(names = "--label", description = "class to generate: a label name of the model (any case, e.g. Sandal) or its id; default: none")
   String label;
+  @Option(names = "--guidance", paramLabel = "W", description = "classifier-free guidance strength for --label, in [0, the model's max]; "
+      + "0 = plain conditional sampling; default: the model's") Double guidance;
   @Option(names = "--schedule", description = "COSINE or LINEAR (default: the model's)") Schedule schedule;
   @Option(names = "--temperature") Float temperature;
   @Option(names = "--choice-temperature") Float choiceTemperature;
@@ -54,6 +56,7 @@ final class GenerateCommand implements Callable<Integer> {
     String id = jobId != null ? jobId : "gen-" + UUID.randomUUID().toString().substring(0, 8);
     GenerationRequest request = GenerationRequest.newBuilder().setJobId(id).setCount(count).setSteps(steps).setSchedule(schedule)
         .setTemperature(temperature).setChoiceTemperature(choiceTemperature).setSeed(seed).setPriority(priority).setLabel(label)
+        .setGuidance(guidance)
         .setDeadlineMs(deadline == null ? null : System.currentTimeMillis() + deadline.toMillis())
         .setSubmittedAtMs(System.currentTimeMillis()).build();
     SingleJob.Ended ended = SingleJob.run(config, request, steps);

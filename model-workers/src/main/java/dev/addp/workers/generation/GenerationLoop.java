@@ -26,8 +26,9 @@ public final class GenerationLoop {
   private final float[] pixels;
   private final float[] logits;
   private final long[] labels;
+  private final float[] guidance;
   /**
-   * Pixels of an all-masked step, per sampling temperature and label (they depend on nothing else);
+   * Pixels of an all-masked step, per sampling temperature, label and guidance (they depend on nothing else);
    * the temperature comes from requests, so only the most recent few are kept.
    */
   private final Map<AllMaskedKey, float[]> allMaskedPixels = new LinkedHashMap<>(16, 0.75f, true) {
@@ -35,7 +36,7 @@ public final class GenerationLoop {
     protected boolean removeEldestEntry(Map.Entry<AllMaskedKey, float[]> eldest) { return size() > 32; }
   };
 
-  private record AllMaskedKey(float temperature, int label) { }
+  private record AllMaskedKey(float temperature, int label, float guidance) { }
 
   public GenerationLoop(GenerationModel model, int maxBatch) {
     this.model = model;
@@ -48,6 +49,7 @@ public final class GenerationLoop {
     this.pixels = new float[maxBatch * model.pixelCount()];
     this.logits = new float[maxBatch * n * k];
     this.labels = new long[maxBatch];
+    this.guidance = new float[maxBatch];
   }
 
   public GenerationModel model() { return model; }
@@ -123,7 +125,8 @@ public final class GenerationLoop {
 
   /** Host half of a step: distribution, samples at masked positions, confidence, the new mask. */
   private void select(ImageTrack t) {
-    float[] current = t.allMasked ? model.allMaskedLogits(t.label) : t.logits;
+    if (t.allMasked && t.allMaskedLogits == null) t.allMaskedLogits = model.allMaskedLogits(t.label, t.guidance);
+    float[] current = t.allMasked ? t.allMaskedLogits : t.logits;
     float temperature = temperature(t);
     t.uniforms.next(t.step, t.uSample, t.uGumbel);
     double tau = t.settings.choiceTemperatureAt(t.step);
@@ -157,8 +160,9 @@ public final class GenerationLoop {
         System.arraycopy(t.mask, 0, mask, j * n, n);
         System.arraycopy(t.probs, 0, probs, j * n * k, n * k);
         labels[j] = t.label;
+        guidance[j] = t.guidance;
       }
-      model.run(withLogits, b, ids, mask, probs, labels, pixels, logits, options);
+      model.run(withLogits, b, ids, mask, probs, labels, guidance, pixels, logits, options);
       for (int j = 0; j < b; j++) {
         ImageTrack t = group.get(start + j);
         System.arraycopy(pixels, j * px, t.pixels, 0, px);
@@ -169,5 +173,8 @@ public final class GenerationLoop {
 
   private static float temperature(ImageTrack t) { return (float) t.settings.temperature(); }
 
-  private static AllMaskedKey allMaskedKey(ImageTrack t) { return new AllMaskedKey(temperature(t), t.label); }
+  /** Guidance does nothing to an image without a label, so such images share one entry. */
+  private AllMaskedKey allMaskedKey(ImageTrack t) {
+    return new AllMaskedKey(temperature(t), t.label, t.label == model.noLabel() ? 0f : t.guidance);
+  }
 }

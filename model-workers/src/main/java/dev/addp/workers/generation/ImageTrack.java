@@ -18,6 +18,7 @@ public final class ImageTrack {
   final double[] confidence;
   final int[] order;
   final int label;
+  final float guidance;
   final boolean edit;
   /** Tokens of an edit's region (what its schedule counts down from). */
   final int regionSize;
@@ -26,6 +27,8 @@ public final class ImageTrack {
    * constant all-masked logits. Never true for an edit, whose logits always come from its own run.
    */
   boolean allMasked;
+  /** The model's all-masked logits for this image's label and guidance, looked up at its first step. */
+  float[] allMaskedLogits;
   /** False until an edit's first logits (a gen_step run on the source with the region masked) are in. */
   boolean primed;
   int step;
@@ -38,6 +41,7 @@ public final class ImageTrack {
     this.settings = settings;
     this.uniforms = uniforms;
     this.label = start.label();
+    this.guidance = start.guidance();
     this.edit = start.isEdit();
     this.regionSize = start.regionSize();
     this.allMasked = !edit;
@@ -68,6 +72,8 @@ public final class ImageTrack {
   public boolean fresh() { return edit ? !primed : step == 0; }
 
   public int label() { return label; }
+
+  public float guidance() { return guidance; }
 
   public boolean done() { return step >= settings.steps(); }
 

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The Java loop replays the Python reference's recorded uniforms and must reproduce its token ids
  * and masks at ≥ 99.5% of positions at every step, and its final images closely: unconditional and
- * class-conditional generation ({@code seed_S.json}, a label per image) and edits
+ * class-conditional generation ({@code seed_S.json}, a label and a guidance strength per image) and edits
  * ({@code edit_seed_S.json}: a source's tokens and a region per image).
  */
 class TraceParityTest {
@@ -50,8 +50,9 @@ class TraceParityTest {
     boolean edit = t.has("source_ids");
     for (int b = 0; b < batch; b++) {
       int label = t.has("labels") ? t.get("labels").get(b).asInt() : model.noLabel();
-      ImageStart start = edit ? ImageStart.edit(label, longs(t.get("source_ids").get(b)), bools(t.get("region").get(b)))
-          : ImageStart.generate(label);
+      float guidance = t.has("guidance") ? (float) t.get("guidance").get(b).asDouble() : 0f; // traces of models without guidance: 0
+      ImageStart start = edit ? ImageStart.edit(label, guidance, longs(t.get("source_ids").get(b)), bools(t.get("region").get(b)))
+          : ImageStart.generate(label, guidance);
       tracks.add(loop.newTrack(settings, replay(data, b), start));
     }
     if (edit) {

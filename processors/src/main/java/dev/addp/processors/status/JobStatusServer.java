@@ -187,6 +187,7 @@ public final class JobStatusServer implements AutoCloseable {
     n.put("updated_at_ms", e.getTimestampMs());
     n.put("has_preview", e.getPreviewPng() != null);
     n.put("label", e.getLabel());
+    n.put("guidance", e.getGuidance());
     n.put("edit", e.getEdit());
     if (e.getModel() != null) {
       n.putObject("model").put("name", e.getModel().getName()).put("version", e.getModel().getVersion()).put("sha256", e.getModel().getSha256());

@@ -35,13 +35,14 @@ final class JobRecords {
   /** An event carrying the job's current progress. */
   GenerationEvent.Builder event(Job job, JobState state) {
     return event(job.id(), state, job.attempt(), job.progressStep(), job.imagesDone(), job.spec().count())
-        .setTotalSteps(job.spec().settings().steps()).setLabel(job.spec().labelName()).setEdit(job.spec().edit() != null);
+        .setTotalSteps(job.spec().settings().steps()).setLabel(job.spec().labelName()).setEdit(job.spec().edit() != null)
+        .setGuidance(job.spec().guidance());
   }
 
   GenerationEvent.Builder event(String jobId, JobState state, int attempt, int step, int done, int count) {
     return GenerationEvent.newBuilder().setJobId(jobId).setState(state).setStep(step).setImagesDone(done).setCount(count)
         .setAttempt(attempt).setModel(model).setWorkerId(workerId).setTimestampMs(System.currentTimeMillis())
-        .setErrorType(null).setReason(null).setPreviewPng(null).setLabel(null).setEdit(false);
+        .setErrorType(null).setReason(null).setPreviewPng(null).setLabel(null).setEdit(false).setGuidance(null);
   }
 
   ProducerRecord<byte[], byte[]> record(GenerationEvent e) {
@@ -76,7 +77,7 @@ final class JobRecords {
           .setTokenIds(tokens).setSoftPositions(soft).setSteps(job.spec().settings().steps())
           .setModel(model).setGenerationMs((double) (now - job.startedAtMs()))
           .setWorkerId(workerId).setAttempt(job.attempt()).setProducedAtMs(now)
-          .setLabel(job.spec().labelName())
+          .setLabel(job.spec().labelName()).setGuidance(job.spec().guidance())
           .setSourcePng(job.spec().edit() == null ? null : ByteBuffer.wrap(job.spec().edit().sourcePng()))
           .setRegionPositions(job.spec().edit() == null ? List.of() : job.spec().edit().regionPositions()).build();
       out.add(new ProducerRecord<>(topics.generationResults(), key(job.id()),

@@ -5,6 +5,7 @@ import dev.addp.avro.ErrorType;
 import dev.addp.avro.GenerationRequest;
 import dev.addp.schemas.Identifiers;
 import dev.addp.workers.generation.ClassLabels;
+import dev.addp.workers.generation.GuidanceStrength;
 import dev.addp.workers.generation.ImageStart;
 import dev.addp.workers.generation.LoopSettings;
 import dev.addp.workers.generation.Schedule;
@@ -12,10 +13,11 @@ import dev.addp.workers.model.ModelManifest;
 
 /**
  * A validated generation request with every setting resolved against the model's defaults: the
- * label value gen_step takes, and for an edit its source's tokens and region.
+ * label value gen_step takes, its guidance strength (null: no label, or a model without guidance),
+ * and for an edit its source's tokens and region.
  */
 public record JobSpec(String jobId, int count, LoopSettings settings, long seed, int priority, Long deadlineMs,
-                      int previewInterval, long submittedAtMs, int label, String labelName, ResolvedEdit edit) {
+                      int previewInterval, long submittedAtMs, int label, String labelName, Double guidance, ResolvedEdit edit) {
   public static final int MAX_COUNT = 1024;
   /** Priorities are clamped to ±this, so aging (one step per {@code generation.aging.ms}) lifts any waiting job to the top in bounded time. */
   public static final int MAX_PRIORITY = 10;
@@ -23,7 +25,7 @@ public record JobSpec(String jobId, int count, LoopSettings settings, long seed,
   /** A job generating from nothing, unconditionally (label value 0: only for models without conditioning). */
   public JobSpec(String jobId, int count, LoopSettings settings, long seed, int priority, Long deadlineMs, int previewInterval,
                  long submittedAtMs) {
-    this(jobId, count, settings, seed, priority, deadlineMs, previewInterval, submittedAtMs, 0, null, null);
+    this(jobId, count, settings, seed, priority, deadlineMs, previewInterval, submittedAtMs, 0, null, null, null);
   }
 
   /** Turns a request's edit part into the source's tokens and region (reading, probing, decoding, tokenizing the image). */
@@ -56,6 +58,7 @@ public record JobSpec(String jobId, int count, LoopSettings settings, long seed,
     LoopSettings defaults = LoopSettings.defaults(manifest.generation());
     LoopSettings settings;
     int label;
+    Double guidance;
     try {
       settings = new LoopSettings(
           r.getSteps() != null ? r.getSteps() : defaults.steps(),
@@ -63,6 +66,7 @@ public record JobSpec(String jobId, int count, LoopSettings settings, long seed,
           r.getTemperature() != null ? r.getTemperature() : defaults.temperature(),
           r.getChoiceTemperature() != null ? r.getChoiceTemperature() : defaults.choiceTemperature());
       label = ClassLabels.resolve(r.getLabel(), manifest.labels(), manifest.generation().conditioning());
+      guidance = GuidanceStrength.resolve(r.getGuidance(), r.getLabel() != null, manifest.generation().conditioning());
     } catch (IllegalArgumentException e) {
       throw invalid(e.getMessage());
     }
@@ -70,11 +74,14 @@ public record JobSpec(String jobId, int count, LoopSettings settings, long seed,
     ResolvedEdit edit = r.getEdit() == null ? null : edits.resolve(r.getEdit());
     return new JobSpec(r.getJobId(), r.getCount(), settings, r.getSeed(), priority, r.getDeadlineMs(),
         r.getPreviewInterval(), r.getSubmittedAtMs(), label,
-        ClassLabels.name(label, manifest.labels(), manifest.generation().conditioning()), edit);
+        ClassLabels.name(label, manifest.labels(), manifest.generation().conditioning()), guidance, edit);
   }
 
   /** How each of the job's images starts. */
-  public ImageStart start() { return edit == null ? ImageStart.generate(label) : ImageStart.edit(label, edit.sourceIds(), edit.region()); }
+  public ImageStart start() {
+    float w = guidance == null ? 0f : guidance.floatValue();
+    return edit == null ? ImageStart.generate(label, w) : ImageStart.edit(label, w, edit.sourceIds(), edit.region());
+  }
 
   private static InvalidJobException invalid(String message) { return new InvalidJobException(ErrorType.INVALID_REQUEST, message); }
 }
