@@ -17,6 +17,7 @@ import dev.addp.schemas.JobStates;
 import dev.addp.systemtest.support.SharedEmbeddedStack;
 import dev.addp.systemtest.support.TestModels;
 import dev.addp.systemtest.support.TestTopics;
+import dev.addp.workers.model.GenerationDefaults;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -136,9 +137,11 @@ class GenerationJobsIT {
         "too-many-steps", job("too-many-steps", 1).setSteps(5000).build(),
         "cold", job("cold", 1).setTemperature(-1f).build(),
         "other-model", job("other-model", 1).setModel("stable-diffusion").build(),
-        "unknown-label", job("unknown-label", 1).setLabel("Sandals").build());
+        "unknown-label", job("unknown-label", 1).setLabel("Sandals").build(),
+        "negative-guidance", job("negative-guidance", 1).setLabel("Sandal").setGuidance(-1.0).build());
     bad.values().forEach(client::submit);
-    Map<String, JobOutcome> out = client.await(bad.keySet(), Map.of("zero-count", 0, "too-many-steps", 1, "cold", 1, "other-model", 1, "unknown-label", 1),
+    Map<String, JobOutcome> out = client.await(bad.keySet(), Map.of("zero-count", 0, "too-many-steps", 1, "cold", 1, "other-model", 1, "unknown-label", 1,
+        "negative-guidance", 1),
         Duration.ofSeconds(30), e -> { });
     out.forEach((id, o) -> {
       assertThat(o.events()).as(id).hasSize(1);
@@ -151,6 +154,8 @@ class GenerationJobsIT {
     assertThat(out.get("cold").last().getReason()).contains("temperature");
     assertThat(out.get("unknown-label").last().getErrorType()).isEqualTo(ErrorType.INVALID_REQUEST);
     assertThat(out.get("unknown-label").last().getReason()).contains("unknown label 'Sandals'");
+    assertThat(out.get("negative-guidance").last().getErrorType()).isEqualTo(ErrorType.INVALID_REQUEST);
+    assertThat(out.get("negative-guidance").last().getReason()).contains("guidance");
   }
 
   @Test
@@ -162,6 +167,26 @@ class GenerationJobsIT {
     HttpResponse<String> status = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
         URI.create("http://127.0.0.1:" + roles.status().port() + "/jobs/labelled")).GET().build(), HttpResponse.BodyHandlers.ofString());
     assertThat(status.body()).contains("\"label\":\"Sandal\"").contains("\"state\":\"SUCCEEDED\"");
+  }
+
+  /** Needs a model whose manifest declares classifier-free guidance. */
+  @Test
+  void aGuidedJobCarriesItsStrengthInEventsResultsAndStatusAndAnOutOfRangeOneIsRefused() throws Exception {
+    GenerationDefaults.Guidance guidance = roles.generation().model().conditioning().guidance();
+    assertThat(guidance).as("the model's manifest declares generation.conditioning.guidance").isNotNull();
+    JobOutcome o = run(job("guided", 2).setLabel("Sandal").setGuidance(2.5).setSteps(4).build(), Duration.ofSeconds(120));
+    assertThat(o.last().getState()).isEqualTo(JobState.SUCCEEDED);
+    assertThat(o.events()).allSatisfy(e -> assertThat(e.getGuidance()).isEqualTo(2.5));
+    assertThat(o.results()).hasSize(2).allSatisfy(r -> assertThat(r.getGuidance()).isEqualTo(2.5));
+    HttpResponse<String> status = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + roles.status().port() + "/jobs/guided")).GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(status.body()).contains("\"label\":\"Sandal\"").contains("\"guidance\":2.5").contains("\"state\":\"SUCCEEDED\"");
+
+    JobOutcome over = run(job("over-guided", 1).setLabel("Sandal").setGuidance(guidance.max() + 0.5).build(), Duration.ofSeconds(30));
+    assertThat(over.last().getState()).isEqualTo(JobState.FAILED);
+    assertThat(over.last().getErrorType()).isEqualTo(ErrorType.INVALID_REQUEST);
+    assertThat(over.last().getReason()).contains("[0, " + guidance.max() + "]");
+    assertThat(over.results()).isEmpty();
   }
 
   private static long stepDurationMs(List<GenerationEvent> events) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.addp.avro.ErrorType;
 import dev.addp.avro.GenerationRequest;
+import dev.addp.workers.model.GenerationDefaults;
 import dev.addp.workers.model.ManifestFixtures;
 import dev.addp.workers.model.ModelManifest;
 import dev.addp.workers.model.ZooFixtures;
@@ -20,13 +21,20 @@ import org.junit.jupiter.api.io.TempDir;
 class JobSpecGuidanceTest {
   private static final ModelManifest GUIDED = ModelManifest.read(ZooFixtures.modelDir());
 
+  /** The manifest's guidance block; the tests need one. */
+  private static GenerationDefaults.Guidance declared() {
+    GenerationDefaults.Guidance g = GUIDED.generation().conditioning().guidance();
+    assertThat(g).as("generation.conditioning.guidance of " + GUIDED.name() + " " + GUIDED.version()).isNotNull();
+    return g;
+  }
+
   private static GenerationRequest request(String label, Double guidance) {
     return GenerationRequest.newBuilder().setJobId("j").setCount(2).setLabel(label).setGuidance(guidance).build();
   }
 
   @Test
   void aLabelledJobUsesTheRequestedStrengthOrTheManifestsDefault() {
-    double fallback = GUIDED.generation().conditioning().guidance().strength();
+    double fallback = declared().strength();
     assertThat(JobSpec.of(request("Sandal", null), GUIDED).guidance()).isEqualTo(fallback);
     JobSpec spec = JobSpec.of(request("Sandal", 2.5), GUIDED);
     assertThat(spec.guidance()).isEqualTo(2.5);
@@ -36,6 +44,7 @@ class JobSpecGuidanceTest {
 
   @Test
   void withoutALabelAStrengthIsCheckedButHasNoEffect() {
+    declared();
     JobSpec spec = JobSpec.of(request(null, 3.0), GUIDED);
     assertThat(spec.guidance()).isNull();
     assertThat(spec.start().guidance()).isZero();
@@ -44,7 +53,7 @@ class JobSpecGuidanceTest {
 
   @Test
   void aStrengthOutsideZeroToMaxOrNotFiniteIsAnInvalidRequest() {
-    double max = GUIDED.generation().conditioning().guidance().max();
+    double max = declared().max();
     for (double bad : new double[] {-0.001, max + 0.001, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
       assertThatThrownBy(() -> JobSpec.of(request("Sandal", bad), GUIDED)).as("guidance " + bad)
           .isInstanceOfSatisfying(InvalidJobException.class, e -> {
