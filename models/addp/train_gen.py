@@ -13,7 +13,8 @@ zoo/addp-fmnist/checkpoints/ so that a later session continues from the reposito
   tokens      token grids + labels of train items 0..54,999 and their flips (55,000.. is held out)
   mage        the class-conditional MAGE predictor (teacher and baseline), from scratch
   addp        ADDP continued from the read-back weights, class-conditional, new AdamW with warm-up
-  mage_more / addp_more: later sessions add steps with `--more N` (a new cosine from the last weights)
+  later sessions add steps with `--more N` (a new cosine from the last weights), to one generator
+  alone with `--more N --only addp` (ADDP's steps stay >= the baseline's)
 Evaluation, sweeps and export: gen_eval.py."""
 import argparse
 import json

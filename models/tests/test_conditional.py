@@ -44,6 +44,31 @@ class ConditionalTest(unittest.TestCase):
         none = export.allmask_logits(step, [10])[0]
         np.testing.assert_allclose(const[2], none, atol=1e-6)
 
+    def test_guidance_mixes_the_label_and_no_class_logits(self):
+        m = tiny_conditional()
+        step = export.GenStep(m).eval()
+        N = m.n_tokens
+        ids, mask = torch.randint(0, 32, (3, N)), (torch.rand(3, N) < 0.5).float()
+        probs = torch.softmax(torch.randn(3, N, 32), -1)
+        lab = torch.tensor([4, 4, 10])
+        with torch.no_grad():
+            _, plain = step(ids, mask, probs, lab)
+            _, none = step(ids, mask, probs, torch.full_like(lab, 10))
+            _, zero = step(ids, mask, probs, lab, torch.zeros(3))
+            _, guided = step(ids, mask, probs, lab, torch.tensor([0.0, 2.0, 2.0]))
+        self.assertTrue(torch.equal(zero, plain))              # w = 0: the label's logits exactly
+        self.assertTrue(torch.equal(guided[0], plain[0]))
+        self.assertTrue(torch.equal(guided[2], plain[2]))      # no class: guidance does nothing
+        torch.testing.assert_close(guided[1], plain[1] + 2.0 * (plain[1] - none[1]))
+        self.assertGreater((guided[1] - plain[1]).abs().max().item(), 1e-4)
+        # the all-masked constant of (label, w) is the contract's float32 mix of the w = 0 constants
+        # (to rounding: a batch of one and a batch of two round the decoder's sums differently)
+        c = export.allmask_logits(step, [4, 10])
+        cw = export.allmask_logits(step, [4], 1.5)[0]
+        d = (c[0] - c[1]).astype(np.float32)
+        np.testing.assert_allclose(cw, c[0] + np.float32(1.5) * d, atol=1e-5, rtol=0)
+        self.assertIn(("guidance", "float32", ["batch"]), export.io_spec(m, None)["gen_step"][0])
+
     def test_conditional_loop_runs_and_mage_takes_labels(self):
         m = tiny_conditional()
         step, render = export.GenStep(m).eval(), export.Render(m).eval()
