@@ -36,7 +36,16 @@ public final class GenerationLoop {
     protected boolean removeEldestEntry(Map.Entry<AllMaskedKey, float[]> eldest) { return size() > 32; }
   };
 
-  private record AllMaskedKey(float temperature, int label, float guidance) { }
+  /** All-masked logits per label and guidance (requests choose the strength, so only the most recent few are kept). */
+  private final Map<GuidedKey, float[]> allMaskedLogits = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<GuidedKey, float[]> eldest) { return size() > 32; }
+  };
+
+  private record AllMaskedKey(float temperature, GuidedKey guided) { }
+
+  /** A label value and its guidance strength, 0 for an image without a label (where guidance does nothing). */
+  private record GuidedKey(int label, float guidance) { }
 
   public GenerationLoop(GenerationModel model, int maxBatch) {
     this.model = model;
@@ -125,8 +134,8 @@ public final class GenerationLoop {
 
   /** Host half of a step: distribution, samples at masked positions, confidence, the new mask. */
   private void select(ImageTrack t) {
-    if (t.allMasked && t.allMaskedLogits == null) t.allMaskedLogits = model.allMaskedLogits(t.label, t.guidance);
-    float[] current = t.allMasked ? t.allMaskedLogits : t.logits;
+    float[] current = t.allMasked ? allMaskedLogits.computeIfAbsent(guidedKey(t), g -> model.allMaskedLogits(g.label(), g.guidance()))
+        : t.logits;
     float temperature = temperature(t);
     t.uniforms.next(t.step, t.uSample, t.uGumbel);
     double tau = t.settings.choiceTemperatureAt(t.step);
@@ -173,8 +182,7 @@ public final class GenerationLoop {
 
   private static float temperature(ImageTrack t) { return (float) t.settings.temperature(); }
 
-  /** Guidance does nothing to an image without a label, so such images share one entry. */
-  private AllMaskedKey allMaskedKey(ImageTrack t) {
-    return new AllMaskedKey(temperature(t), t.label, t.label == model.noLabel() ? 0f : t.guidance);
-  }
+  private AllMaskedKey allMaskedKey(ImageTrack t) { return new AllMaskedKey(temperature(t), guidedKey(t)); }
+
+  private GuidedKey guidedKey(ImageTrack t) { return new GuidedKey(t.label, t.label == model.noLabel() ? 0f : t.guidance); }
 }

@@ -27,8 +27,6 @@ public final class ImageTrack {
    * constant all-masked logits. Never true for an edit, whose logits always come from its own run.
    */
   boolean allMasked;
-  /** The model's all-masked logits for this image's label and guidance, looked up at its first step. */
-  float[] allMaskedLogits;
   /** False until an edit's first logits (a gen_step run on the source with the region masked) are in. */
   boolean primed;
   int step;
