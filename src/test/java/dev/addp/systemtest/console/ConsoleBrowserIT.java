@@ -114,9 +114,17 @@ class ConsoleBrowserIT {
     await().atMost(Duration.ofMinutes(2)).ignoreExceptions()
         .until(() -> browser.findElement(card).getAttribute("data-state").equals("SUCCEEDED"));
     WebElement c = browser.findElement(card);
-    assertThat(c.findElement(By.className("kind")).getText()).isEqualTo("edit · label Pullover");
+    assertThat(c.findElement(By.className("kind")).getText()).isEqualTo("edit · label Pullover" + defaultGuidanceShown());
     await().atMost(Duration.ofSeconds(30)).until(() -> displayedImages(c, "figure.source img") == 1 && displayedImages(c, ".results img") == 3);
     Files.write(SCREENSHOTS.resolve("console-edit.png"), browser.getScreenshotAs(OutputType.BYTES));
+  }
+
+  /** How the card shows a labelled job's default guidance strength (as JavaScript prints the number); empty for a model without guidance. */
+  private static String defaultGuidanceShown() {
+    var guidance = dev.addp.workers.model.ModelManifest.read(TestModels.modelDir()).generation().conditioning().guidance();
+    if (guidance == null) return "";
+    double w = guidance.strength();
+    return " (guidance " + (w == Math.rint(w) ? String.valueOf((long) w) : String.valueOf(w)) + ")";
   }
 
   @Test
