@@ -3,7 +3,8 @@ package dev.addp.workers.generation;
 /**
  * The all-masked logits of a label under classifier-free guidance, from the constants gen_step
  * gives with guidance 0. The arithmetic is float32 in exactly the graph's order
- * (d = c_label - c_none; s = w * d; c_label + s), so the Java loop matches the reference bit for bit.
+ * (d = c_label - c_none; s = w * d; c_label + s): the Java loop matches the graph's own all-masked run
+ * to rounding (a batch of one rounds the decoder's sums its own way).
  */
 final class GuidedLogits {
   private GuidedLogits() { }
