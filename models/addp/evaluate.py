@@ -10,8 +10,9 @@ from . import export, fid, generate
 
 
 def save_grid(path, images, cols=8):
-    """images float [n,3,H,W] in [0,1] -> one PNG grid (n = 64 -> 8x8)."""
-    x = (np.clip(np.asarray(images[:cols * cols]), 0, 1) * 255 + 0.5).astype(np.uint8)
+    """images float [n,3,H,W] in [0,1] -> one PNG grid, `cols` a row (n = 64 -> 8x8; every image is
+    drawn: callers pick how many)."""
+    x = (np.clip(np.asarray(images), 0, 1) * 255 + 0.5).astype(np.uint8)
     n, _, H, W = x.shape
     rows = -(-n // cols)
     grid = np.zeros((rows * H, cols * W, 3), np.uint8)
