@@ -197,10 +197,13 @@ class Eval:
                 for c in range(self.n_classes)}
             m[f"fid_{which}_conditional"] = self.fid(imgs, self.test_stats)
             self.log(f"test {which} conditional: agreement {m[f'label_agreement_{which}']} FID {m[f'fid_{which}_conditional']}")
-        # 500-image sets over three seeds at the shipped defaults: the band of the Java FID check
+        # 500-image sets over five seeds at the shipped defaults: their mean is what the Java FID check
+        # compares with (one seed alone is 2 FID off at times: seeds 500..504 gave 20.7..22.8)
+        seeds = (500, 501, 502, 503, 504)
         small = [self.fid(self.generate("addp", self.n_small, s, best["addp"]["settings"]), self.test_stats)
-                 for s in (500,)]
-        m["fid_addp_500"], m["fid_addp_500_seeds"] = small[0], {"seeds": [500], "fid": small}
+                 for s in seeds]
+        m["fid_addp_500"] = round(float(np.mean(small)), 4)
+        m["fid_addp_500_seeds"] = {"seeds": list(seeds), "fid": small}
         self.results["test"] = m
         grids = os.path.join(self.work, "samples")
         os.makedirs(grids, exist_ok=True)
@@ -325,7 +328,7 @@ class Eval:
                 "generator, uniforms numpy PCG64 seed [1, batch index], batches of 250, ADDP and MAGE sharing "
                 "them; each generator at its own best settings from a sweep on held-out train items "
                 "55,000..56,999 (500 images, seed [700, batch]), and each at the other's; fid_addp_500: 500 "
-                "images, seed [500, batch]; floors use test images 2,000..3,999; confident_share_*: share of "
+                "images, mean over seeds [500..504, batch]; floors use test images 2,000..3,999; confident_share_*: share of "
                 "images whose classifier softmax max >= 0.9; label_agreement: 500 conditional ADDP images, image "
                 "i asks for class i mod 10, seed [2, batch]; edits: test images 2,000..2,499, the left half of "
                 "the garment's box (pixels > 0.1) regenerated, seed [800, batch start]"),
