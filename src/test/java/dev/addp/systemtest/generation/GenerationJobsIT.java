@@ -189,17 +189,12 @@ class GenerationJobsIT {
    * The status server's view of a job once it shows SUCCEEDED: it reads the job-state topic on its
    * own, so it can lag the events the client saw by a moment.
    */
-  private String statusOnceEnded(String jobId) throws Exception {
+  private String statusOnceEnded(String jobId) {
     HttpClient http = HttpClient.newHttpClient();
     HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + roles.status().port() + "/jobs/" + jobId)).GET().build();
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    String body = http.send(get, HttpResponse.BodyHandlers.ofString()).body();
-    while (!body.contains("\"state\":\"SUCCEEDED\"") && System.nanoTime() < deadline) {
-      Thread.sleep(100); // poll interval of the condition above
-      body = http.send(get, HttpResponse.BodyHandlers.ofString()).body();
-    }
-    assertThat(body).as("status of " + jobId + " within 30 s").contains("\"state\":\"SUCCEEDED\"");
-    return body;
+    return org.awaitility.Awaitility.await("status of " + jobId + " shows SUCCEEDED").atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> http.send(get, HttpResponse.BodyHandlers.ofString()).body(), body -> body.contains("\"state\":\"SUCCEEDED\""));
   }
 
   private static long stepDurationMs(List<GenerationEvent> events) {
