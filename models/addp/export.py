@@ -226,18 +226,12 @@ def allmask_logits(gen_step, labels=None, guidance=None):
         B = len(lab)
         with torch.no_grad():
             _, lg = gen_step(torch.zeros(B, N, dtype=torch.long), torch.ones(B, N),
-                             torch.full((B, N, K), 1.0 / K), lab, guidance_tensor(guidance, B))
+                             torch.full((B, N, K), 1.0 / K), lab, generate.guidance_tensor(guidance, B))
         return lg.numpy()
     with torch.no_grad():
         _, lg = gen_step(torch.zeros(1, N, dtype=torch.long), torch.ones(1, N),
                          torch.full((1, N, K), 1.0 / K))
     return lg[0].numpy()
-
-
-def guidance_tensor(guidance, batch):
-    """gen_step's `guidance` input: float32 [batch] from None (0), one strength, or one per image."""
-    w = np.broadcast_to(np.asarray(0.0 if guidance is None else guidance, np.float32), (batch,))
-    return torch.from_numpy(np.array(w))
 
 
 def write_traces(addp, out_dir, gen, seeds=(0, 1, 2), batch=4, labelled_seeds=()):

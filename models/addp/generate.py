@@ -91,13 +91,18 @@ def run_loop(step_fn, render_fn, allmask_logits, batch, steps, seed=None, unifor
     return pixels, (trace if record else None)
 
 
+def guidance_tensor(guidance, batch):
+    """gen_step's `guidance` input: float32 [batch] from None (0), one strength, or one per image."""
+    w = np.broadcast_to(np.asarray(0.0 if guidance is None else guidance, np.float32), (batch,))
+    return torch.from_numpy(np.array(w))
+
+
 def torch_fns(gen_step, render, labels=None, guidance=None):
     """Wrap the exported PyTorch modules (GenStep/Render in export.py) as loop callbacks.
     labels: class indices [B] for a class-conditional gen_step (None: unconditional graph);
     guidance: its classifier-free guidance strength, one for all or one per image (None: 0)."""
     lab = None if labels is None else torch.as_tensor(np.asarray(labels), dtype=torch.long)
-    w = None if lab is None else torch.from_numpy(np.array(
-        np.broadcast_to(np.asarray(0.0 if guidance is None else guidance, np.float32), (len(lab),))))
+    w = None if lab is None else guidance_tensor(guidance, len(lab))
 
     def step_fn(ids, mask, p):
         extra = () if lab is None else (lab[:len(ids)], w[:len(ids)])
