@@ -32,9 +32,9 @@ ZOO = os.path.join(paths.ZOO, "addp-fmnist")
 BATCH = 250
 BASE = {"schedule": "cosine", "steps": 20, "temperature": 1.0, "choice_temperature": 6.0, "mask_ratio": 1.0}
 TAUS = (0.5, 1.0, 2.0, 4.0, 6.0)
-TEMPERATURES = (0.9,)
+TEMPERATURES = (0.9, 0.8)
 STEP_SCHEDULES = ((12, "cosine"),)
-GUIDANCES = (0.0, 1.0, 2.0)      # classifier-free guidance strengths tried on conditional jobs
+GUIDANCES = (0.0, 1.0, 2.0, 3.0, 4.0)    # classifier-free guidance strengths tried on conditional jobs
 GUIDANCE_MAX = 10.0              # the manifest's bound on a request's guidance
 CONFIDENT = 0.9
 STAGES = ("sweep", "test", "edit", "export")
@@ -279,7 +279,7 @@ class Eval:
         export.write_edit_traces(self.addp, self.vq, out, dict(best, guidance=guidance))
         manifest = json.load(open(os.path.join(out, "manifest.json")))
         manifest["graphs"] = dict(graphs, classifier=manifest["graphs"]["classifier"])
-        manifest["version"] = "2.2.0"
+        manifest["version"] = "2.3.0"
         manifest["description"] = (
             "Small ADDP (arXiv 2306.05423) on Fashion-MNIST 32x32: MaskGIT-style VQ tokenizer (8x8 tokens), "
             "ViT pixel encoder (patch 4, dim 128, depth 4), token decoder (depth 2), class-conditional "

@@ -82,7 +82,7 @@ def train_steps(name, model, opt, cfg, out_path, log, batch_loss, clip=None, aft
     gen = torch.Generator().manual_seed(cfg["seed"] + state["step"])
     rng = np.random.default_rng(cfg["seed"] + state["step"])
     params = [p for p in model.parameters() if p.requires_grad]
-    t0, run = time.time(), 0.0
+    t0, run = time.time(), None
     model.train()
     while state["step"] < steps:
         sched(state["step"])
@@ -95,7 +95,7 @@ def train_steps(name, model, opt, cfg, out_path, log, batch_loss, clip=None, aft
         state["step"] += 1
         if after_step is not None:
             after_step(state)
-        run = 0.98 * run + 0.02 * loss.item() if state["step"] > 1 else loss.item()
+        run = loss.item() if run is None else 0.98 * run + 0.02 * loss.item()   # also after a resume
         if state["step"] % cfg["log_every"] == 0 or state["step"] == steps:
             log(f"{name} step {state['step']}/{steps} loss {run:.4f} {time.time() - t0:.0f}s")
         if state["step"] % cfg["save_every"] == 0:
